@@ -1,0 +1,111 @@
+// Byte encodings used by the format, written out here (not taken from libsodium) so that they
+// work before libsodium has loaded and so that their strictness is ours to specify: every decoder
+// accepts exactly one spelling of a value (canonical), which keeps checksums and signatures honest.
+
+const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function encodeBits(bytes: Uint8Array, alphabet: string, bitsPerChar: number): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  const mask = (1 << bitsPerChar) - 1;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= bitsPerChar) {
+      bits -= bitsPerChar;
+      out += alphabet[(buffer >> bits) & mask];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += alphabet[(buffer << (bitsPerChar - bits)) & mask];
+  return out;
+}
+
+function decodeBits(text: string, alphabet: string, bitsPerChar: number): Uint8Array | undefined {
+  const out = new Uint8Array(Math.floor((text.length * bitsPerChar) / 8));
+  let buffer = 0;
+  let bits = 0;
+  let index = 0;
+  for (const char of text) {
+    const value = alphabet.indexOf(char);
+    if (value < 0) return undefined;
+    buffer = (buffer << bitsPerChar) | value;
+    bits += bitsPerChar;
+    if (bits >= 8) {
+      bits -= 8;
+      out[index++] = (buffer >> bits) & 0xff;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  // Canonical form only: leftover bits must be fewer than one character and all zero.
+  if (bits >= bitsPerChar || buffer !== 0 || index !== out.length) return undefined;
+  return out;
+}
+
+/** @internal RFC 4648 base32, lower case, no padding. */
+export function toBase32(bytes: Uint8Array): string {
+  return encodeBits(bytes, BASE32_ALPHABET, 5);
+}
+
+/** @internal Strict decoder for {@link toBase32}; `undefined` for any non-canonical input. */
+export function fromBase32(text: string): Uint8Array | undefined {
+  return decodeBits(text, BASE32_ALPHABET, 5);
+}
+
+/** @internal RFC 4648 §5 base64url, no padding. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return encodeBits(bytes, BASE64URL_ALPHABET, 6);
+}
+
+/** @internal Strict decoder for {@link toBase64Url}; `undefined` for any non-canonical input. */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (text.length % 4 === 1) return undefined;
+  return decodeBits(text, BASE64URL_ALPHABET, 6);
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** @internal CRC-32 (IEEE 802.3, as in zlib), used only to catch typing mistakes in key strings. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** @internal UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** @internal Strict UTF-8 decoding: `undefined` for invalid sequences. */
+export function fromUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** @internal Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,263 @@
+// Envelope v1 (docs/format.md §3): a signer's data sealed to the campaign key with
+// crypto_box_seal, wrapped in a small JSON object that a collector can route and deduplicate
+// without being able to read it.
+
+import * as z from 'zod/mini';
+import { canonicalJson } from './canonical.js';
+import { fromBase32, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding.js';
+import { SecureSignError, authenticationFailed, type SchemaIssue } from './errors.js';
+import type { CampaignKeyPair, CampaignPublicKey } from './keys.js';
+import { PADDING_BUCKETS, pad, unpad } from './padding.js';
+import {
+  campaignIdSchema,
+  plaintextSchema,
+  signerSchema,
+  submissionIdSchema,
+  type Signer,
+  type SignerInput,
+} from './schema.js';
+import { ready } from './sodium.js';
+
+/** The envelope version this library writes and reads. */
+export const ENVELOPE_VERSION = 1;
+/** Overhead that crypto_box_seal adds to the padded plaintext: an ephemeral key and a MAC. */
+const SEAL_OVERHEAD = 48;
+/** Largest envelope, as JSON text, that any part of the system needs to accept. */
+export const MAX_ENVELOPE_BYTES = 48 * 1024;
+
+/** A sealed submission as it travels and is stored. */
+export interface Envelope {
+  /** Format version, always 1. */
+  readonly v: 1;
+  /** The campaign it was sealed for. */
+  readonly campaign: string;
+  /** Key id of the campaign key it was sealed to. */
+  readonly kid: string;
+  /** Submission id chosen by the browser: 16 random bytes, base64url. */
+  readonly sid: string;
+  /** The sealed box, base64url without padding. */
+  readonly ct: string;
+}
+
+const envelopeSchema = z.strictObject({
+  v: z.literal(1),
+  campaign: campaignIdSchema,
+  kid: z.string().check(z.regex(/^[a-z2-7]{16}$/, { message: 'must be 16 base32 characters' })),
+  sid: submissionIdSchema,
+  ct: z.string().check(z.regex(/^[A-Za-z0-9_-]+$/, { message: 'must be base64url' })),
+});
+
+/** What {@link openSubmission} returns: the verified plaintext. */
+export interface OpenedSubmission {
+  readonly campaign: string;
+  readonly submissionId: string;
+  /** When the signer's browser sealed it (milliseconds since the epoch, the signer's clock). */
+  readonly createdAt: number;
+  /** The signer's data, validated and normalised. */
+  readonly signer: Signer;
+}
+
+/** @internal Converts zod issues to value-free {@link SchemaIssue}s. */
+export function toIssues(error: z.core.$ZodError, prefix: readonly (string | number)[] = []): SchemaIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    reason: issue.code === 'custom' || issue.code === 'invalid_format' ? issue.message : issue.code.replaceAll('_', ' '),
+  }));
+}
+
+function describe(issues: readonly SchemaIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.reason}`)
+    .join('; ');
+}
+
+/**
+ * Validates signer data against {@link signerSchema} and returns it normalised.
+ *
+ * @throws {@link SecureSignError} `SCHEMA_VIOLATION` with `issues` naming each bad field.
+ * @example
+ * ```ts
+ * const signer = validateSigner({ kind: 'individual', name: 'Ada', email: 'ada@example.org',
+ *   consent: { listPublicly: true, contactLater: false } });
+ * ```
+ */
+export function validateSigner(input: unknown): Signer {
+  const result = signerSchema.safeParse(input);
+  if (!result.success) {
+    const issues = toIssues(result.error);
+    throw new SecureSignError('SCHEMA_VIOLATION', `invalid signer data: ${describe(issues)}`, { issues });
+  }
+  return result.data;
+}
+
+/**
+ * Creates a new random submission id (16 bytes, base64url).
+ *
+ * @example
+ * ```ts
+ * const sid = await newSubmissionId(); // e.g. "q3V8rS0pXb8nR2oVb6Q3Eg"
+ * ```
+ */
+export async function newSubmissionId(): Promise<string> {
+  const sodium = await ready();
+  return toBase64Url(sodium.randombytes_buf(16));
+}
+
+/** Options of {@link sealSubmission}. */
+export interface SealOptions {
+  /** The campaign key to seal to: a parsed key, never a bare string, so it is checked first. */
+  readonly publicKey: CampaignPublicKey;
+  /** The campaign id. */
+  readonly campaign: string;
+  /** The signer's data; validated and normalised before sealing. */
+  readonly signer: SignerInput;
+  /** A submission id to reuse (for a retry); a new random one by default. */
+  readonly submissionId?: string;
+  /** Creation time in ms since the epoch; `Date.now()` by default. */
+  readonly createdAt?: number;
+}
+
+/**
+ * Seals a signature to the campaign key. The result is safe to send, store and log: only the
+ * holder of the campaign's secret key can open it.
+ *
+ * @throws {@link SecureSignError} `SCHEMA_VIOLATION` if the signer data is invalid.
+ * @throws TypeError if `campaign` or `submissionId` is malformed.
+ * @example
+ * ```ts
+ * const publicKey = await parseCampaignPublicKey(keyString);
+ * const envelope = await sealSubmission({ publicKey, campaign: 'open-letter', signer });
+ * await fetch(url, { method: 'POST', body: JSON.stringify(envelope) });
+ * ```
+ */
+export async function sealSubmission(options: SealOptions): Promise<Envelope> {
+  const { publicKey, campaign } = options;
+  if (!campaignIdSchema.safeParse(campaign).success) throw new TypeError('campaign: not a valid campaign id');
+  if (!publicKey || !(publicKey.encryptionKey instanceof Uint8Array) || publicKey.encryptionKey.length !== 32) {
+    throw new TypeError('publicKey: expected a CampaignPublicKey from parseCampaignPublicKey');
+  }
+  const sodium = await ready();
+  const sid = options.submissionId ?? toBase64Url(sodium.randombytes_buf(16));
+  if (!submissionIdSchema.safeParse(sid).success) throw new TypeError('submissionId: not a valid submission id');
+  const createdAt = options.createdAt ?? Date.now();
+  if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new RangeError('createdAt: expected a non-negative integer');
+  const signer = validateSigner(options.signer);
+  const plaintext = utf8(canonicalJson({ v: 1, campaign, sid, createdAt, signer }));
+  const sealed = sodium.crypto_box_seal(pad(plaintext), publicKey.encryptionKey);
+  return { v: 1, campaign, kid: publicKey.keyId, sid, ct: toBase64Url(sealed) };
+}
+
+/**
+ * Checks that a value (or JSON text) is a well-formed envelope of a known version, within size
+ * limits. It does not decrypt: collectors use it to refuse garbage before storing anything.
+ *
+ * @throws {@link SecureSignError} `OVERSIZE`, `MALFORMED_ENVELOPE` or `UNSUPPORTED_VERSION`.
+ * @example
+ * ```ts
+ * const envelope = parseEnvelope(await request.text());
+ * ```
+ */
+export function parseEnvelope(input: unknown): Envelope {
+  let value = input;
+  if (typeof input === 'string') {
+    // Measured in UTF-16 units first, which bounds the UTF-8 size to three times as much.
+    if (input.length > MAX_ENVELOPE_BYTES || utf8(input).length > MAX_ENVELOPE_BYTES) {
+      throw new SecureSignError('OVERSIZE', `envelope is larger than ${MAX_ENVELOPE_BYTES} bytes`);
+    }
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw new SecureSignError('MALFORMED_ENVELOPE', 'envelope is not valid JSON');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SecureSignError('MALFORMED_ENVELOPE', 'envelope must be a JSON object');
+  }
+  const version = (value as Record<string, unknown>)['v'];
+  if (version !== ENVELOPE_VERSION) {
+    throw new SecureSignError(
+      'UNSUPPORTED_VERSION',
+      typeof version === 'number' && Number.isSafeInteger(version)
+        ? `envelope version ${version} is not supported (this library reads version ${ENVELOPE_VERSION})`
+        : 'envelope version is missing or not an integer',
+    );
+  }
+  const result = envelopeSchema.safeParse(value);
+  if (!result.success) {
+    const issues = toIssues(result.error);
+    throw new SecureSignError('MALFORMED_ENVELOPE', `malformed envelope: ${describe(issues)}`, { issues });
+  }
+  const envelope = result.data;
+  const maxCiphertext = (PADDING_BUCKETS.at(-1) as number) + SEAL_OVERHEAD;
+  if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
+    throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
+  }
+  if (!fromBase64Url(envelope.ct)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
+  if (!fromBase32(envelope.kid)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: kid: not canonical base32');
+  return envelope;
+}
+
+/** Options of {@link openSubmission}. */
+export interface OpenOptions {
+  /** If given, the envelope must be for this campaign (else `CAMPAIGN_MISMATCH`). */
+  readonly campaign?: string;
+}
+
+/**
+ * Opens a sealed envelope with the campaign's secret key and checks everything the format
+ * promises: key id, authenticity, padding, schema, and that the campaign and submission id inside
+ * match those outside (so an envelope cannot be moved to another campaign or id unnoticed).
+ *
+ * @param keys - the campaign key pair.
+ * @param input - an {@link Envelope}, or its JSON text.
+ * @throws {@link SecureSignError} with code `OVERSIZE`, `MALFORMED_ENVELOPE`, `UNSUPPORTED_VERSION`,
+ * `KEY_MISMATCH`, `AUTHENTICATION_FAILED`, `BAD_PADDING`, `SCHEMA_VIOLATION`, `CAMPAIGN_MISMATCH`
+ * or `SUBMISSION_MISMATCH`.
+ * @example
+ * ```ts
+ * const { signer } = await openSubmission(keys, line, { campaign: 'open-letter' });
+ * ```
+ */
+export async function openSubmission(
+  keys: CampaignKeyPair,
+  input: Envelope | string,
+  options: OpenOptions = {},
+): Promise<OpenedSubmission> {
+  const envelope = parseEnvelope(input);
+  if (options.campaign !== undefined && envelope.campaign !== options.campaign) {
+    throw new SecureSignError('CAMPAIGN_MISMATCH', 'envelope belongs to another campaign');
+  }
+  if (envelope.kid !== keys.publicKey.keyId) {
+    throw new SecureSignError('KEY_MISMATCH', 'envelope was sealed to another campaign key');
+  }
+  const sodium = await ready();
+  const sealed = fromBase64Url(envelope.ct) as Uint8Array;
+  let padded: Uint8Array;
+  try {
+    padded = sodium.crypto_box_seal_open(sealed, keys.publicKey.encryptionKey, keys.encryptionSecretKey);
+  } catch {
+    throw authenticationFailed();
+  }
+  const text = fromUtf8(unpad(padded));
+  let parsed: unknown;
+  try {
+    if (text === undefined) throw new Error('invalid UTF-8');
+    parsed = JSON.parse(text);
+  } catch {
+    throw new SecureSignError('SCHEMA_VIOLATION', 'plaintext is not valid UTF-8 JSON');
+  }
+  const result = plaintextSchema.safeParse(parsed);
+  if (!result.success) {
+    const issues = toIssues(result.error);
+    throw new SecureSignError('SCHEMA_VIOLATION', `invalid plaintext: ${describe(issues)}`, { issues });
+  }
+  const plaintext = result.data;
+  if (plaintext.campaign !== envelope.campaign) {
+    throw new SecureSignError('CAMPAIGN_MISMATCH', 'campaign inside the envelope differs from the one outside');
+  }
+  if (plaintext.sid !== envelope.sid) {
+    throw new SecureSignError('SUBMISSION_MISMATCH', 'submission id inside the envelope differs from the one outside');
+  }
+  return { campaign: plaintext.campaign, submissionId: plaintext.sid, createdAt: plaintext.createdAt, signer: plaintext.signer };
+}

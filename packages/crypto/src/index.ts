@@ -1,0 +1,65 @@
+/**
+ * @secure-sign/crypto: campaign keys, sealed envelopes and signed documents.
+ *
+ * Runs unchanged in browsers and Node. The format is specified in docs/format.md.
+ *
+ * @packageDocumentation
+ */
+export { canonicalJson, MAX_CANONICAL_DEPTH, type CanonicalValue } from './canonical.js';
+export { COUNTRY_CODES } from './countries.js';
+export {
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  DOCUMENT_VERSION,
+  signDocument,
+  verifyDocument,
+  type DocumentPayload,
+  type SignOptions,
+  type SignedDocument,
+  type VerifyOptions,
+} from './document.js';
+export {
+  ENVELOPE_VERSION,
+  MAX_ENVELOPE_BYTES,
+  newSubmissionId,
+  openSubmission,
+  parseEnvelope,
+  sealSubmission,
+  validateSigner,
+  type Envelope,
+  type OpenOptions,
+  type OpenedSubmission,
+  type SealOptions,
+} from './envelope.js';
+export {
+  AUTHENTICATION_FAILED_MESSAGE,
+  SecureSignError,
+  isSecureSignError,
+  type SchemaIssue,
+  type SecureSignErrorCode,
+} from './errors.js';
+export {
+  KEY_STRING_LENGTH,
+  PUBLIC_KEY_PREFIX,
+  SECRET_KEY_PREFIX,
+  checkCampaignKeyString,
+  type KeyStringProblem,
+} from './key-string.js';
+export {
+  formatCampaignSecretKey,
+  generateCampaignKeys,
+  parseCampaignPublicKey,
+  parseCampaignSecretKey,
+  type CampaignKeyPair,
+  type CampaignPublicKey,
+} from './keys.js';
+export { MAX_PLAINTEXT_BYTES, PADDING_BUCKETS } from './padding.js';
+export {
+  LIMITS,
+  campaignIdSchema,
+  plaintextSchema,
+  signerSchema,
+  submissionIdSchema,
+  type Signer,
+  type SignerInput,
+  type SubmissionPlaintext,
+} from './schema.js';

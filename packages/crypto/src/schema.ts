@@ -1,0 +1,131 @@
+// The signer's data and the other validated shapes of the format (docs/format.md §4).
+//
+// Rules for this file:
+// - Every string is normalised to Unicode NFC and trimmed before its limits are checked, and every
+//   limit counts Unicode code points, so that the widget, the collector and the CLI agree on what
+//   "too long" means in any language.
+// - No field accepts unbounded input, and no control character except a line break in comments.
+// - Objects are strict: an unknown field is a violation, never silently kept.
+// - Messages name the rule broken, never the value (values may be personal data).
+
+import * as z from 'zod/mini';
+import { COUNTRY_CODES } from './countries.js';
+
+/** Field limits, in Unicode code points. */
+export const LIMITS = Object.freeze({
+  name: 200,
+  email: 254,
+  organisation: 200,
+  role: 200,
+  comment: 2000,
+  extraFields: 8,
+  extraKey: 32,
+  extraValue: 200,
+  campaignId: 64,
+});
+
+const codePoints = (text: string): number => {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+};
+
+// C0 and C1 controls, DEL, and the bidi controls that can make a name display as something else.
+const FORBIDDEN_INLINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const FORBIDDEN_MULTILINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+function text(max: number, options: { multiline?: boolean } = {}) {
+  const forbidden = options.multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_INLINE;
+  return z.string().check(
+    z.normalize('NFC'),
+    // Windows line breaks become \n so that one comment has one form.
+    z.overwrite((value) => (options.multiline ? value.replace(/\r\n?/g, '\n') : value)),
+    z.trim(),
+    z.refine((value) => value.length > 0, { message: 'required' }),
+    z.refine((value) => codePoints(value) <= max, { message: `too long (at most ${max} characters)` }),
+    z.refine((value) => !forbidden.test(value), { message: 'contains control characters' }),
+    z.refine((value) => value.isWellFormed(), { message: 'contains invalid Unicode' }),
+  );
+}
+
+// Deliberately permissive about what may stand on either side of the @ (international addresses
+// are welcome); strict about shape and length. Deliverability is the campaign's business.
+const EMAIL_SHAPE = /^[^\s@]{1,64}@(?=.{1,253}$)[^\s@.]+(?:\.[^\s@.]+)+$/u;
+
+/** A campaign id: 1 to 64 lower-case letters, digits and inner hyphens, safe in any URL path. */
+export const campaignIdSchema = z.string().check(
+  z.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, { message: 'must be 1-64 of a-z, 0-9 and inner hyphens' }),
+);
+
+/** A submission id: 16 random bytes in base64url, 22 characters. */
+export const submissionIdSchema = z.string().check(
+  z.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, { message: 'must be 16 bytes in base64url (22 characters)' }),
+);
+
+/** The data a person submits when signing. See docs/format.md §4.1. */
+export const signerSchema = z
+  .strictObject({
+    /** Signing as a person, or on behalf of an organisation. */
+    kind: z.enum(['individual', 'organisation']),
+    name: text(LIMITS.name),
+    email: z.string().check(
+      z.normalize('NFC'),
+      z.trim(),
+      z.refine((value) => value.length > 0, { message: 'required' }),
+      z.refine((value) => codePoints(value) <= LIMITS.email, { message: `too long (at most ${LIMITS.email} characters)` }),
+      z.refine((value) => EMAIL_SHAPE.test(value), { message: 'not an e-mail address' }),
+    ),
+    organisation: z.optional(text(LIMITS.organisation)),
+    role: z.optional(text(LIMITS.role)),
+    country: z.optional(
+      z.string().check(
+        z.trim(),
+        z.toUpperCase(),
+        z.refine((value) => COUNTRY_CODES.includes(value), { message: 'not an ISO 3166-1 alpha-2 country code' }),
+      ),
+    ),
+    comment: z.optional(text(LIMITS.comment, { multiline: true })),
+    consent: z.strictObject({
+      /** May the name, organisation and comment appear on the public signer wall? */
+      listPublicly: z.boolean(),
+      /** May the campaign contact this person later? */
+      contactLater: z.boolean(),
+    }),
+    /** Campaign-defined fields: short keys, short text or yes/no values. */
+    extra: z.optional(
+      z
+        .record(
+          z.string().check(z.regex(/^[a-z][a-z0-9_]{0,31}$/, { message: 'extra field names are 1-32 of a-z, 0-9, _' })),
+          z.union([text(LIMITS.extraValue), z.boolean()]),
+        )
+        .check(
+          z.refine((value) => Object.keys(value).length <= LIMITS.extraFields, {
+            message: `at most ${LIMITS.extraFields} extra fields`,
+          }),
+        ),
+    ),
+  })
+  .check(
+    z.refine((value) => value.kind !== 'organisation' || value.organisation !== undefined, {
+      message: 'required when signing for an organisation',
+      path: ['organisation'],
+    }),
+  );
+
+/** A signer's data after validation and normalisation. */
+export type Signer = z.output<typeof signerSchema>;
+/** A signer's data as it may be given to {@link sealSubmission}, before normalisation. */
+export type SignerInput = z.input<typeof signerSchema>;
+
+/** The plaintext inside every envelope (docs/format.md §3.2). */
+export const plaintextSchema = z.strictObject({
+  v: z.literal(1),
+  campaign: campaignIdSchema,
+  sid: submissionIdSchema,
+  /** Creation time in milliseconds since the Unix epoch, as the signer's clock saw it. */
+  createdAt: z.number().check(z.int(), z.gte(0), z.lte(8.64e15)),
+  signer: signerSchema,
+});
+
+/** The decrypted plaintext of an envelope. */
+export type SubmissionPlaintext = z.output<typeof plaintextSchema>;

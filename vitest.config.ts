@@ -1,0 +1,8 @@
+// Node-side tests of every package: each package keeps its own vitest.config.ts.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: ['packages/*/vitest.config.ts'],
+  },
+});
