@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+// Writes the language-neutral test vectors of docs/format.md §7 into test-vectors/.
+// Run with `npm run vectors` from the repository root (it builds the package first).
+//
+// Each vector is one file: a header of `key: value` lines, a blank line, then the input exactly as
+// a reader receives it. Keys are derived from fixed labels so they stay stable across runs; sealed
+// boxes use a fresh ephemeral key each time, so regenerating changes ciphertexts but never what a
+// vector expects. Failures are crafted with raw libsodium, as an attacker would craft them.
+import sodium from 'libsodium-wrappers';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  canonicalJson,
+  formatCampaignSecretKey,
+  parseCampaignSecretKey,
+  sealSubmission,
+  signDocument,
+} from '../dist/index.js';
+
+await sodium.ready;
+const outDir = fileURLToPath(new URL('../test-vectors/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+for (const file of readdirSync(outDir)) if (file.endsWith('.txt') || file === 'index.json') rmSync(outDir + file);
+
+const b64url = (bytes) => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
+const fromB64url = (text) => sodium.from_base64(text, sodium.base64_variants.URLSAFE_NO_PADDING);
+const hash = (label) => sodium.crypto_generichash(32, sodium.from_string(label), null);
+
+// Fixed keys: the secret key string is built from two labelled hashes, then parsed by the library.
+async function fixedKeys(label) {
+  const encryptionSecretKey = hash(`${label}/x25519`);
+  const signingSeed = hash(`${label}/ed25519`);
+  // formatCampaignSecretKey reads only the two secret fields.
+  return parseCampaignSecretKey(formatCampaignSecretKey({ encryptionSecretKey, signingSeed }));
+}
+const keys = await fixedKeys('secure-sign test vector key A');
+const otherKeys = await fixedKeys('secure-sign test vector key B');
+
+const CAMPAIGN = 'open-letter-2026';
+const SID = b64url(hash('secure-sign test vector sid 1').subarray(0, 16));
+const CREATED = 1795740000000;
+const individual = {
+  kind: 'individual',
+  name: 'Ada Lovelace',
+  email: 'ada@example.org',
+  country: 'GB',
+  comment: 'Privacy is a precondition for free expression.\nSigning gladly.',
+  consent: { listPublicly: true, contactLater: false },
+};
+const organisation = {
+  kind: 'organisation',
+  name: 'Zoë Ørsted-Nguyễn',
+  email: 'zoe@example.net',
+  organisation: 'Association pour les libertés numériques',
+  role: 'Directrice',
+  country: 'FR',
+  consent: { listPublicly: false, contactLater: true },
+  extra: { newsletter: true, referral: 'partner site' },
+};
+
+const vectors = [];
+function vector(name, header, body) {
+  vectors.push(name);
+  const lines = Object.entries(header).map(([key, value]) => `${key}: ${value}`);
+  writeFileSync(`${outDir}${name}.txt`, `${lines.join('\n')}\n\n${body}\n`);
+}
+const envelopeHeader = (expect, comment, extra = {}) => ({
+  kind: 'envelope',
+  expect,
+  comment,
+  'secret-key': formatCampaignSecretKey(keys),
+  'public-key': keys.publicKey.keyString,
+  campaign: CAMPAIGN,
+  ...extra,
+});
+const seal = (signer, overrides = {}) =>
+  sealSubmission({ publicKey: keys.publicKey, campaign: CAMPAIGN, signer, submissionId: SID, createdAt: CREATED, ...overrides });
+const json = (value) => JSON.stringify(value);
+
+// Raw sealing of an arbitrary padded plaintext, for the crafted failures.
+function sealPadded(padded, publicKey = keys.publicKey) {
+  return b64url(sodium.crypto_box_seal(padded, publicKey.encryptionKey));
+}
+function padTo(bytes, size, marker = 0x80) {
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  if (marker !== null) out[bytes.length] = marker;
+  return out;
+}
+const plaintext = (signer, over = {}) =>
+  sodium.from_string(canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer, ...over }));
+const crafted = (ct, over = {}) => json({ v: 1, campaign: CAMPAIGN, kid: keys.publicKey.keyId, sid: SID, ct, ...over });
+
+// --- envelopes: success -------------------------------------------------------------------
+for (const [name, signer, comment] of [
+  ['envelope-success-individual', individual, 'an individual with a two-line comment'],
+  ['envelope-success-organisation', organisation, 'an organisation, non-ASCII text and extra fields'],
+]) {
+  const envelope = await seal(signer);
+  vector(name, envelopeHeader('success', comment, {
+    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer }),
+  }), json(envelope));
+}
+{
+  const long = { ...individual, comment: 'é'.repeat(1500) };
+  vector('envelope-success-bucket-4096', envelopeHeader('success', 'a long comment lands in the 4096-byte bucket', {
+    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: long }),
+  }), json(await seal(long)));
+}
+
+// --- envelopes: failures ------------------------------------------------------------------
+const good = await seal(individual);
+{
+  const wrong = await sealSubmission({ publicKey: otherKeys.publicKey, campaign: CAMPAIGN, signer: individual, submissionId: SID, createdAt: CREATED });
+  vector('envelope-wrong-key', envelopeHeader('authentication failed', 'sealed to another key, relabelled with this key id'),
+    json({ ...wrong, kid: keys.publicKey.keyId }));
+  vector('envelope-key-mismatch', envelopeHeader('key mismatch', 'sealed to another campaign key and labelled so'), json(wrong));
+}
+{
+  const bytes = fromB64url(good.ct);
+  bytes[100] ^= 0x01;
+  vector('envelope-corrupt-ciphertext', envelopeHeader('authentication failed', 'one bit of the ciphertext flipped'), json({ ...good, ct: b64url(bytes) }));
+  vector('envelope-truncated-ciphertext', envelopeHeader('authentication failed', 'the last 16 bytes of the ciphertext cut off'),
+    json({ ...good, ct: b64url(fromB64url(good.ct).subarray(0, -16)) }));
+  const text = json(good);
+  vector('envelope-truncated-json', envelopeHeader('malformed envelope', 'the envelope text cut short'), text.slice(0, text.length - 40));
+}
+vector('envelope-unknown-version', envelopeHeader('unsupported version', 'version 2 is not defined'), json({ ...good, v: 2 }));
+vector('envelope-extra-field', envelopeHeader('malformed envelope', 'an unknown field beside the defined ones'), json({ ...good, ip: '203.0.113.7' }));
+vector('envelope-bad-base64', envelopeHeader('malformed envelope', 'ciphertext with a non-canonical last character'),
+  // 1072 sealed bytes leave 4 unused low bits in the last character: 'B' sets one of them.
+  json({ ...good, ct: `${good.ct.slice(0, -1)}B` }));
+{
+  const other = await sealSubmission({ publicKey: keys.publicKey, campaign: 'another-campaign', signer: individual, submissionId: SID, createdAt: CREATED });
+  vector('envelope-campaign-mismatch', envelopeHeader('campaign mismatch', 'sealed for another-campaign, relabelled as this campaign'),
+    json({ ...other, campaign: CAMPAIGN }));
+}
+{
+  const otherSid = b64url(hash('secure-sign test vector sid 2').subarray(0, 16));
+  vector('envelope-submission-mismatch', envelopeHeader('submission mismatch', 'the outer submission id replaced'), json({ ...good, sid: otherSid }));
+}
+{
+  const pt = plaintext(individual);
+  vector('envelope-bad-padding-no-marker', envelopeHeader('bad padding', 'zeros only after the plaintext, no 0x80 marker'),
+    crafted(sealPadded(padTo(pt, 1024, null))));
+  vector('envelope-bad-padding-size', envelopeHeader('bad padding', 'padded to 1000 bytes, not a bucket size'),
+    crafted(sealPadded(padTo(pt, 1000))));
+  vector('envelope-bad-padding-bucket', envelopeHeader('bad padding', 'padded to 2048 bytes where 1024 suffices'),
+    crafted(sealPadded(padTo(pt, 2048))));
+  const dirty = padTo(pt, 1024);
+  dirty[1023] = 0x01;
+  vector('envelope-bad-padding-trailing', envelopeHeader('bad padding', 'a non-zero byte after the marker'), crafted(sealPadded(dirty)));
+}
+{
+  const { email: _omit, ...noEmail } = individual;
+  vector('envelope-schema-missing-email', envelopeHeader('schema violation', 'the signer has no e-mail'),
+    crafted(sealPadded(padTo(plaintext(noEmail), 1024))));
+  vector('envelope-schema-unknown-field', envelopeHeader('schema violation', 'an unknown field inside the signer'),
+    crafted(sealPadded(padTo(plaintext({ ...individual, ip: '203.0.113.7' }), 1024))));
+  vector('envelope-schema-not-json', envelopeHeader('schema violation', 'the plaintext is not JSON'),
+    crafted(sealPadded(padTo(sodium.from_string('name=Ada&email=ada@example.org'), 1024))));
+  vector('envelope-schema-bad-utf8', envelopeHeader('schema violation', 'the plaintext is not valid UTF-8'),
+    crafted(sealPadded(padTo(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 1024))));
+  vector('envelope-schema-comment-too-long', envelopeHeader('schema violation', 'a comment of 2001 characters'),
+    crafted(sealPadded(padTo(plaintext({ ...individual, comment: 'x'.repeat(2001) }), 4096))));
+}
+{
+  vector('envelope-oversize-ciphertext', envelopeHeader('oversize', 'a sealed box larger than the largest bucket'),
+    crafted(sealPadded(padTo(new Uint8Array(40000), 65536))));
+  vector('envelope-oversize-text', envelopeHeader('oversize', 'envelope text over 49152 bytes'),
+    json({ ...good, pad: 'x'.repeat(49152) }));
+}
+
+// --- signed documents ---------------------------------------------------------------------
+const docHeader = (expect, comment, extra = {}) => ({
+  kind: 'document',
+  expect,
+  comment,
+  'public-key': keys.publicKey.keyString,
+  type: 'wall',
+  campaign: CAMPAIGN,
+  ...extra,
+});
+const wallData = {
+  entries: [
+    { kind: 'individual', name: 'Ada Lovelace', country: 'GB', comment: 'Signing gladly.' },
+    { kind: 'organisation', name: 'Grace Hopper', organisation: 'Example Foundation', role: 'Chair' },
+  ],
+};
+const wall = await signDocument(keys, { type: 'wall', campaign: CAMPAIGN, data: wallData, issuedAt: new Date(CREATED) });
+vector('document-success', docHeader('success', 'a signer wall', { payload: canonicalJson(wall.payload) }), json(wall));
+{
+  // Same document, members reordered and pretty-printed: canonical form makes it verify all the same.
+  const reordered = { sig: wall.sig, payload: { data: wall.payload.data, issuedAt: wall.payload.issuedAt, campaign: CAMPAIGN, type: 'wall' }, kid: wall.kid, v: 1 };
+  vector('document-success-reordered', docHeader('success', 'members reordered and indented; the signature covers the canonical form', {
+    payload: canonicalJson(wall.payload),
+  }), JSON.stringify(reordered, null, 2));
+}
+{
+  const tampered = structuredClone(wall);
+  tampered.payload.data.entries[0].name = 'Mallory';
+  vector('document-tampered', docHeader('authentication failed', 'an entry changed after signing'), json(tampered));
+  const otherSigned = await signDocument(otherKeys, { type: 'wall', campaign: CAMPAIGN, data: wallData, issuedAt: new Date(CREATED) });
+  vector('document-wrong-key', docHeader('authentication failed', 'signed by another key, labelled with this key id'), json({ ...otherSigned, kid: wall.kid }));
+  vector('document-key-mismatch', docHeader('key mismatch', 'signed and labelled by another key'), json(otherSigned));
+  const notice = await signDocument(keys, { type: 'notice', campaign: CAMPAIGN, data: { text: 'hi' }, issuedAt: new Date(CREATED) });
+  vector('document-type-mismatch', docHeader('document type mismatch', 'an authentic document of type notice where a wall is expected'), json(notice));
+  const elsewhere = await signDocument(keys, { type: 'wall', campaign: 'another-campaign', data: wallData, issuedAt: new Date(CREATED) });
+  vector('document-campaign-mismatch', docHeader('campaign mismatch', 'an authentic wall of another campaign'), json(elsewhere));
+  vector('document-unknown-version', docHeader('unsupported version', 'version 2 is not defined'), json({ ...wall, v: 2 }));
+  vector('document-float', docHeader('malformed document', 'a number that is not an integer cannot be canonicalised'),
+    json({ ...wall, payload: { ...wall.payload, data: { ratio: 0.5 } } }));
+}
+
+// --- key strings --------------------------------------------------------------------------
+const keyString = keys.publicKey.keyString;
+vector('key-success', { kind: 'public-key-string', expect: 'success', comment: 'a public campaign key string', 'key-id': keys.publicKey.keyId, fingerprint: keys.publicKey.fingerprint }, keyString);
+{
+  const i = 40;
+  const typo = keyString.slice(0, i) + (keyString[i] === 'a' ? 'b' : 'a') + keyString.slice(i + 1);
+  vector('key-typo', { kind: 'public-key-string', expect: 'invalid key', comment: 'one character mistyped (checksum)' }, typo);
+  const swapped = keyString.slice(0, i) + keyString[i + 1] + keyString[i] + keyString.slice(i + 2);
+  if (swapped !== keyString) vector('key-transposed', { kind: 'public-key-string', expect: 'invalid key', comment: 'two neighbouring characters swapped' }, swapped);
+  vector('key-truncated', { kind: 'public-key-string', expect: 'invalid key', comment: 'last character missing' }, keyString.slice(0, -1));
+  vector('key-secret-as-public', { kind: 'public-key-string', expect: 'invalid key', comment: 'a secret key string where a public one belongs' }, formatCampaignSecretKey(keys));
+}
+
+writeFileSync(`${outDir}index.json`, `${JSON.stringify(vectors.map((v) => `${v}.txt`), null, 2)}\n`);
+console.error(`secure-sign: wrote ${vectors.length} test vectors to ${outDir}`);

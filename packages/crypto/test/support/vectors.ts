@@ -1,0 +1,76 @@
+// Runs one test vector (docs/format.md §7) and says what happened, in the vector's own words.
+// Shared by the Node and the browser test files; only how the files are loaded differs.
+import {
+  canonicalJson,
+  isSecureSignError,
+  openSubmission,
+  parseCampaignPublicKey,
+  parseCampaignSecretKey,
+  verifyDocument,
+} from '@secure-sign/crypto';
+
+export interface Vector {
+  readonly header: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Splits a vector file into its `key: value` header and its body (without the final newline). */
+export function parseVector(text: string): Vector {
+  const split = text.indexOf('\n\n');
+  if (split < 0) throw new Error('vector has no blank line after its header');
+  const header: Record<string, string> = {};
+  for (const line of text.slice(0, split).split('\n')) {
+    const colon = line.indexOf(': ');
+    if (colon < 0) throw new Error(`bad header line: ${line}`);
+    header[line.slice(0, colon)] = line.slice(colon + 2);
+  }
+  return { header, body: text.slice(split + 2).replace(/\n$/, '') };
+}
+
+/** The outcome a vector expects, spelled as in its `expect:` header. */
+export function outcomeOf(error: unknown): string {
+  if (isSecureSignError(error)) return error.code.toLowerCase().replaceAll('_', ' ');
+  throw error;
+}
+
+/** Runs a vector; returns `{ outcome, output }` where output is the canonical plaintext/payload on success. */
+export async function runVector({ header, body }: Vector): Promise<{ outcome: string; output?: string }> {
+  try {
+    switch (header['kind']) {
+      case 'envelope': {
+        const keys = await parseCampaignSecretKey(header['secret-key']);
+        const opened = await openSubmission(keys, body, { campaign: header['campaign'] as string });
+        const output = canonicalJson({
+          v: 1,
+          campaign: opened.campaign,
+          sid: opened.submissionId,
+          createdAt: opened.createdAt,
+          signer: opened.signer,
+        });
+        return { outcome: 'success', output };
+      }
+      case 'document': {
+        const key = await parseCampaignPublicKey(header['public-key']);
+        const payload = await verifyDocument(key, body, {
+          type: header['type'] as string,
+          campaign: header['campaign'] as string,
+        });
+        return { outcome: 'success', output: canonicalJson(payload) };
+      }
+      case 'public-key-string': {
+        const key = await parseCampaignPublicKey(body);
+        return { outcome: 'success', output: `${key.keyId} ${key.fingerprint}` };
+      }
+      default:
+        throw new Error(`unknown vector kind ${header['kind']}`);
+    }
+  } catch (error) {
+    return { outcome: outcomeOf(error) };
+  }
+}
+
+/** What a successful vector's output must equal, from its header. */
+export function expectedOutput(header: Readonly<Record<string, string>>): string | undefined {
+  if (header['kind'] === 'public-key-string') return `${header['key-id']} ${header['fingerprint']}`;
+  return header['plaintext'] ?? header['payload'];
+}
