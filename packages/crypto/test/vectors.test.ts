@@ -29,3 +29,24 @@ describe('test vectors', () => {
     });
   }
 });
+
+describe('docs/format.md', () => {
+  const spec = readFileSync(new URL('../../../docs/format.md', import.meta.url), 'utf8');
+
+  it('states the bucket sizes and limits the code uses', async () => {
+    const { PADDING_BUCKETS, MAX_ENVELOPE_BYTES, LIMITS } = await import('@secure-sign/crypto');
+    expect(spec).toContain(`bucket sizes** ${PADDING_BUCKETS.slice(0, -1).join(', ')}, ${PADDING_BUCKETS.at(-1)} bytes`);
+    expect(spec).toContain(`MUST NOT exceed ${MAX_ENVELOPE_BYTES} bytes`);
+    expect(spec).toContain(`| \`comment\` | no | multi-line text, at most ${LIMITS.comment} |`);
+  });
+
+  it('has a worked example that matches the vectors', () => {
+    const key = parseVector(readFileSync(new URL('key-success.txt', dir), 'utf8'));
+    const envelope = parseVector(readFileSync(new URL('envelope-success-individual.txt', dir), 'utf8'));
+    expect(spec).toContain(key.body);
+    expect(spec).toContain(`key id is \`${key.header['key-id']}\``);
+    expect(spec).toContain(`fingerprint \`${key.header['fingerprint']}\``);
+    expect(spec).toContain(envelope.header['plaintext']);
+    expect(spec).toContain(`envelope of ${envelope.body.length} characters`);
+  });
+});
