@@ -1,0 +1,364 @@
+// Talking to a collector (docs/api.md). The collector is untrusted: every response is size-bounded
+// and validated, and nothing it says is printed without being checked first.
+//
+// Rules for this file:
+// - Tokens are sent only in the Authorization header, only over https (or plain http to this
+//   machine, for local use), and never appear in a message.
+// - A problem+json answer is reported by its `code` only (a hostile collector controls its text).
+
+import { parseEnvelope, campaignIdSchema } from '@secure-sign/crypto';
+import { constants } from 'node:fs';
+import { open, rename, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import * as z from 'zod';
+import { CliError } from './errors.js';
+import { errno, fileError, readSmallFile, say, splitLines } from './io.js';
+import { MAX_LINE_BYTES } from './decrypt.js';
+
+const TOKEN = /^sst_[A-Za-z0-9_-]{43}$/;
+/** Largest JSON body read from a collector, other than an export. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Checks and normalises a collector base URL. */
+export function collectorUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--collector ${JSON.stringify(text)} is not a URL`, 'pass the collector base URL, e.g. https://collector.example.org');
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    throw new CliError(`--collector must be an https URL (got ${url.protocol}//)`, 'plain http is allowed only to this machine (localhost)');
+  }
+  if (url.username || url.password) throw new CliError('--collector must not contain a user name or password', 'pass the token with --token-file');
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/** Checks a campaign id given on the command line. */
+export function campaignId(text: string): string {
+  if (!campaignIdSchema.safeParse(text).success) {
+    throw new CliError(`${JSON.stringify(text)} is not a campaign id`, 'campaign ids are 1-64 of a-z, 0-9 and inner hyphens');
+  }
+  return text;
+}
+
+/** Reads a staff or admin token from a file (or SECURE_SIGN_TOKEN), checking its shape. */
+export async function readToken(file: string | undefined, kind: 'staff' | 'admin'): Promise<string> {
+  let token: string;
+  if (file !== undefined) {
+    token = (await readSmallFile(file, 4096, `${kind} token file`)).trim();
+    const info = await stat(file);
+    if ((info.mode & 0o077) !== 0) say(`warning: ${kind} token file ${file} can be read by other users (chmod 600 ${file})`);
+  } else {
+    const env = kind === 'staff' ? 'SECURE_SIGN_TOKEN' : 'SECURE_SIGN_ADMIN_TOKEN';
+    const value = process.env[env];
+    if (value === undefined) throw new CliError(`no ${kind} token`, `pass --token-file FILE (or set ${env})`, 2);
+    token = value.trim();
+  }
+  if (kind === 'staff' && !TOKEN.test(token)) throw new CliError(`the ${kind} token is malformed`, 'a staff token is sst_ followed by 43 characters, as printed by `secure-sign-collector campaign add`');
+  if (kind === 'admin' && (token.length < 16 || token.length > 512 || /\s/.test(token))) throw new CliError('the admin token is malformed');
+  return token;
+}
+
+/** Aborts a request when nothing arrived for `ms` (a stalled or hostile collector cannot hang us). */
+interface IdleTimer {
+  readonly signal: AbortSignal;
+  kick(): void;
+  stop(): void;
+}
+
+function idleTimer(ms: number): IdleTimer {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), ms);
+  return {
+    signal: controller.signal,
+    kick() {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), ms);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Sends a request; network failures become {@link CliError}s. The caller stops the timer. */
+async function request(url: URL, init: RequestInit, timer: IdleTimer): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: timer.signal, redirect: 'error' });
+  } catch (error) {
+    timer.stop();
+    const why = timer.signal.aborted ? 'timed out' : 'cannot connect';
+    throw new CliError(`collector ${url.origin}: ${why}`, 'check --collector and that the collector is running', undefined, { cause: error });
+  }
+}
+
+/** Sends a request and reads its whole (bounded) body. */
+async function exchange(url: URL, init: RequestInit, timeoutMs: number, doing: string): Promise<{ response: Response; body: string }> {
+  const timer = idleTimer(timeoutMs);
+  try {
+    const response = await request(url, init, timer);
+    if (!response.ok) throw await failure(response, doing);
+    return { response, body: await readBody(response, MAX_BODY_BYTES) };
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${doing}: connection to the collector lost or timed out`, undefined, undefined, { cause: error });
+  } finally {
+    timer.stop();
+  }
+}
+
+/** Reads at most `max` bytes of a body. */
+async function readBody(response: Response, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > max) throw new CliError(`the collector sent more than ${max} bytes`, 'is --collector the right URL?');
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Turns a non-2xx answer into a {@link CliError}, trusting only its `code` (when well-formed). */
+async function failure(response: Response, doing: string): Promise<CliError> {
+  let code: string | undefined;
+  try {
+    const body: unknown = JSON.parse(await readBody(response, 64 * 1024));
+    if (typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string' && /^[a-z0-9-]{1,64}$/.test(body.code)) code = body.code;
+  } catch {
+    code = undefined;
+  }
+  const hints: Record<string, string> = {
+    unauthorized: 'check the token file: is it the staff token of this campaign (or the admin token)?',
+    'unknown-campaign': 'check --campaign; the campaign must be registered with this collector',
+    'campaign-exists': 'the campaign is already registered; rotate its token with the collector if it was lost',
+    'bad-signature': 'sign the document with this campaign\'s key (secure-sign wall sign --key ...)',
+    'malformed-document': 'upload a document written by `secure-sign wall sign`',
+    'rate-limited': 'wait a little and try again',
+  };
+  return new CliError(`${doing}: the collector answered ${response.status}${code ? ` ${code}` : ''}`, (code && hints[code]) ?? undefined);
+}
+
+const exportLineSchema = z.object({
+  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  receivedAt: z.string().max(40),
+  envelope: z.unknown(),
+});
+
+const stateSchema = z.strictObject({
+  v: z.literal(1),
+  collector: z.string(),
+  campaign: z.string(),
+  lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+type PullState = z.infer<typeof stateSchema>;
+
+/** Options of {@link pull}. */
+export interface PullOptions {
+  readonly collector: URL;
+  readonly campaign: string;
+  readonly token: string;
+  readonly out: string;
+  /** State file; `<out>.state.json` by default. */
+  readonly state: string | undefined;
+  /** Envelopes per request; each page is committed (fsynced, then state saved) before the next. */
+  readonly pageSize: number;
+  readonly timeoutMs: number;
+}
+
+async function readState(path: string, options: PullOptions): Promise<PullState | undefined> {
+  let text: string;
+  try {
+    text = await readSmallFile(path, 64 * 1024, 'state file');
+  } catch (error) {
+    if (error instanceof CliError && errno(error.cause) === 'ENOENT') return undefined;
+    throw error;
+  }
+  let state: PullState;
+  try {
+    state = stateSchema.parse(JSON.parse(text));
+  } catch {
+    throw new CliError(`state file ${path} is damaged`, `remove it and ${options.out} to pull everything again`);
+  }
+  if (state.campaign !== options.campaign || state.collector !== options.collector.href) {
+    throw new CliError(`state file ${path} is for campaign ${state.campaign} at ${state.collector}`, 'use another --out (or --state) for another campaign or collector');
+  }
+  return state;
+}
+
+/** Writes the state atomically: temporary file, fsync, rename, fsync of the folder. */
+async function writeState(path: string, state: PullState): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(state) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  const dir = await open(dirname(path), constants.O_RDONLY);
+  try {
+    await dir.sync();
+  } catch {
+    // Some file systems cannot fsync a folder; the rename is still atomic.
+  } finally {
+    await dir.close();
+  }
+}
+
+/** What {@link pull} did. */
+export interface PullSummary {
+  readonly fetched: number;
+  readonly lastSeq: number;
+}
+
+/**
+ * Appends the envelopes stored since the last pull to `out`, one JSON envelope per line.
+ *
+ * Crash safety: the state file records the last `seq` and the size of `out` after the data was
+ * fsynced. A run that finds `out` longer than recorded cuts it back first (those lines came from
+ * an interrupted pull and are fetched again), so no line is ever written twice.
+ *
+ * @throws {@link CliError} on a network, HTTP or validation failure; what was committed stays.
+ */
+export async function pull(options: PullOptions): Promise<PullSummary> {
+  const statePath = options.state ?? `${options.out}.state.json`;
+  const state = (await readState(statePath, options)) ?? { v: 1, collector: options.collector.href, campaign: options.campaign, lastSeq: 0, size: 0 };
+  let size: number;
+  try {
+    size = (await stat(options.out)).size;
+  } catch (error) {
+    if (errno(error) !== 'ENOENT') throw fileError(error, options.out, 'cannot read');
+    size = 0;
+  }
+  if (size < state.size) {
+    throw new CliError(`${options.out} is shorter than when it was last pulled`, `restore it, or remove it and ${statePath} to pull everything again`);
+  }
+  if (size > state.size) {
+    if (state.size === 0 && state.lastSeq === 0 && size > 0) {
+      throw new CliError(`${options.out} exists but has no state file`, `pass the right --state, or another --out`);
+    }
+    await truncate(options.out, state.size);
+    say(`removed ${size - state.size} bytes left by an interrupted pull`);
+  }
+
+  let handle: FileHandle;
+  try {
+    handle = await open(options.out, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+  } catch (error) {
+    throw fileError(error, options.out, 'cannot write');
+  }
+  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'secure-sign: pulling [{bar}] {value}/{total} envelopes', hideCursor: true }) : undefined;
+  let fetched = 0;
+  try {
+    if (bar) bar.start(await remoteCount(options).catch(() => 0), 0);
+    for (;;) {
+      const url = new URL(`v1/campaigns/${options.campaign}/export`, options.collector);
+      url.searchParams.set('after', String(state.lastSeq));
+      url.searchParams.set('limit', String(options.pageSize));
+      const timer = idleTimer(options.timeoutMs);
+      let lines = 0;
+      let chunk: string[] = [];
+      let lastSeq = state.lastSeq;
+      try {
+      const response = await request(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/x-ndjson' } }, timer);
+      if (!response.ok) throw await failure(response, 'export');
+      if (!response.body) throw new CliError('the collector sent an empty export');
+      for await (const { number, bytes } of splitLines(response.body, MAX_LINE_BYTES)) {
+        timer.kick();
+        const bad = (why: string): CliError => new CliError(`the collector sent a bad export line (${number}): ${why}`, 'the collector or something between may be faulty or hostile; nothing after the last good line was kept');
+        if (bytes === undefined) throw bad('too long');
+        let text: string;
+        try {
+          text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        } catch {
+          throw bad('invalid UTF-8');
+        }
+        if (text.trim() === '') continue;
+        let line;
+        try {
+          line = exportLineSchema.parse(JSON.parse(text));
+        } catch {
+          throw bad('not an export line');
+        }
+        if (line.seq <= lastSeq) throw bad('seq is not increasing');
+        let envelope;
+        try {
+          envelope = parseEnvelope(line.envelope);
+        } catch {
+          throw bad('malformed envelope');
+        }
+        if (envelope.campaign !== options.campaign) throw bad('envelope of another campaign');
+        lastSeq = line.seq;
+        chunk.push(JSON.stringify(envelope));
+        lines++;
+        if (chunk.length >= 1000) {
+          await handle.write(chunk.join('\n') + '\n');
+          chunk = [];
+        }
+        bar?.increment();
+      }
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        throw new CliError('export: connection to the collector lost or timed out', 'run pull again: it resumes after the last committed envelope', undefined, { cause: error });
+      } finally {
+        timer.stop();
+      }
+      if (chunk.length > 0) await handle.write(chunk.join('\n') + '\n');
+      if (lines === 0) break;
+      await handle.sync();
+      state.size = (await handle.stat()).size;
+      state.lastSeq = lastSeq;
+      await writeState(statePath, state);
+      fetched += lines;
+      if (lines < options.pageSize) break;
+    }
+    if (state.size === 0 && state.lastSeq === 0) await writeState(statePath, state);
+  } finally {
+    bar?.stop();
+    await handle.close();
+  }
+  return { fetched, lastSeq: state.lastSeq };
+}
+
+async function remoteCount(options: PullOptions): Promise<number> {
+  const { body: text } = await exchange(new URL(`v1/campaigns/${options.campaign}`, options.collector), {}, options.timeoutMs, 'count');
+  const body = JSON.parse(text) as { count?: unknown };
+  return typeof body.count === 'number' && Number.isSafeInteger(body.count) && body.count >= 0 ? body.count : 0;
+}
+
+/** Uploads a signed document as `files/{name}`. */
+export async function publish(collector: URL, campaign: string, token: string, name: string, document: string, timeoutMs: number): Promise<string> {
+  const url = new URL(`v1/campaigns/${campaign}/files/${name}`, collector);
+  await exchange(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: document }, timeoutMs, 'publish');
+  return url.href;
+}
+
+/** Registers a campaign with the admin API; returns the staff token. */
+export async function register(
+  collector: URL,
+  adminToken: string,
+  body: { campaign: string; key: string; origins: string[]; goal?: number; opensAt?: string; closesAt?: string },
+  timeoutMs: number,
+): Promise<string> {
+  const url = new URL('v1/admin/campaigns', collector);
+  const { body: text } = await exchange(url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }, timeoutMs, 'register');
+  let token: unknown;
+  try {
+    token = (JSON.parse(text) as { token?: unknown }).token;
+  } catch {
+    token = undefined;
+  }
+  if (typeof token !== 'string' || !TOKEN.test(token)) throw new CliError('the collector answered without a valid staff token');
+  return token;
+}

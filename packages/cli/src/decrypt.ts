@@ -1,0 +1,222 @@
+// `secure-sign decrypt`: envelopes in, signatures out.
+//
+// Rules for this file:
+// - Memory stays flat: input is read line by line with a bounded line length, at most a few
+//   batches are in flight, and output waits for the destination to drain (backpressure). The one
+//   exception is --dedupe-email, which must see every record before choosing the earliest.
+// - Output keeps input order, whatever order the workers finish in.
+// - A bad record never stops the run: it is counted by reason (and written to --rejects), and the
+//   exit status says whether every record opened.
+// - Plaintext goes only to stdout or to a file created 0600; rejects hold only what was read.
+
+import { SingleBar } from 'cli-progress';
+import { stringify } from 'csv-stringify/sync';
+import { availableParallelism } from 'node:os';
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { CliError, EXIT } from './errors.js';
+import { createPrivateFile, fileError, finish, isBlank, openInput, say, splitLines, write } from './io.js';
+import { WorkerPool } from './pool.js';
+import type { LineResult } from './protocol.js';
+import { CSV_COLUMNS, csvRow, emailKey, type DecryptedRecord } from './records.js';
+import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
+
+/** Longest input line read: an envelope of the largest size, inside a collector export line. */
+export const MAX_LINE_BYTES = MAX_ENVELOPE_BYTES + 4096;
+const BATCH_LINES = 256;
+
+/** Output formats of `decrypt`. */
+export type Format = 'csv' | 'json' | 'ndjson';
+
+/** Options of {@link decrypt}. */
+export interface DecryptOptions {
+  /** Secret key strings of every key to try (matched by key id). */
+  readonly secretKeys: readonly string[];
+  readonly input: string | undefined;
+  readonly output: string | undefined;
+  readonly format: Format;
+  readonly rejects: string | undefined;
+  readonly dedupeEmail: boolean;
+  readonly campaign: string | undefined;
+  readonly force: boolean;
+  readonly jobs: number | undefined;
+  readonly csvBom: boolean;
+}
+
+/** What a run did. */
+export interface DecryptSummary {
+  readonly records: number;
+  readonly opened: number;
+  readonly written: number;
+  readonly duplicates: number;
+  readonly rejected: ReadonlyMap<string, number>;
+}
+
+/** Writes records in one of the formats. */
+class RecordWriter {
+  #first = true;
+  constructor(readonly stream: Writable, readonly format: Format, readonly bom: boolean) {}
+
+  async start(): Promise<void> {
+    if (this.format === 'csv') await write(this.stream, stringify([[...CSV_COLUMNS]], { bom: this.bom }));
+    if (this.format === 'json') await write(this.stream, '[');
+  }
+
+  async record(record: DecryptedRecord): Promise<void> {
+    if (this.format === 'csv') return write(this.stream, stringify([csvRow(record)]));
+    const json = JSON.stringify(record);
+    if (this.format === 'ndjson') return write(this.stream, json + '\n');
+    await write(this.stream, (this.#first ? '\n' : ',\n') + json);
+    this.#first = false;
+  }
+
+  async end(): Promise<void> {
+    if (this.format === 'json') await write(this.stream, this.#first ? ']\n' : '\n]\n');
+  }
+}
+
+/**
+ * Decrypts a file (or stdin) of envelopes, one per line, with worker threads.
+ *
+ * @throws {@link CliError} for I/O failures; bad records are counted, not thrown.
+ */
+export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> {
+  if (options.output === undefined || options.output === '-') {
+    // Refuse to spray personal data over a shared screen by accident; --force allows it.
+    if (process.stdout.isTTY && !options.force) {
+      throw new CliError('refusing to write decrypted personal data to the terminal', 'pass -o FILE, pipe the output, or pass --force');
+    }
+  }
+  const total = options.input !== undefined && options.input !== '-' ? await inputSize(options.input) : undefined;
+  const input = openInput(options.input);
+  const inputError = new Promise<never>((_, reject) => {
+    input.once('error', (error) => reject(fileError(error, options.input ?? '-', 'cannot read')));
+  });
+  inputError.catch(() => {});
+
+  const outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
+  const out: Writable = outHandle ? outHandle.createWriteStream() : process.stdout;
+  const rejectHandle = options.rejects === undefined ? undefined : await createPrivateFile(options.rejects, options.force, 'rejects file');
+  const rejectOut = rejectHandle?.createWriteStream();
+
+  const jobs = Math.max(1, options.jobs ?? availableParallelism());
+  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign });
+  const writer = new RecordWriter(out, options.format, options.csvBom);
+  const bar = process.stderr.isTTY && total !== undefined
+    ? new SingleBar({ stream: process.stderr, format: 'secure-sign: decrypting [{bar}] {percentage}% | {records} records', hideCursor: true })
+    : undefined;
+  bar?.start(total ?? 0, 0, { records: 0 });
+
+  const rejected = new Map<string, number>();
+  let records = 0;
+  let opened = 0;
+  let written = 0;
+  let bytesRead = 0;
+  const winners = options.dedupeEmail ? new Map<string, { record: DecryptedRecord; index: number; time: number }>() : undefined;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+
+  const handle = async (batch: { numbers: number[]; lines: (Uint8Array | null)[] }, results: readonly LineResult[]): Promise<void> => {
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i] as LineResult;
+      if (result.ok) {
+        opened++;
+        if (winners) {
+          const key = emailKey(result.record.signer.email);
+          const time = Date.parse(result.record.createdAt);
+          const held = winners.get(key);
+          if (!held || time < held.time) winners.set(key, { record: result.record, index: opened, time });
+        } else {
+          await writer.record(result.record);
+          written++;
+        }
+      } else {
+        rejected.set(result.reason, (rejected.get(result.reason) ?? 0) + 1);
+        if (rejectOut) {
+          const bytes = batch.lines[i];
+          let text: string | undefined;
+          try {
+            text = bytes ? decoder.decode(bytes) : undefined;
+          } catch {
+            text = undefined;
+          }
+          await write(rejectOut, JSON.stringify({ line: batch.numbers[i], reason: result.reason, ...(text === undefined ? {} : { text }) }) + '\n');
+        }
+      }
+    }
+    bar?.update(bytesRead, { records });
+  };
+
+  try {
+    await writer.start();
+    const inFlight: { batch: { numbers: number[]; lines: (Uint8Array | null)[] }; results: Promise<readonly LineResult[]> }[] = [];
+    const maxInFlight = jobs * 2;
+    let batch = { numbers: [] as number[], lines: [] as (Uint8Array | null)[] };
+    const flushOne = async (): Promise<void> => {
+      const next = inFlight.shift();
+      if (next) await handle(next.batch, await Promise.race([next.results, inputError]));
+    };
+    const send = async (): Promise<void> => {
+      if (batch.lines.length === 0) return;
+      const results = pool.run(batch.lines);
+      results.catch(() => {});
+      inFlight.push({ batch, results });
+      batch = { numbers: [], lines: [] };
+      while (inFlight.length >= maxInFlight) await flushOne();
+    };
+    for await (const line of splitLines(input, MAX_LINE_BYTES)) {
+      bytesRead += (line.bytes?.length ?? MAX_LINE_BYTES) + 1;
+      if (line.bytes !== undefined && isBlank(line.bytes)) continue;
+      records++;
+      batch.numbers.push(line.number);
+      batch.lines.push(line.bytes ?? null);
+      if (batch.lines.length >= BATCH_LINES) await send();
+    }
+    await send();
+    while (inFlight.length > 0) await flushOne();
+    if (winners) {
+      const kept = [...winners.values()].sort((a, b) => a.index - b.index);
+      winners.clear();
+      for (const { record } of kept) {
+        await writer.record(record);
+        written++;
+      }
+    }
+    await writer.end();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`decryption failed: ${errorText(error)}`, undefined, EXIT.FAILURE, { cause: error });
+  } finally {
+    bar?.stop();
+    await pool.close();
+    if (outHandle) await finish(out);
+    if (rejectOut) await finish(rejectOut);
+    if (options.input !== undefined && options.input !== '-') input.destroy();
+  }
+  return { records, opened, written, duplicates: opened - written, rejected };
+}
+
+async function inputSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    throw fileError(error, path, 'cannot read');
+  }
+}
+
+function errorText(error: unknown): string {
+  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : undefined;
+  return code ?? (error instanceof Error ? error.name : 'unknown error');
+}
+
+/** Prints the summary of a run on stderr and returns the exit status. */
+export function report(summary: DecryptSummary, dedupe: boolean): number {
+  say(`opened ${summary.opened} of ${summary.records} records`);
+  if (dedupe) say(`dropped ${summary.duplicates} duplicates by e-mail; wrote ${summary.written} records`);
+  const failed = summary.records - summary.opened;
+  if (failed === 0) return EXIT.OK;
+  const counts = [...summary.rejected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => `${code} ${n}`).join(', ');
+  say(`rejected ${failed}: ${counts}`);
+  say(`error: ${failed} of ${summary.records} records could not be opened`);
+  say('hint: the counts above give the reasons; --rejects FILE keeps those lines for inspection');
+  return EXIT.SOME_REJECTED;
+}

@@ -1,0 +1,170 @@
+// File and terminal helpers shared by the commands.
+//
+// Rules for this file:
+// - Files that may hold plaintext or secrets are created with mode 0600, and never overwritten
+//   unless the user said --force (then their mode is reset to 0600 too).
+// - Everything read from a file or the network is bounded: lines have a maximum length, and a
+//   longer line is reported (and skipped), never buffered whole.
+// - Messages go to stderr, prefixed `secure-sign:`. Data goes to stdout.
+
+import { constants, createReadStream, type WriteStream } from 'node:fs';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { CliError } from './errors.js';
+
+/** Writes one message line to stderr with the `secure-sign:` prefix. */
+export function say(message: string): void {
+  process.stderr.write(`secure-sign: ${message}\n`);
+}
+
+/** Opens a file for writing, created 0600, refusing to replace an existing file unless `force`. */
+export async function createPrivateFile(path: string, force: boolean, what = 'output file'): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = force
+      ? await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600)
+      : await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (error) {
+    if (errno(error) === 'EEXIST') {
+      throw new CliError(`${what} ${path} already exists`, 'choose another name, or pass --force to overwrite it');
+    }
+    throw fileError(error, path, `cannot create ${what}`);
+  }
+  // An existing file keeps its old mode on O_TRUNC: make sure it is private now.
+  if (force) await handle.chmod(0o600);
+  return handle;
+}
+
+/** The `code` of a Node system error, if any. */
+export function errno(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Turns a file system error into a {@link CliError} naming the path. */
+export function fileError(error: unknown, path: string, doing: string): CliError {
+  const code = errno(error);
+  const why =
+    code === 'ENOENT' ? 'no such file or directory'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'EISDIR' ? 'is a directory'
+    : code ?? (error instanceof Error ? error.message : String(error));
+  return new CliError(`${doing} ${path}: ${why}`, code === 'ENOENT' ? 'check the path' : undefined, undefined, { cause: error });
+}
+
+/** Reads a small text file (a token, a passphrase, an allow list), refusing anything larger than `max`. */
+export async function readSmallFile(path: string, max: number, what: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new CliError(`${what} ${path} is not a regular file`);
+    if (info.size > max) throw new CliError(`${what} ${path} is larger than ${max} bytes`, `is this the right file?`);
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw fileError(error, path, `cannot read ${what}`);
+  }
+}
+
+/** Opens an input: a path, or stdin for `-` or undefined. */
+export function openInput(path: string | undefined): Readable {
+  if (path === undefined || path === '-') return process.stdin;
+  return createReadStream(path);
+}
+
+/** Waits until `stream` can take more data (backpressure). */
+export function drain(stream: Writable | WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('error', fail);
+      resolve();
+    };
+    const fail = (error: Error): void => {
+      stream.off('drain', done);
+      reject(error);
+    };
+    stream.once('drain', done);
+    stream.once('error', fail);
+  });
+}
+
+/** Writes to a stream, waiting when its buffer is full. */
+export async function write(stream: Writable, text: string | Uint8Array): Promise<void> {
+  if (!stream.write(text)) await drain(stream);
+}
+
+/** Ends a stream and waits until everything is flushed (and, for a file, closed). */
+export function finish(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+/** One line of input: its 1-based number, and its bytes, or `undefined` if it was too long. */
+export interface Line {
+  readonly number: number;
+  readonly bytes: Uint8Array | undefined;
+}
+
+/**
+ * Splits a byte stream into lines of at most `maxBytes` bytes (without the line break). A longer
+ * line is yielded with `bytes: undefined` and its content dropped as it streams past, so a
+ * hostile file with a gigabyte-long line costs no memory. Pauses the stream while the consumer
+ * is busy (backpressure comes from the async iteration). A trailing `\r` is removed.
+ */
+export async function* splitLines(input: AsyncIterable<Uint8Array | string>, maxBytes: number): AsyncGenerator<Line> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  let overflow = false;
+  let number = 0;
+  const emit = (): Line => {
+    number++;
+    if (overflow) {
+      overflow = false;
+      parts = [];
+      length = 0;
+      return { number, bytes: undefined };
+    }
+    let bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
+    parts = [];
+    length = 0;
+    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+    return { number, bytes: bytes.length > maxBytes ? undefined : bytes };
+  };
+  const take = (piece: Buffer): void => {
+    if (overflow) return;
+    // One byte of slack for a trailing \r.
+    if (length + piece.length > maxBytes + 1) {
+      overflow = true;
+      parts = [];
+      length = 0;
+      return;
+    }
+    if (piece.length > 0) {
+      // Copy: the chunk's buffer is reused or kept alive by slices otherwise.
+      parts.push(Buffer.from(piece));
+      length += piece.length;
+    }
+  };
+  for await (const chunk of input) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    for (;;) {
+      const end = buffer.indexOf(0x0a, start);
+      if (end === -1) {
+        take(buffer.subarray(start));
+        break;
+      }
+      take(buffer.subarray(start, end));
+      yield emit();
+      start = end + 1;
+    }
+  }
+  if (length > 0 || overflow) yield emit();
+}
+
+/** Whether a line holds only white space (such lines are skipped, not counted as records). */
+export function isBlank(bytes: Uint8Array): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+}

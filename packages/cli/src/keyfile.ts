@@ -1,0 +1,207 @@
+// The campaign key file (docs/cli.md, "Key file format").
+//
+// Rules for this file:
+// - The secret key string (`sssk1...`) is only ever stored encrypted: crypto_secretbox
+//   (XSalsa20-Poly1305) under a key derived from the passphrase with Argon2id (crypto_pwhash).
+// - The public key string and fingerprint are stored in the clear so that `pubkey`, `fingerprint`
+//   and `snippet` need no passphrase; after decryption they are checked against the secret key,
+//   so a file whose clear part was edited is refused.
+// - libsodium's sumo build (the only one with crypto_pwhash) is loaded only here, and only when
+//   a key file is created or unlocked.
+// - Files are written 0600 and never overwritten without --force.
+
+import {
+  formatCampaignSecretKey,
+  generateCampaignKeys,
+  parseCampaignPublicKey,
+  parseCampaignSecretKey,
+  type CampaignKeyPair,
+  type CampaignPublicKey,
+} from '@secure-sign/crypto';
+import * as z from 'zod';
+import { CliError } from './errors.js';
+import { createPrivateFile, readSmallFile } from './io.js';
+
+/** The `type` field of every key file. */
+export const KEY_FILE_TYPE = 'secure-sign campaign key';
+/** Largest key file accepted. Real ones are under 1 KiB. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+/**
+ * Test-only: when this environment variable is `1`, new key files use libsodium's "interactive"
+ * Argon2id limits (64 MiB, 2 passes) instead of "moderate" (256 MiB, 3 passes), so that test
+ * suites run quickly. Never set it for a real campaign key.
+ */
+export const FAST_KDF_ENV = 'SECURE_SIGN_INSECURE_FAST_KDF_FOR_TESTS';
+/** Highest limits a key file may ask for, so a crafted file cannot make the CLI eat the machine. */
+const MAX_MEMLIMIT = 4 * 1024 * 1024 * 1024 - 1;
+const MAX_OPSLIMIT = 64;
+
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/);
+
+const keyFileSchema = z.strictObject({
+  type: z.literal(KEY_FILE_TYPE),
+  v: z.literal(1),
+  publicKey: z.string().max(200),
+  fingerprint: z.string().max(40),
+  createdAt: z.string().max(40),
+  kdf: z.strictObject({
+    alg: z.literal('argon2id13'),
+    opslimit: z.number().int().min(1).max(MAX_OPSLIMIT),
+    memlimit: z.number().int().min(8192).max(MAX_MEMLIMIT),
+    salt: base64url.length(22),
+  }),
+  cipher: z.strictObject({
+    alg: z.literal('xsalsa20poly1305'),
+    nonce: base64url.length(32),
+  }),
+  secretKey: base64url.max(400),
+});
+
+/** A key file as stored (JSON). */
+export type KeyFile = z.infer<typeof keyFileSchema>;
+
+type Sodium = Awaited<typeof import('libsodium-wrappers-sumo')>['default'];
+
+async function sumo(): Promise<Sodium> {
+  const { default: sodium } = await import('libsodium-wrappers-sumo');
+  await sodium.ready;
+  return sodium;
+}
+
+function deriveKey(sodium: Sodium, passphrase: string, salt: Uint8Array, opslimit: number, memlimit: number): Uint8Array {
+  return sodium.crypto_pwhash(
+    sodium.crypto_secretbox_KEYBYTES,
+    sodium.from_string(passphrase),
+    salt,
+    opslimit,
+    memlimit,
+    sodium.crypto_pwhash_ALG_ARGON2ID13,
+  );
+}
+
+/**
+ * Generates a new campaign key and writes it to `path`, encrypted under `passphrase`.
+ *
+ * @returns the public half, to print and share.
+ * @throws {@link CliError} if the file exists (and `force` is not set) or cannot be written.
+ * @example
+ * ```ts
+ * const publicKey = await createKeyFile('campaign.key', passphrase, false);
+ * console.log(publicKey.keyString, publicKey.fingerprint);
+ * ```
+ */
+export async function createKeyFile(path: string, passphrase: string, force: boolean): Promise<CampaignPublicKey> {
+  const sodium = await sumo();
+  const keys = await generateCampaignKeys();
+  const fast = process.env[FAST_KDF_ENV] === '1';
+  const opslimit = fast ? sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE : sodium.crypto_pwhash_OPSLIMIT_MODERATE;
+  const memlimit = fast ? sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE : sodium.crypto_pwhash_MEMLIMIT_MODERATE;
+  const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
+  const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
+  const key = deriveKey(sodium, passphrase, salt, opslimit, memlimit);
+  const secret = sodium.from_string(formatCampaignSecretKey(keys));
+  const sealed = sodium.crypto_secretbox_easy(secret, nonce, key);
+  sodium.memzero(key);
+  sodium.memzero(secret);
+  const b64 = (bytes: Uint8Array): string => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
+  const file: KeyFile = {
+    type: KEY_FILE_TYPE,
+    v: 1,
+    publicKey: keys.publicKey.keyString,
+    fingerprint: keys.publicKey.fingerprint,
+    createdAt: new Date().toISOString(),
+    kdf: { alg: 'argon2id13', opslimit, memlimit, salt: b64(salt) },
+    cipher: { alg: 'xsalsa20poly1305', nonce: b64(nonce) },
+    secretKey: b64(sealed),
+  };
+  const handle = await createPrivateFile(path, force, 'key file');
+  try {
+    await handle.writeFile(JSON.stringify(file, null, 2) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return keys.publicKey;
+}
+
+/**
+ * Reads and validates a key file without decrypting it.
+ *
+ * @throws {@link CliError} if it cannot be read or is not a key file of a known version.
+ */
+export async function readKeyFile(path: string): Promise<KeyFile> {
+  const text = await readSmallFile(path, MAX_KEY_FILE_BYTES, 'key file');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is not a secure-sign key file (not JSON)`, 'pass the file written by `secure-sign keygen`');
+  }
+  if (typeof json === 'object' && json !== null && 'v' in json && json.v !== 1 && 'type' in json && json.type === KEY_FILE_TYPE) {
+    throw new CliError(`key file ${path} has a version this secure-sign does not read`, 'upgrade secure-sign');
+  }
+  const parsed = keyFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new CliError(`${path} is not a valid secure-sign key file`, 'pass the file written by `secure-sign keygen`');
+  }
+  return parsed.data;
+}
+
+/**
+ * The public key stored in the clear in a key file. Not authenticated until the file is
+ * unlocked: {@link unlockKeyFile} checks it.
+ *
+ * @throws {@link CliError} if the file is not a key file or its public key string is invalid.
+ */
+export async function keyFilePublicKey(path: string): Promise<CampaignPublicKey> {
+  const file = await readKeyFile(path);
+  try {
+    return await parseCampaignPublicKey(file.publicKey);
+  } catch {
+    throw new CliError(`key file ${path} holds an invalid public key`, 'the file is damaged; use your backup');
+  }
+}
+
+/**
+ * Decrypts a key file with its passphrase and returns the campaign key pair, after checking that
+ * it matches the public key stored in the clear.
+ *
+ * @throws {@link CliError} on a wrong passphrase or a damaged file.
+ */
+export async function unlockKeyFile(path: string, passphrase: string): Promise<CampaignKeyPair> {
+  const file = await readKeyFile(path);
+  const sodium = await sumo();
+  const from64 = (text: string): Uint8Array => sodium.from_base64(text, sodium.base64_variants.URLSAFE_NO_PADDING);
+  let salt: Uint8Array, nonce: Uint8Array, sealed: Uint8Array;
+  try {
+    salt = from64(file.kdf.salt);
+    nonce = from64(file.cipher.nonce);
+    sealed = from64(file.secretKey);
+  } catch {
+    throw new CliError(`${path} is not a valid secure-sign key file`, 'the file is damaged; use your backup');
+  }
+  if (salt.length !== sodium.crypto_pwhash_SALTBYTES || nonce.length !== sodium.crypto_secretbox_NONCEBYTES) {
+    throw new CliError(`${path} is not a valid secure-sign key file`, 'the file is damaged; use your backup');
+  }
+  const key = deriveKey(sodium, passphrase, salt, file.kdf.opslimit, file.kdf.memlimit);
+  let secret: Uint8Array;
+  try {
+    secret = sodium.crypto_secretbox_open_easy(sealed, nonce, key);
+  } catch {
+    throw new CliError(`wrong passphrase for key file ${path} (or the file is damaged)`, 'check the passphrase and try again');
+  } finally {
+    sodium.memzero(key);
+  }
+  let keys: CampaignKeyPair;
+  try {
+    keys = await parseCampaignSecretKey(sodium.to_string(secret));
+  } catch {
+    throw new CliError(`key file ${path} holds an invalid secret key`, 'the file is damaged; use your backup');
+  } finally {
+    sodium.memzero(secret);
+  }
+  if (keys.publicKey.keyString !== file.publicKey || keys.publicKey.fingerprint !== file.fingerprint) {
+    throw new CliError(`key file ${path}: the public key stored in it does not match its secret key`, 'the file was edited or damaged; use your backup');
+  }
+  return keys;
+}

@@ -1,0 +1,413 @@
+// The `secure-sign` command. Output rules (docs/cli.md): data to stdout; everything else to
+// stderr prefixed `secure-sign:`; failures as `secure-sign: error: ...` then `secure-sign: hint: ...`.
+// Exit status: 0 ok, 1 failure, 2 usage, 3 some records could not be decrypted.
+
+import {
+  formatCampaignSecretKey,
+  isSecureSignError,
+  parseCampaignPublicKey,
+  signDocument,
+  verifyDocument,
+  type CampaignPublicKey,
+} from '@secure-sign/crypto';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { text as streamText } from 'node:stream/consumers';
+import { campaignId, collectorUrl, publish, pull, readToken, register } from './collector.js';
+import { decrypt, report, type Format } from './decrypt.js';
+import { CliError, EXIT } from './errors.js';
+import { createPrivateFile, readSmallFile, say } from './io.js';
+import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
+import { getPassphrase } from './passphrase.js';
+import { snippet } from './snippet.js';
+import { buildWall, checkWallData, parseAllowList } from './wall.js';
+
+const VERSION = '0.1.0';
+const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}`);
+    return n;
+  };
+}
+
+async function publicKeyFrom(options: { key?: string | undefined; publicKey?: string | undefined }): Promise<CampaignPublicKey> {
+  if (options.publicKey !== undefined) {
+    try {
+      return await parseCampaignPublicKey(options.publicKey);
+    } catch (error) {
+      throw new CliError(isSecureSignError(error) ? error.message : 'invalid public campaign key', 'copy the whole sspk1... string again');
+    }
+  }
+  if (options.key !== undefined) return keyFilePublicKey(options.key);
+  throw new CliError('no campaign key given', 'pass --public-key sspk1... or --key campaign.key', EXIT.USAGE);
+}
+
+/** Writes a data result to a file (0600, no overwrite without --force) or stdout. */
+async function output(path: string | undefined, data: string, force: boolean): Promise<void> {
+  if (path === undefined || path === '-') {
+    process.stdout.write(data);
+    return;
+  }
+  const handle = await createPrivateFile(path, force);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readInput(path: string | undefined, max: number, what: string): Promise<string> {
+  if (path === undefined || path === '-') {
+    const text = await streamText(process.stdin);
+    if (Buffer.byteLength(text) > max) throw new CliError(`${what} is larger than ${max} bytes`);
+    return text;
+  }
+  return readSmallFile(path, max, what);
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${what} is not valid JSON`);
+  }
+}
+
+function formatFrom(format: string | undefined, out: string | undefined): Format {
+  if (format !== undefined) return format as Format;
+  const ext = out?.match(/\.(csv|json|ndjson|jsonl)$/i)?.[1]?.toLowerCase();
+  if (ext === 'csv' || ext === 'json') return ext;
+  return 'ndjson';
+}
+
+const passphraseOption = (): Option => new Option('--passphrase-file <file>', 'read the key passphrase from the first line of FILE (else $SECURE_SIGN_PASSPHRASE, else a prompt)');
+const timeoutOption = (): Option =>
+  new Option('--timeout <seconds>', 'give up when the collector is silent this long').default(60).argParser(positiveInt('--timeout', 3600));
+
+function program(): Command {
+  const cli = new Command('secure-sign')
+    .version(VERSION)
+    .description('The secure-sign staff tool: campaign keys, the embed snippet, pulling and decrypting signatures, the signer wall.')
+    .showHelpAfterError(false)
+    .addHelpText(
+      'after',
+      `
+Example (a whole campaign, start to end):
+  secure-sign keygen --out campaign.key                 # prints the public key sspk1...
+  secure-sign snippet --campaign open-letter --key campaign.key --collector https://c.example.org
+  secure-sign-collector campaign add open-letter --key sspk1... > staff.token   # on the collector
+  secure-sign pull --collector https://c.example.org --campaign open-letter --token-file staff.token --out envelopes.ndjson
+  secure-sign decrypt --key campaign.key -i envelopes.ndjson | secure-sign wall build > wall-data.json
+  secure-sign wall sign --key campaign.key --campaign open-letter wall-data.json > wall.json
+  secure-sign wall publish --collector https://c.example.org --campaign open-letter --token-file staff.token wall.json
+
+Exit status: 0 ok; 1 failure; 2 usage error; 3 decrypt finished but some records failed.
+Full reference: docs/cli.md`,
+    );
+
+  cli
+    .command('keygen')
+    .description('create a campaign key file protected by a passphrase (Argon2id); print the public key')
+    .requiredOption('-o, --out <file>', 'where to write the key file (created 0600)')
+    .option('-f, --force', 'overwrite an existing key file (the old key is lost!)', false)
+    .addOption(passphraseOption())
+    .action(async (opts: { out: string; force: boolean; passphraseFile?: string }) => {
+      const passphrase = await getPassphrase({ file: opts.passphraseFile }, `the new key file ${opts.out}`, true);
+      if ([...passphrase].length < 12) say('warning: a passphrase under 12 characters is easy to guess; prefer five or more random words');
+      const publicKey = await createKeyFile(opts.out, passphrase, opts.force);
+      process.stdout.write(publicKey.keyString + '\n');
+      say(`wrote ${opts.out}; keep it offline and back it up: without it and its passphrase no signature can be read`);
+      say(`fingerprint: ${publicKey.fingerprint}`);
+    });
+
+  for (const [name, pick] of [
+    ['pubkey', (k: CampaignPublicKey) => k.keyString],
+    ['fingerprint', (k: CampaignPublicKey) => k.fingerprint],
+  ] as const) {
+    cli
+      .command(name)
+      .description(name === 'pubkey' ? 'print the public campaign key string of a key file' : 'print the fingerprint of a key file or public key')
+      .option('-k, --key <file>', 'the key file')
+      .option('--public-key <sspk1>', 'a public campaign key string instead of a key file')
+      .option('--check', 'also unlock the key file and check that its public part matches (asks for the passphrase)', false)
+      .addOption(passphraseOption())
+      .action(async (opts: { key?: string; publicKey?: string; check: boolean; passphraseFile?: string }) => {
+        const publicKey = await publicKeyFrom(opts);
+        if (opts.check) {
+          if (opts.key === undefined) throw new CliError('--check needs --key', undefined, EXIT.USAGE);
+          await unlockKeyFile(opts.key, await getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
+          say('the key file opens with this passphrase and matches its public key');
+        }
+        process.stdout.write(pick(publicKey) + '\n');
+      });
+  }
+
+  cli
+    .command('snippet')
+    .description('print the embed snippet (script tag with integrity hash, and the <secure-sign> element)')
+    .requiredOption('--campaign <id>', 'the campaign id')
+    .option('-k, --key <file>', 'take the public key from this key file')
+    .option('--public-key <sspk1>', 'the public campaign key string')
+    .requiredOption('--collector <url>', 'the collector base URL')
+    .option('--script-url <url>', 'where partners load the widget bundle from (default: its jsDelivr address)')
+    .option('--bundle <path>', 'the widget bundle to hash (default: the installed @secure-sign/widget)')
+    .option('--lang <code>', 'widget language attribute')
+    .option('--privacy-url <url>', 'link to the campaign privacy notice')
+    .action(async (opts: { campaign: string; key?: string; publicKey?: string; collector: string; scriptUrl?: string; bundle?: string; lang?: string; privacyUrl?: string }) => {
+      const publicKey = await publicKeyFrom(opts);
+      const collector = collectorUrl(opts.collector).href.replace(/\/$/, '');
+      process.stdout.write(
+        await snippet({
+          campaign: campaignId(opts.campaign),
+          publicKey: publicKey.keyString,
+          collector,
+          scriptUrl: opts.scriptUrl,
+          bundle: opts.bundle,
+          lang: opts.lang,
+          privacyUrl: opts.privacyUrl,
+        }),
+      );
+      say(`campaign key fingerprint: ${publicKey.fingerprint}`);
+    });
+
+  cli
+    .command('register')
+    .description('register a campaign with a collector through its admin API; prints (or saves) the staff token')
+    .requiredOption('--collector <url>', 'the collector base URL')
+    .requiredOption('--campaign <id>', 'the campaign id')
+    .option('-k, --key <file>', 'take the public key from this key file')
+    .option('--public-key <sspk1>', 'the public campaign key string')
+    .option('--admin-token-file <file>', 'file holding the collector admin token (else $SECURE_SIGN_ADMIN_TOKEN)')
+    .option('--origin <url>', 'a partner origin allowed to submit (repeatable; none means any)', collect, [])
+    .option('--goal <n>', 'signature goal', positiveInt('--goal', Number.MAX_SAFE_INTEGER))
+    .option('--opens <time>', 'when the campaign opens (ISO 8601)')
+    .option('--closes <time>', 'when the campaign closes (ISO 8601)')
+    .option('--token-out <file>', 'write the staff token to FILE (0600) instead of stdout')
+    .option('-f, --force', 'overwrite --token-out', false)
+    .addOption(timeoutOption())
+    .action(async (opts: { collector: string; campaign: string; key?: string; publicKey?: string; adminTokenFile?: string; origin: string[]; goal?: number; opens?: string; closes?: string; tokenOut?: string; force: boolean; timeout: number }) => {
+      const publicKey = await publicKeyFrom(opts);
+      const time = (value: string | undefined, name: string): string | undefined => {
+        if (value === undefined) return undefined;
+        const t = new Date(value);
+        if (Number.isNaN(t.getTime())) throw new CliError(`${name} is not a date`, 'use ISO 8601, e.g. 2027-03-01T00:00:00Z', EXIT.USAGE);
+        return t.toISOString();
+      };
+      const opensAt = time(opts.opens, '--opens');
+      const closesAt = time(opts.closes, '--closes');
+      const token = await register(
+        collectorUrl(opts.collector),
+        await readToken(opts.adminTokenFile, 'admin'),
+        {
+          campaign: campaignId(opts.campaign),
+          key: publicKey.keyString,
+          origins: opts.origin,
+          ...(opts.goal === undefined ? {} : { goal: opts.goal }),
+          ...(opensAt === undefined ? {} : { opensAt }),
+          ...(closesAt === undefined ? {} : { closesAt }),
+        },
+        opts.timeout * 1000,
+      );
+      if (opts.tokenOut !== undefined) {
+        await output(opts.tokenOut, token + '\n', opts.force);
+        say(`registered ${opts.campaign}; staff token written to ${opts.tokenOut}`);
+      } else {
+        process.stdout.write(token + '\n');
+        say(`registered ${opts.campaign}; the staff token above is shown only once: keep it in a file readable only by you`);
+      }
+    });
+
+  cli
+    .command('pull')
+    .description('download the envelopes stored since the last pull, appending them to a file')
+    .requiredOption('--collector <url>', 'the collector base URL')
+    .requiredOption('--campaign <id>', 'the campaign id')
+    .option('--token-file <file>', 'file holding the staff token (else $SECURE_SIGN_TOKEN)')
+    .requiredOption('-o, --out <file>', 'envelope file to append to (one JSON envelope per line)')
+    .option('--state <file>', 'where the last seq is kept (default: OUT.state.json)')
+    .option('--page-size <n>', 'envelopes per request (each page is committed to disk)', positiveInt('--page-size', 100000), 10000)
+    .addOption(timeoutOption())
+    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; timeout: number }) => {
+      const summary = await pull({
+        collector: collectorUrl(opts.collector),
+        campaign: campaignId(opts.campaign),
+        token: await readToken(opts.tokenFile, 'staff'),
+        out: opts.out,
+        state: opts.state,
+        pageSize: opts.pageSize,
+        timeoutMs: opts.timeout * 1000,
+      });
+      say(`pulled ${summary.fetched} new envelopes into ${opts.out} (last seq ${summary.lastSeq})`);
+    });
+
+  cli
+    .command('decrypt')
+    .description('decrypt envelopes (one per line) to CSV, JSON or NDJSON, using every core')
+    .option('-k, --key <file>', 'key file (repeatable, for a campaign that rotated keys)', collect, [])
+    .option('-i, --input <file>', 'envelope file, or - for stdin', '-')
+    .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
+    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else ndjson)').choices(['csv', 'json', 'ndjson']))
+    .option('--rejects <file>', 'write every line that failed, with its reason, to FILE (NDJSON, 0600)')
+    .option('--dedupe-email', 'keep one record per e-mail address (NFC, trimmed, lower-case): the earliest', false)
+    .option('--campaign <id>', 'reject envelopes of any other campaign')
+    .option('-j, --jobs <n>', 'worker threads (default: every core)', positiveInt('--jobs', 256))
+    .option('--csv-bom', 'start CSV with a byte order mark (for Excel)', false)
+    .option('-f, --force', 'overwrite output files; allow output to a terminal', false)
+    .addOption(passphraseOption())
+    .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
+      if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
+      if (opts.campaign !== undefined) campaignId(opts.campaign);
+      const secretKeys: string[] = [];
+      for (const path of opts.key) {
+        const keys = await unlockKeyFile(path, await getPassphrase({ file: opts.passphraseFile }, `key file ${path}`));
+        secretKeys.push(formatCampaignSecretKey(keys));
+      }
+      const summary = await decrypt({
+        secretKeys,
+        input: opts.input,
+        output: opts.output,
+        format: formatFrom(opts.format, opts.output),
+        rejects: opts.rejects,
+        dedupeEmail: opts.dedupeEmail,
+        campaign: opts.campaign,
+        force: opts.force,
+        jobs: opts.jobs,
+        csvBom: opts.csvBom,
+      });
+      process.exitCode = report(summary, opts.dedupeEmail);
+    });
+
+  const wall = cli.command('wall').description('build, sign and publish the public signer wall');
+
+  wall
+    .command('build')
+    .description('build wall data from decrypted NDJSON: consenting signers (and only allowed ones), newest first, no e-mail')
+    .option('--from <file>', 'decrypted records (NDJSON from `decrypt`), or - for stdin', '-')
+    .option('--allow <file>', 'allow list: one submission id per line (# starts a comment)')
+    .option('--campaign <id>', 'only accept records of this campaign')
+    .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
+    .option('-f, --force', 'overwrite the output file', false)
+    .action(async (opts: { from: string; allow?: string; campaign?: string; output: string; force: boolean }) => {
+      const allow = opts.allow === undefined ? undefined : parseAllowList(await readSmallFile(opts.allow, 64 * 1024 * 1024, 'allow list'));
+      const built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign) });
+      await output(opts.output, JSON.stringify(built.data, null, 2) + '\n', opts.force);
+      say(`wall: ${built.data.entries.length} entries (${built.skipped} signers left out: no consent${allow ? ' or not on the allow list' : ''})`);
+    });
+
+  wall
+    .command('sign')
+    .description('sign wall data with the campaign key')
+    .argument('[file]', 'wall data from `wall build` (possibly edited), or - for stdin', '-')
+    .requiredOption('-k, --key <file>', 'the key file')
+    .requiredOption('--campaign <id>', 'the campaign id')
+    .option('-o, --output <file>', 'output file, or - for stdout', '-')
+    .option('-f, --force', 'overwrite the output file', false)
+    .addOption(passphraseOption())
+    .action(async (file: string, opts: { key: string; campaign: string; output: string; force: boolean; passphraseFile?: string }) => {
+      const data = checkWallData(parseJson(await readInput(file, MAX_DOCUMENT_BYTES, 'wall data'), 'the wall data'));
+      const keys = await unlockKeyFile(opts.key, await getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
+      const doc = await signDocument(keys, { type: 'wall', campaign: campaignId(opts.campaign), data: { entries: data.entries.map((e) => ({ ...e })) } });
+      await output(opts.output, JSON.stringify(doc) + '\n', opts.force);
+      say(`signed the wall (${data.entries.length} entries) with key ${keys.publicKey.fingerprint}`);
+    });
+
+  wall
+    .command('publish')
+    .description('upload a signed wall to the collector (checked first when a key is given)')
+    .argument('<file>', 'the signed wall from `wall sign`')
+    .requiredOption('--collector <url>', 'the collector base URL')
+    .requiredOption('--campaign <id>', 'the campaign id')
+    .option('--token-file <file>', 'file holding the staff token (else $SECURE_SIGN_TOKEN)')
+    .option('-k, --key <file>', 'verify against this key file\'s public key before uploading')
+    .option('--public-key <sspk1>', 'verify against this public key before uploading')
+    .option('--name <name>', 'published file name', 'wall.json')
+    .addOption(timeoutOption())
+    .action(async (file: string, opts: { collector: string; campaign: string; tokenFile?: string; key?: string; publicKey?: string; name: string; timeout: number }) => {
+      const campaign = campaignId(opts.campaign);
+      if (!/^[a-z0-9][a-z0-9-]{0,62}\.json$/.test(opts.name)) throw new CliError('--name must be like wall.json (a-z, 0-9, -; ending .json)', undefined, EXIT.USAGE);
+      const text = await readInput(file, MAX_DOCUMENT_BYTES, 'signed document');
+      if (opts.key !== undefined || opts.publicKey !== undefined) {
+        await verifyDocument(await publicKeyFrom(opts), text, { campaign, ...(opts.name === 'wall.json' ? { type: 'wall' } : {}) });
+      }
+      const token = await readToken(opts.tokenFile, 'staff');
+      const url = await publish(collectorUrl(opts.collector), campaign, token, opts.name, text, opts.timeout * 1000);
+      say(`published ${url}`);
+    });
+
+  cli
+    .command('verify')
+    .description('verify a signed document (e.g. wall.json) against a campaign key; prints its payload')
+    .argument('[file]', 'the document, or - for stdin', '-')
+    .option('-k, --key <file>', 'the key file (its public part)')
+    .option('--public-key <sspk1>', 'the public campaign key string')
+    .option('--type <type>', 'require this document type (e.g. wall)')
+    .option('--campaign <id>', 'require this campaign')
+    .action(async (file: string, opts: { key?: string; publicKey?: string; type?: string; campaign?: string }) => {
+      const publicKey = await publicKeyFrom(opts);
+      const text = await readInput(file, MAX_DOCUMENT_BYTES, 'document');
+      let payload;
+      try {
+        payload = await verifyDocument(publicKey, text, {
+          ...(opts.type === undefined ? {} : { type: opts.type }),
+          ...(opts.campaign === undefined ? {} : { campaign: campaignId(opts.campaign) }),
+        });
+      } catch (error) {
+        if (isSecureSignError(error)) throw new CliError(`verification failed (${error.code}): ${error.message}`, 'do not publish or trust this document');
+        throw error;
+      }
+      process.stdout.write(JSON.stringify(payload, null, 2) + '\n');
+      say(`good signature: ${payload.type} for campaign ${payload.campaign}, issued ${payload.issuedAt}, key ${publicKey.fingerprint}`);
+    });
+
+  return cli;
+}
+
+function fail(message: string, hint: string | undefined): void {
+  say(`error: ${message}`);
+  if (hint) say(`hint: ${hint}`);
+}
+
+/** Runs the command line; resolves to the exit status. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const cli = program();
+  cli.exitOverride();
+  const applyOutput = (command: Command): void => {
+    command.exitOverride();
+    command.configureOutput({ outputError: (str, write) => write(`secure-sign: error: ${str.replace(/^error: /, '')}`) });
+    for (const sub of command.commands) applyOutput(sub);
+  };
+  applyOutput(cli);
+  try {
+    await cli.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      if (error.code === 'commander.executeSubCommandAsync' || error.exitCode === 0) return EXIT.OK;
+      say('hint: see secure-sign --help, or secure-sign COMMAND --help');
+      return EXIT.USAGE;
+    }
+    if (error instanceof CliError) {
+      fail(error.message, error.hint);
+      return error.exitCode;
+    }
+    if (isSecureSignError(error)) {
+      // Messages of @secure-sign/crypto never carry secrets or plaintext.
+      fail(`${error.message} (${error.code})`, undefined);
+      return EXIT.FAILURE;
+    }
+    const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : undefined;
+    fail(`unexpected failure${code ? ` (${code})` : ''}`, 'please report it; run with NODE_DEBUG=secure-sign for details');
+    if (process.env['NODE_DEBUG']?.includes('secure-sign')) console.error(error);
+    return EXIT.FAILURE;
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2));

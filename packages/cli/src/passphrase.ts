@@ -1,0 +1,74 @@
+// Where a key file's passphrase comes from, in this order: --passphrase-file, the
+// SECURE_SIGN_PASSPHRASE environment variable, or a prompt on the terminal that does not echo.
+// A passphrase is never printed, logged or put into an error message.
+
+import { CliError, EXIT } from './errors.js';
+import { readSmallFile } from './io.js';
+
+/** Where to look for a passphrase. */
+export interface PassphraseSource {
+  /** --passphrase-file: the first line of this file is the passphrase. */
+  readonly file?: string | undefined;
+}
+
+/** The environment variable that may hold the passphrase (for automation). */
+export const PASSPHRASE_ENV = 'SECURE_SIGN_PASSPHRASE';
+
+/**
+ * Gets the passphrase for a key file.
+ *
+ * @param confirm - ask twice on a terminal (when creating a key).
+ * @throws {@link CliError} if there is no source, the source is empty, or the two entries differ.
+ */
+export async function getPassphrase(source: PassphraseSource, purpose: string, confirm = false): Promise<string> {
+  let passphrase: string;
+  if (source.file !== undefined) {
+    const text = await readSmallFile(source.file, 64 * 1024, 'passphrase file');
+    passphrase = text.split(/\r?\n/, 1)[0] ?? '';
+  } else if (process.env[PASSPHRASE_ENV] !== undefined) {
+    passphrase = process.env[PASSPHRASE_ENV] ?? '';
+  } else if (process.stdin.isTTY && process.stderr.isTTY) {
+    passphrase = await prompt(`Passphrase for ${purpose}: `);
+    if (confirm) {
+      const again = await prompt('Same passphrase again: ');
+      if (again !== passphrase) throw new CliError('the two passphrases differ', 'run the command again and type the same passphrase twice');
+    }
+  } else {
+    throw new CliError(
+      'no passphrase: not on a terminal, and neither --passphrase-file nor ' + PASSPHRASE_ENV + ' is given',
+      'run it in a terminal, or pass --passphrase-file FILE',
+      EXIT.USAGE,
+    );
+  }
+  if (passphrase.length === 0) throw new CliError('the passphrase is empty', 'use a long passphrase, e.g. five random words');
+  return passphrase;
+}
+
+/** Reads one line from the terminal without echoing it. */
+function prompt(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const finish = (error?: Error): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(answer);
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return finish();
+        if (char === '\u0003') return finish(new CliError('interrupted', undefined, 130));
+        if (char === '\u0004') return finish();
+        if (char === '\u007f' || char === '\b') answer = Array.from(answer).slice(0, -1).join('');
+        else if (char >= ' ') answer += char;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}

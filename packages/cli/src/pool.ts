@@ -1,0 +1,94 @@
+// A fixed pool of decryption workers. Batches go to whichever worker is free; callers get one
+// promise per batch, so they can keep results in input order and bound how many are in flight.
+
+import { Worker } from 'node:worker_threads';
+import { CliError } from './errors.js';
+import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
+
+interface Task {
+  readonly request: WorkerRequest;
+  readonly resolve: (results: readonly LineResult[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Worker threads running dist/worker.js. */
+export class WorkerPool {
+  readonly #idle: Worker[] = [];
+  readonly #busy = new Map<Worker, Task>();
+  readonly #queue: Task[] = [];
+  readonly #workers: Worker[] = [];
+  #nextId = 0;
+  #failed: Error | undefined;
+
+  private constructor() {}
+
+  /** Starts `size` workers and waits until each has loaded its keys. */
+  static async start(size: number, data: WorkerData): Promise<WorkerPool> {
+    const pool = new WorkerPool();
+    const url = new URL('./worker.js', import.meta.url);
+    await Promise.all(
+      Array.from({ length: size }, () => new Promise<void>((resolve, reject) => {
+        const worker = new Worker(url, { workerData: data });
+        pool.#workers.push(worker);
+        worker.once('message', (message: { ready: boolean }) => {
+          if (!message.ready) return reject(new CliError('a decryption worker could not load the keys'));
+          worker.on('message', (response: WorkerResponse) => pool.#done(worker, response));
+          pool.#idle.push(worker);
+          resolve();
+        });
+        worker.on('error', (error) => {
+          pool.#fail(new CliError('a decryption worker failed', undefined, undefined, { cause: error }));
+          reject(error);
+        });
+        worker.on('exit', (code) => {
+          if (code !== 0 && !pool.#closing) pool.#fail(new CliError(`a decryption worker stopped (exit ${code})`));
+        });
+      })),
+    ).catch(async (error: unknown) => {
+      await pool.close();
+      throw error;
+    });
+    return pool;
+  }
+
+  #closing = false;
+
+  /** Decrypts one batch of lines. */
+  run(lines: readonly (Uint8Array | null)[]): Promise<readonly LineResult[]> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request: { id: this.#nextId++, lines }, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      const worker = this.#idle.pop() as Worker;
+      const task = this.#queue.shift() as Task;
+      this.#busy.set(worker, task);
+      worker.postMessage(task.request);
+    }
+  }
+
+  #done(worker: Worker, response: WorkerResponse): void {
+    const task = this.#busy.get(worker);
+    this.#busy.delete(worker);
+    this.#idle.push(worker);
+    if (task && task.request.id === response.id) task.resolve(response.results);
+    this.#pump();
+  }
+
+  #fail(error: Error): void {
+    this.#failed ??= error;
+    for (const task of [...this.#busy.values(), ...this.#queue]) task.reject(error);
+    this.#busy.clear();
+    this.#queue.length = 0;
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+  }
+}

@@ -1,0 +1,65 @@
+// The decryption worker: `decrypt` starts one per core and sends it batches of raw input lines.
+// Each line is decoded (strict UTF-8), parsed and opened here, so that the main thread only
+// reads, orders and writes. A worker never throws on a line: every failure becomes a reason code.
+
+import { isSecureSignError, parseCampaignSecretKey, parseEnvelope, openSubmission, type CampaignKeyPair } from '@secure-sign/crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { toRecord } from './records.js';
+import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
+
+const data = workerData as WorkerData;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('worker.js must run as a worker thread');
+  const keys = new Map<string, CampaignKeyPair>();
+  for (const secret of data.secretKeys) {
+    const pair = await parseCampaignSecretKey(secret);
+    keys.set(pair.publicKey.keyId, pair);
+  }
+  const open = async (bytes: Uint8Array | null): Promise<LineResult> => {
+    if (bytes === null) return { ok: false, reason: 'OVERSIZE' };
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      return { ok: false, reason: 'INVALID_UTF8' };
+    }
+    try {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return { ok: false, reason: 'MALFORMED_ENVELOPE' };
+      }
+      // Lines of a collector export ({"seq":..,"receivedAt":..,"envelope":{..}}) are accepted too.
+      if (typeof value === 'object' && value !== null && !Array.isArray(value) && !('v' in value) && 'envelope' in value) {
+        value = value.envelope;
+      }
+      const envelope = parseEnvelope(value);
+      const pair = keys.get(envelope.kid);
+      if (data.campaign !== undefined && envelope.campaign !== data.campaign) return { ok: false, reason: 'CAMPAIGN_MISMATCH' };
+      if (!pair) return { ok: false, reason: 'KEY_MISMATCH' };
+      const opened = await openSubmission(pair, envelope, data.campaign === undefined ? {} : { campaign: data.campaign });
+      return { ok: true, record: toRecord(opened) };
+    } catch (error) {
+      if (isSecureSignError(error)) return { ok: false, reason: error.code };
+      return { ok: false, reason: 'INTERNAL_ERROR' };
+    }
+  };
+  port.on('message', (request: WorkerRequest) => {
+    void (async () => {
+      const results: LineResult[] = [];
+      for (const line of request.lines) results.push(await open(line));
+      const response: WorkerResponse = { id: request.id, results };
+      port.postMessage(response);
+    })();
+  });
+  port.postMessage({ ready: true });
+}
+
+void main().catch(() => {
+  // Never pass the error on as is: it could quote a key. The main thread reports a failed start.
+  parentPort?.postMessage({ ready: false });
+});

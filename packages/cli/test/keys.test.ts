@@ -1,0 +1,94 @@
+import { parseCampaignPublicKey } from '@secure-sign/crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PASSPHRASE, run, tempDir } from './helpers.js';
+
+let t: Awaited<ReturnType<typeof tempDir>>;
+beforeEach(async () => {
+  t = await tempDir();
+});
+afterEach(() => t.cleanup());
+
+describe('keygen', () => {
+  it('writes a 0600 key file, prints the public key on stdout and the fingerprint on stderr', async () => {
+    const r = await run(t.dir, ['keygen', '--out', 'campaign.key']);
+    expect(r.code).toBe(0);
+    const keyString = r.stdout.trim();
+    const publicKey = await parseCampaignPublicKey(keyString);
+    expect(r.stderr).toContain(`secure-sign: fingerprint: ${publicKey.fingerprint}\n`);
+    expect((await stat(t.path('campaign.key'))).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(await readFile(t.path('campaign.key'), 'utf8'));
+    expect(file).toMatchObject({ type: 'secure-sign campaign key', v: 1, publicKey: keyString, fingerprint: publicKey.fingerprint });
+    expect(file.kdf.alg).toBe('argon2id13');
+    const text = await readFile(t.path('campaign.key'), 'utf8');
+    expect(text).not.toContain('sssk1');
+    expect(text).not.toContain(PASSPHRASE);
+    expect(r.stdout + r.stderr).not.toContain(PASSPHRASE);
+  });
+
+  it('uses moderate Argon2id limits unless the test-only variable is set', async () => {
+    const r = await run(t.dir, ['keygen', '--out', 'real.key'], { env: { SECURE_SIGN_INSECURE_FAST_KDF_FOR_TESTS: undefined } });
+    expect(r.code).toBe(0);
+    const file = JSON.parse(await readFile(t.path('real.key'), 'utf8'));
+    expect(file.kdf).toMatchObject({ opslimit: 3, memlimit: 256 * 1024 * 1024 });
+  });
+
+  it('refuses to overwrite a key file without --force', async () => {
+    expect((await run(t.dir, ['keygen', '--out', 'campaign.key'])).code).toBe(0);
+    const before = await readFile(t.path('campaign.key'), 'utf8');
+    const r = await run(t.dir, ['keygen', '--out', 'campaign.key']);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe('secure-sign: error: key file campaign.key already exists\nsecure-sign: hint: choose another name, or pass --force to overwrite it\n');
+    expect(await readFile(t.path('campaign.key'), 'utf8')).toBe(before);
+    const forced = await run(t.dir, ['keygen', '--out', 'campaign.key', '--force']);
+    expect(forced.code).toBe(0);
+    expect(await readFile(t.path('campaign.key'), 'utf8')).not.toBe(before);
+  });
+
+  it('reads the passphrase from --passphrase-file, and fails without any source', async () => {
+    await writeFile(t.path('pass.txt'), 'file passphrase, long enough\n');
+    expect((await run(t.dir, ['keygen', '--out', 'k.key', '--passphrase-file', 'pass.txt'], { env: { SECURE_SIGN_PASSPHRASE: undefined } })).code).toBe(0);
+    const ok = await run(t.dir, ['pubkey', '--key', 'k.key', '--check', '--passphrase-file', 'pass.txt']);
+    expect(ok.code).toBe(0);
+    const none = await run(t.dir, ['keygen', '--out', 'k2.key'], { env: { SECURE_SIGN_PASSPHRASE: undefined } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^secure-sign: error: no passphrase: .*\nsecure-sign: hint: /);
+  });
+});
+
+describe('pubkey, fingerprint and a wrong passphrase', () => {
+  it('prints the public part without a passphrase and checks it with one', async () => {
+    const gen = await run(t.dir, ['keygen', '--out', 'campaign.key']);
+    const publicKey = await parseCampaignPublicKey(gen.stdout.trim());
+    const noPass = { SECURE_SIGN_PASSPHRASE: undefined };
+    expect(await run(t.dir, ['pubkey', '--key', 'campaign.key'], { env: noPass })).toMatchObject({ code: 0, stdout: publicKey.keyString + '\n' });
+    expect(await run(t.dir, ['fingerprint', '--key', 'campaign.key'], { env: noPass })).toMatchObject({ code: 0, stdout: publicKey.fingerprint + '\n' });
+    expect(await run(t.dir, ['fingerprint', '--public-key', publicKey.keyString])).toMatchObject({ code: 0, stdout: publicKey.fingerprint + '\n' });
+    expect(await run(t.dir, ['pubkey', '--key', 'campaign.key', '--check'])).toMatchObject({ code: 0, stdout: publicKey.keyString + '\n' });
+  });
+
+  it('says clearly that the passphrase is wrong, without echoing it', async () => {
+    await run(t.dir, ['keygen', '--out', 'campaign.key']);
+    const r = await run(t.dir, ['pubkey', '--key', 'campaign.key', '--check'], { env: { SECURE_SIGN_PASSPHRASE: 'not the passphrase' } });
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe('secure-sign: error: wrong passphrase for key file campaign.key (or the file is damaged)\nsecure-sign: hint: check the passphrase and try again\n');
+  });
+
+  it('refuses a key file whose clear public key was swapped for another', async () => {
+    await run(t.dir, ['keygen', '--out', 'a.key']);
+    const other = await run(t.dir, ['keygen', '--out', 'b.key']);
+    const file = JSON.parse(await readFile(t.path('a.key'), 'utf8'));
+    const otherKey = await parseCampaignPublicKey(other.stdout.trim());
+    await writeFile(t.path('a.key'), JSON.stringify({ ...file, publicKey: otherKey.keyString, fingerprint: otherKey.fingerprint }));
+    const r = await run(t.dir, ['pubkey', '--key', 'a.key', '--check']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('secure-sign: error: key file a.key: the public key stored in it does not match its secret key\n');
+  });
+
+  it('refuses a file that is not a key file', async () => {
+    await writeFile(t.path('x.key'), '{"hello":1}');
+    const r = await run(t.dir, ['pubkey', '--key', 'x.key']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('secure-sign: error: x.key is not a valid secure-sign key file\nsecure-sign: hint: pass the file written by `secure-sign keygen`\n');
+  });
+});
