@@ -276,7 +276,7 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
       if (!response.body) throw new CliError('the collector sent an empty export');
       for await (const { number, bytes } of splitLines(response.body, MAX_LINE_BYTES)) {
         timer.kick();
-        const bad = (why: string): CliError => new CliError(`the collector sent a bad export line (${number}): ${why}`, 'the collector or something between may be faulty or hostile; nothing after the last good line was kept');
+        const bad = (why: string): CliError => new CliError(`the collector sent a bad export line (${number}): ${why}`, 'the collector (or something between) may be faulty or hostile; this page was not kept, earlier pages were');
         if (bytes === undefined) throw bad('too long');
         let text: string;
         try {

@@ -2,6 +2,7 @@
 // the exact bundle, and the <secure-sign> element.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './errors.js';
@@ -39,7 +40,7 @@ export async function integrity(path: string): Promise<string> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw Object.assign(fileError(error, path, 'cannot read the widget bundle'), {});
+    throw fileError(error, path, 'cannot read the widget bundle');
   }
   return `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 }
@@ -55,6 +56,9 @@ export async function integrity(path: string): Promise<string> {
  */
 export async function snippet(options: SnippetOptions): Promise<string> {
   const bundle = options.bundle ?? resolveWidget('@secure-sign/widget/secure-sign.js');
+  if (options.bundle === undefined && !existsSync(bundle)) {
+    throw new CliError(`the widget bundle is not built (${bundle})`, 'build it (npm run build), or pass --bundle PATH to the secure-sign.js you will serve');
+  }
   const hash = await integrity(bundle);
   let src = options.scriptUrl;
   if (src === undefined) {

@@ -1,0 +1,191 @@
+// The collector-facing commands against a small HTTP server that follows docs/api.md, and that can
+// also misbehave the ways a hostile or broken collector might (the real one never does).
+import type { CampaignKeyPair, Envelope } from '@secure-sign/crypto';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { envelopes, keygen, run, tempDir } from './helpers.js';
+
+const TOKEN = 'sst_' + 'A'.repeat(43);
+const ADMIN = 'admin-token-'.padEnd(40, 'x');
+
+interface Fake {
+  url: string;
+  stored: { seq: number; envelope: unknown }[];
+  requests: { method: string; url: string; auth: string | undefined; body: string }[];
+  /** Replaces the export answer when set. */
+  exportOverride: ((res: ServerResponse) => void) | undefined;
+  files: Map<string, string>;
+  server: Server;
+}
+
+function problem(res: ServerResponse, status: number, code: string): void {
+  res.writeHead(status, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: `https://secure-sign.org/problems/${code}`, title: code, status, code }));
+}
+
+async function startFake(): Promise<Fake> {
+  const fake = { stored: [], requests: [], exportOverride: undefined, files: new Map() } as unknown as Fake;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://x');
+    fake.requests.push({ method: req.method ?? '', url: url.pathname + url.search, auth: req.headers.authorization, body });
+    let m;
+    if (req.method === 'POST' && url.pathname === '/v1/admin/campaigns') {
+      if (req.headers.authorization !== `Bearer ${ADMIN}`) return problem(res, 401, 'unauthorized');
+      res.writeHead(201, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ campaign: JSON.parse(body).campaign, token: TOKEN }));
+    }
+    if ((m = /^\/v1\/campaigns\/open-letter(\/.*)?$/.exec(url.pathname))) {
+      const rest = m[1] ?? '';
+      if (rest === '' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ campaign: 'open-letter', keyId: 'x', count: fake.stored.length, goal: null, opensAt: null, closesAt: null, open: true }));
+      }
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return problem(res, 401, 'unauthorized');
+      if (rest === '/export' && req.method === 'GET') {
+        if (fake.exportOverride) return fake.exportOverride(res);
+        const after = Number(url.searchParams.get('after') ?? '0');
+        const limit = Number(url.searchParams.get('limit') ?? '100000');
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const page = fake.stored.filter((s) => s.seq > after).slice(0, limit);
+        return void res.end(page.map((s) => JSON.stringify({ seq: s.seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope: s.envelope }) + '\n').join(''));
+      }
+      if ((m = /^\/files\/([a-z0-9][a-z0-9-]{0,62}\.json)$/.exec(rest)) && req.method === 'PUT') {
+        fake.files.set(m[1]!, body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ name: m[1], issuedAt: '2026-11-27T10:00:00.000Z' }));
+      }
+    }
+    problem(res, 404, 'unknown-campaign');
+  };
+  fake.server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+  return fake;
+}
+
+let t: Awaited<ReturnType<typeof tempDir>>;
+let keys: CampaignKeyPair;
+let all: Envelope[];
+let fake: Fake;
+
+beforeAll(async () => {
+  t = await tempDir();
+  keys = await keygen(t.dir);
+  all = await envelopes(keys, 'open-letter', 12);
+  await writeFile(t.path('staff.token'), TOKEN + '\n', { mode: 0o600 });
+  await writeFile(t.path('admin.token'), ADMIN + '\n', { mode: 0o600 });
+});
+afterAll(() => t.cleanup());
+afterEach(async () => {
+  fake.server.closeAllConnections();
+  await new Promise((resolve) => fake.server.close(resolve));
+});
+
+const lines = async (name: string): Promise<string[]> => (await readFile(t.path(name), 'utf8')).split('\n').filter((l) => l !== '');
+const pullArgs = (out: string, ...more: string[]) => ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', out, ...more];
+
+describe('pull (against a fake collector)', () => {
+  it('pulls page by page, then only what is new, never twice', async () => {
+    fake = await startFake();
+    fake.stored = all.slice(0, 7).map((envelope, i) => ({ seq: i * 2 + 1, envelope }));
+    const first = await run(t.dir, pullArgs('a.ndjson', '--page-size', '3'));
+    expect(first).toMatchObject({ code: 0, stdout: '' });
+    expect(first.stderr).toBe('secure-sign: pulled 7 new envelopes into a.ndjson (last seq 13)\n');
+    expect(fake.requests.filter((r) => r.url.includes('/export')).map((r) => r.url)).toEqual([
+      '/v1/campaigns/open-letter/export?after=0&limit=3',
+      '/v1/campaigns/open-letter/export?after=5&limit=3',
+      '/v1/campaigns/open-letter/export?after=11&limit=3',
+    ]);
+    expect(fake.requests.every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
+    expect(await lines('a.ndjson')).toEqual(all.slice(0, 7).map((e) => JSON.stringify(e)));
+    expect((await stat(t.path('a.ndjson'))).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(t.path('a.ndjson.state.json'), 'utf8'))).toMatchObject({ v: 1, campaign: 'open-letter', lastSeq: 13 });
+
+    fake.stored.push(...all.slice(7).map((envelope, i) => ({ seq: 20 + i, envelope })));
+    const second = await run(t.dir, pullArgs('a.ndjson'));
+    expect(second.stderr).toBe('secure-sign: pulled 5 new envelopes into a.ndjson (last seq 24)\n');
+    const third = await run(t.dir, pullArgs('a.ndjson'));
+    expect(third.stderr).toBe('secure-sign: pulled 0 new envelopes into a.ndjson (last seq 24)\n');
+    expect(await lines('a.ndjson')).toEqual(all.map((e) => JSON.stringify(e)));
+
+    // A pull that died after writing but before saving its state leaves extra bytes: cut, fetched again.
+    await appendFile(t.path('a.ndjson'), JSON.stringify(all[0]) + '\n{"partial');
+    fake.stored.push({ seq: 30, envelope: all[0] });
+    const resumed = await run(t.dir, pullArgs('a.ndjson'));
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/^secure-sign: removed \d+ bytes left by an interrupted pull\nsecure-sign: pulled 1 new envelopes/);
+    expect(await lines('a.ndjson')).toEqual([...all, all[0]].map((e) => JSON.stringify(e)));
+  });
+
+  it('refuses hostile export answers and keeps only committed pages', async () => {
+    fake = await startFake();
+    const hostile = async (body: string, why: string): Promise<void> => {
+      fake.exportOverride = (res) => {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.end(body);
+      };
+      const r = await run(t.dir, pullArgs('h.ndjson'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`secure-sign: error: the collector sent a bad export line (`);
+      expect(r.stderr).toContain(`): ${why}\n`);
+      expect(await readFile(t.path('h.ndjson'), 'utf8')).toBe('');
+    };
+    const line = (seq: number, envelope: unknown) => JSON.stringify({ seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope }) + '\n';
+    await hostile(line(2, all[0]) + line(2, all[1]), 'seq is not increasing');
+    await hostile(line(1, { ...all[0], campaign: 'another' }), 'envelope of another campaign');
+    await hostile(line(1, { ...all[0], ct: 42 }), 'malformed envelope');
+    await hostile(line(-1, all[0]), 'not an export line');
+    await hostile('x'.repeat(2 * 1024 * 1024), 'too long');
+    await hostile(Buffer.from([0xff, 0xfe, 0x0a]).toString('latin1'), 'not an export line');
+  });
+
+  it('stops waiting for a collector that goes silent', async () => {
+    fake = await startFake();
+    fake.exportOverride = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(JSON.stringify({ seq: 1, receivedAt: '2026-11-27T10:00:00.000Z', envelope: all[0] }) + '\n');
+    };
+    const r = await run(t.dir, pullArgs('s.ndjson', '--timeout', '1'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('secure-sign: error: export: connection to the collector lost or timed out\nsecure-sign: hint: run pull again: it resumes after the last committed envelope\n');
+  });
+
+  it('explains a wrong token and never prints it', async () => {
+    fake = await startFake();
+    await writeFile(t.path('wrong.token'), 'sst_' + 'B'.repeat(43), { mode: 0o600 });
+    const r = await run(t.dir, ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'wrong.token', '--out', 'w.ndjson']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('secure-sign: error: export: the collector answered 401 unauthorized\nsecure-sign: hint: check the token file: is it the staff token of this campaign (or the admin token)?\n');
+    expect(r.stderr).not.toContain('BBBB');
+  });
+});
+
+describe('register and wall publish (against a fake collector)', () => {
+  it('registers with the admin token and saves the staff token 0600', async () => {
+    fake = await startFake();
+    const r = await run(t.dir, ['register', '--collector', fake.url, '--campaign', 'open-letter', '--key', 'campaign.key', '--admin-token-file', 'admin.token', '--origin', 'https://partner.example', '--goal', '1000', '--token-out', 'new.token']);
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(await readFile(t.path('new.token'), 'utf8')).toBe(TOKEN + '\n');
+    expect((await stat(t.path('new.token'))).mode & 0o777).toBe(0o600);
+    const request = fake.requests.find((q) => q.url === '/v1/admin/campaigns');
+    expect(request?.auth).toBe(`Bearer ${ADMIN}`);
+    expect(JSON.parse(request!.body)).toEqual({ campaign: 'open-letter', key: keys.publicKey.keyString, origins: ['https://partner.example'], goal: 1000 });
+  });
+
+  it('checks the wall against the key, then PUTs it as files/wall.json', async () => {
+    fake = await startFake();
+    await writeFile(t.path('data.json'), JSON.stringify({ entries: [{ name: 'Ada', kind: 'individual' }] }));
+    expect((await run(t.dir, ['wall', 'sign', '--key', 'campaign.key', '--campaign', 'open-letter', 'data.json', '-o', 'wall.json'])).code).toBe(0);
+    const r = await run(t.dir, ['wall', 'publish', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--key', 'campaign.key', 'wall.json']);
+    expect(r).toMatchObject({ code: 0, stderr: `secure-sign: published ${fake.url}/v1/campaigns/open-letter/files/wall.json\n` });
+    expect(fake.files.get('wall.json')).toBe(await readFile(t.path('wall.json'), 'utf8'));
+    const other = await run(t.dir, ['wall', 'publish', '--collector', fake.url, '--campaign', 'another', '--token-file', 'staff.token', '--key', 'campaign.key', 'wall.json']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('document belongs to another campaign');
+  });
+});
