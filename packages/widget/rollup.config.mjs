@@ -1,0 +1,141 @@
+// Three builds of the widget, all into dist/:
+// 1. pow-worker.js: the proof-of-work Web Worker, self-contained (altcha-lib bundled), minified.
+// 2. index.js (+ chunks): ESM for bundlers; lit, @secure-sign/crypto and altcha-lib stay external.
+// 3. secure-sign.js (+ ss-*.js chunks): the CDN bundle, everything bundled and minified. Its
+//    initial chunk holds lit, the element and English; libsodium and zod sit in a lazy chunk loaded
+//    on the signer's first interaction; other languages are small lazy chunks.
+// Finally the SRI hash (sha384) of every emitted .js file goes to dist/integrity.json and is printed
+// with its gzipped size. The widget's Node tests check the chunks' contents and sizes.
+import { externals, packageDir, ts } from '../../scripts/rollup-package.mjs';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import typescript from 'typescript';
+import { gzipSync } from 'node:zlib';
+
+const dir = packageDir('widget');
+const dist = join(dir, 'dist');
+const browser = () => nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'] });
+const minify = () =>
+  terser({ module: true, ecma: 2022, format: { comments: false }, compress: { passes: 3, unsafe_arrows: true } });
+
+/**
+ * The CDN bundle's initial chunk needs checkCampaignKeyString and COUNTRY_CODES, which are pure
+ * JavaScript, but @secure-sign/crypto's entry also imports libsodium and zod, and Rollup assigns
+ * chunks by module graph: importing the entry statically would put libsodium in the initial chunk.
+ * So, for src/key-check.ts only, '@secure-sign/crypto' resolves to the crypto package's own
+ * key-string and countries sources (the same code, never a copy), transpiled here.
+ */
+function pureKeyCheck() {
+  const cryptoSrc = join(packageDir('crypto'), 'src');
+  const virtual = '\0secure-sign:key-check';
+  return {
+    name: 'secure-sign-pure-key-check',
+    resolveId(source, importer) {
+      if (source === '@secure-sign/crypto' && importer?.endsWith(join('widget', 'src', 'key-check.ts'))) return virtual;
+      if (importer?.startsWith(cryptoSrc) && source.startsWith('./') && source.endsWith('.js')) {
+        return join(dirname(importer), source.replace(/\.js$/, '.ts'));
+      }
+      return null;
+    },
+    load(id) {
+      if (id === virtual) {
+        return [
+          `export { checkCampaignKeyString } from ${JSON.stringify(join(cryptoSrc, 'key-string.ts'))};`,
+        ].join('\n');
+      }
+      if (id.startsWith(cryptoSrc) && id.endsWith('.ts')) {
+        const source = readFileSync(id, 'utf8');
+        return typescript.transpileModule(source, {
+          compilerOptions: { target: typescript.ScriptTarget.ES2022, module: typescript.ModuleKind.ESNext },
+        }).outputText;
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * Collapses white space in the lit templates of the widget's own sources: the CSS (which has no
+ * interpolations) fully, and HTML templates' line breaks and indentation (none of our templates
+ * has white-space-sensitive content such as <pre>). Keeps the CDN bundle's first load small.
+ */
+function compactTemplates() {
+  return {
+    name: 'secure-sign-compact-templates',
+    transform(code, id) {
+      if (!id.startsWith(join(dir, 'src')) || !id.endsWith('.ts')) return null;
+      let out = code.replace(/\bcss\s*`([^`]*)`/g, (_, body) =>
+        `css\`${body.replace(/\/\*[^]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').trim()}\``,
+      );
+      out = out.replace(/\bhtml\s*`[^`]*`/g, (template) => template.replace(/\n\s*/g, ' '));
+      return { code: out, map: null };
+    },
+  };
+}
+
+/** Removes JavaScript left by earlier builds (tsc -b writes only .d.ts files into dist/). */
+function cleanJs() {
+  return {
+    name: 'secure-sign-clean-js',
+    buildStart() {
+      for (const name of safeList(dist)) {
+        if (/\.(js|js\.map)$/.test(name) || name === 'integrity.json') rmSync(join(dist, name), { force: true });
+      }
+    },
+  };
+}
+
+function safeList(path) {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** Writes dist/integrity.json (sha384 SRI of every .js file) and prints it with gzipped sizes. */
+function integrity() {
+  return {
+    name: 'secure-sign-integrity',
+    writeBundle() {
+      const files = safeList(dist).filter((name) => name.endsWith('.js')).sort();
+      const hashes = {};
+      const lines = [];
+      for (const name of files) {
+        const bytes = readFileSync(join(dist, name));
+        hashes[name] = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+        const gz = (gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1);
+        lines.push(`  ${name.padEnd(34)} ${gz.padStart(6)} KB gz  ${hashes[name]}`);
+      }
+      writeFileSync(join(dist, 'integrity.json'), `${JSON.stringify(hashes, null, 2)}\n`);
+      console.error(`@secure-sign/widget: Subresource Integrity of dist/ (also in dist/integrity.json):\n${lines.join('\n')}`);
+    },
+  };
+}
+
+export default [
+  {
+    input: join(dir, 'src/pow/pow-worker.ts'),
+    plugins: [cleanJs(), ts('widget'), browser(), minify()],
+    output: { file: join(dist, 'pow-worker.js'), format: 'es', inlineDynamicImports: true },
+  },
+  {
+    input: join(dir, 'src/index.ts'),
+    external: externals('widget'),
+    plugins: [ts('widget')],
+    output: { dir: dist, format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
+  },
+  {
+    input: { 'secure-sign': join(dir, 'src/secure-sign.ts') },
+    plugins: [pureKeyCheck(), ts('widget'), compactTemplates(), browser(), minify(), integrity()],
+    output: {
+      dir: dist,
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'ss-[name]-[hash].js',
+    },
+  },
+];

@@ -1,0 +1,171 @@
+// The collector's HTTP API (docs/api.md) as the widget uses it. Every answer is hostile until
+// checked: only the fields the widget needs are read, each with its type checked.
+//
+// Requests carry no cookies (`credentials: 'omit'`) and no referrer, and bodies only ever hold a
+// sealed envelope and a proof of work, never plaintext.
+
+import type { Envelope } from '@secure-sign/crypto';
+
+/** Public facts about a campaign (GET /v1/campaigns/{id}). */
+export interface CampaignInfo {
+  readonly count: number;
+  readonly goal: number | null;
+  readonly open: boolean;
+}
+
+/** A receipt for a stored submission. */
+export interface Receipt {
+  readonly sid: string;
+  readonly receivedAt: string;
+}
+
+/** An ALTCHA v2 challenge as the collector issues it (checked only for what the solver reads). */
+export interface Challenge {
+  readonly parameters: {
+    readonly algorithm: string;
+    readonly nonce: string;
+    readonly salt: string;
+    readonly cost: number;
+    readonly keyPrefix: string;
+    readonly keyLength?: number;
+    readonly [key: string]: unknown;
+  };
+  readonly [key: string]: unknown;
+}
+
+/** A solved challenge: the counter and the derived key, as altcha-lib's solver returns them. */
+export interface Solution {
+  readonly counter: number;
+  readonly derivedKey: string;
+  readonly time?: number;
+}
+
+/** The collector refused a request with an RFC 9457 problem, or could not be reached. */
+export class CollectorError extends Error {
+  /** The problem's `code`, `network` when unreachable, `bad-response` when the answer was garbage. */
+  readonly code: string;
+  /** HTTP status, 0 when unreachable. */
+  readonly status: number;
+  constructor(code: string, status: number) {
+    super(`collector: ${code} (${status})`);
+    this.name = 'CollectorError';
+    this.code = code;
+    this.status = status;
+  }
+  /** Whether trying again later with the same envelope may succeed. */
+  get transient(): boolean {
+    return this.status === 0 || this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const CODE = /^[a-z0-9-]{1,64}$/;
+
+/** A small client for one collector and one campaign. */
+export class CollectorClient {
+  readonly #base: string;
+
+  /**
+   * @param collector - the collector's origin (and optional path prefix), `https:` (or `http:` on
+   *   localhost only).
+   * @param campaign - a campaign id, already validated.
+   */
+  constructor(collector: string, campaign: string) {
+    const url = new URL(collector);
+    const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+      throw new TypeError('collector: must be an https: URL');
+    }
+    this.#base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/v1/campaigns/${encodeURIComponent(campaign)}`;
+  }
+
+  async #request(path: string, init: RequestInit = {}, maxBytes = 1024 * 1024): Promise<{ status: number; text: string }> {
+    let response: Response;
+    try {
+      response = await fetch(this.#base + path, {
+        ...init,
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: 'no-store',
+        headers: init.body ? { 'content-type': 'application/json' } : {},
+      });
+    } catch {
+      throw new CollectorError('network', 0);
+    }
+    const text = await response.text();
+    if (text.length > maxBytes) throw new CollectorError('bad-response', response.status);
+    if (!response.ok) {
+      let code = 'http-error';
+      try {
+        const problem: unknown = JSON.parse(text);
+        if (isObject(problem) && typeof problem['code'] === 'string' && CODE.test(problem['code'])) code = problem['code'];
+      } catch {
+        // Not a problem document (a proxy's HTML error page, say): keep the generic code.
+      }
+      throw new CollectorError(code, response.status);
+    }
+    return { status: response.status, text };
+  }
+
+  #json(text: string): Record<string, unknown> {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (isObject(value)) return value;
+    } catch {
+      // fall through
+    }
+    throw new CollectorError('bad-response', 200);
+  }
+
+  /** GET the campaign's public facts and live count. */
+  async campaign(): Promise<CampaignInfo> {
+    const body = this.#json((await this.#request('')).text);
+    const count = body['count'];
+    const goal = body['goal'];
+    const open = body['open'];
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || typeof open !== 'boolean') {
+      throw new CollectorError('bad-response', 200);
+    }
+    const validGoal = typeof goal === 'number' && Number.isSafeInteger(goal) && goal > 0 ? goal : null;
+    return { count, goal: validGoal, open };
+  }
+
+  /** POST for a new proof-of-work challenge. */
+  async challenge(): Promise<Challenge> {
+    const body = this.#json((await this.#request('/challenge', { method: 'POST', body: '{}' }, 64 * 1024)).text);
+    const parameters = body['parameters'];
+    if (
+      !isObject(parameters) ||
+      typeof parameters['algorithm'] !== 'string' ||
+      typeof parameters['nonce'] !== 'string' ||
+      typeof parameters['salt'] !== 'string' ||
+      typeof parameters['cost'] !== 'number' ||
+      typeof parameters['keyPrefix'] !== 'string'
+    ) {
+      throw new CollectorError('bad-response', 200);
+    }
+    return body as unknown as Challenge;
+  }
+
+  /** POST a sealed envelope with its proof of work. Idempotent per `sid`. */
+  async submit(envelope: Envelope, pow: { challenge: Challenge; solution: Solution }): Promise<Receipt> {
+    const body = JSON.stringify({ envelope, pow });
+    const answer = this.#json((await this.#request('/submissions', { method: 'POST', body }, 64 * 1024)).text);
+    const receivedAt = answer['receivedAt'];
+    if (answer['sid'] !== envelope.sid || typeof receivedAt !== 'string' || receivedAt.length > 40) {
+      throw new CollectorError('bad-response', 200);
+    }
+    return { sid: envelope.sid, receivedAt };
+  }
+
+  /** GET a published file's text, or `undefined` when none is published (404). */
+  async file(name: string): Promise<string | undefined> {
+    try {
+      return (await this.#request(`/files/${encodeURIComponent(name)}`, {}, 4 * 1024 * 1024)).text;
+    } catch (error) {
+      if (error instanceof CollectorError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+}

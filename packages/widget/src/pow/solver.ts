@@ -1,0 +1,81 @@
+// Solves the collector's ALTCHA v2 proof of work off the main thread.
+//
+// The worker (pow-worker.ts) runs altcha-lib's own solveChallenge with its WebCrypto key
+// derivations. Browsers only start a worker from a same-origin URL, and a CDN bundle is usually on
+// another origin than the page, so the worker is started, in order of preference:
+//   1. from its own URL next to this bundle (same origin: the partner self-hosts the files);
+//   2. through a one-line module worker from a blob: URL that imports it (cross-origin CDN;
+//      needs `worker-src blob:` in the page's CSP);
+//   3. failing both (a CSP without either), on the main thread with the same solver: crypto.subtle
+//      does the hashing asynchronously, so the page stays responsive, only slower.
+
+import type { Challenge, Solution } from '../collector.js';
+
+// A relative URL resolved against this module, which bundlers and the CDN build keep next to it.
+const WORKER_URL = new URL('./pow-worker.js', import.meta.url);
+
+const TIMEOUT_MS = 90_000;
+
+function startWorker(): Worker | undefined {
+  try {
+    return new Worker(WORKER_URL, { type: 'module', name: 'secure-sign-pow' });
+  } catch {
+    // SecurityError: cross-origin script URL, or refused by worker-src.
+  }
+  try {
+    const shim = new Blob([`import ${JSON.stringify(WORKER_URL.href)};`], { type: 'text/javascript' });
+    const url = URL.createObjectURL(shim);
+    const worker = new Worker(url, { type: 'module', name: 'secure-sign-pow' });
+    URL.revokeObjectURL(url);
+    return worker;
+  } catch {
+    return undefined;
+  }
+}
+
+function solveInWorker(worker: Worker, challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      worker.terminate();
+    };
+    signal.addEventListener('abort', () => {
+      stop();
+      resolve(null);
+    });
+    worker.addEventListener('message', (event: MessageEvent<unknown>) => {
+      stop();
+      const data = event.data as { counter?: unknown; derivedKey?: unknown; time?: unknown } | null;
+      if (data && typeof data.counter === 'number' && typeof data.derivedKey === 'string') {
+        resolve({ counter: data.counter, derivedKey: data.derivedKey, ...(typeof data.time === 'number' ? { time: data.time } : {}) });
+      } else resolve(null);
+    });
+    worker.addEventListener('error', (event) => {
+      stop();
+      event.preventDefault();
+      reject(new Error('pow worker failed'));
+    });
+    worker.postMessage({ type: 'work', challenge, timeout: TIMEOUT_MS });
+  });
+}
+
+async function solveHere(challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+  const { solve } = await import('./solve.js');
+  return solve(challenge, signal, TIMEOUT_MS);
+}
+
+/**
+ * Solves a challenge, in a Web Worker when the page allows one.
+ *
+ * @returns the solution, or `null` if aborted or timed out.
+ */
+export async function solveChallenge(challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+  const worker = startWorker();
+  if (worker) {
+    try {
+      return await solveInWorker(worker, challenge, signal);
+    } catch {
+      // The worker could not load (blocked by CSP after construction): fall back below.
+    }
+  }
+  return solveHere(challenge, signal);
+}

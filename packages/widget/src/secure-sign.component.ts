@@ -1,0 +1,808 @@
+// Rules for this file:
+// - What the signer types lives in the form's inputs only. It is read once, at submit, validated,
+//   sealed, and the only thing that leaves this component is the sealed envelope. It is never put
+//   in a reactive property, an event, storage, the console or a request.
+// - Fail closed: if the key is invalid or sealing fails, nothing is sent.
+// - libsodium and zod load by dynamic import on the signer's first interaction (see lazy.ts).
+// - Text from the network (the wall, the count) is rendered through lit bindings: text, never HTML.
+
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import type { CampaignPublicKey, Envelope, SignerInput } from '@secure-sign/crypto';
+import { CollectorClient, CollectorError, type CampaignInfo, type Challenge, type Solution } from './collector.js';
+import { secureSignEvent, type SecureSignErrorCode } from './events.js';
+import { en } from './i18n/en.js';
+import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
+import { checkCampaignKeyString } from './key-check.js';
+import { RetryQueue } from './queue.js';
+import { styles } from './secure-sign.styles.js';
+import { wallEntries, type WallEntry } from './wall.js';
+
+type Lazy = typeof import('./lazy.js');
+type Status = 'loading' | 'unavailable' | 'closed' | 'form' | 'submitting' | 'success' | 'queued' | 'error';
+type Field = 'kind' | 'name' | 'email' | 'organisation' | 'role' | 'country' | 'comment';
+/** Optional fields a partner may show (and require). Name and e-mail are always shown and required. */
+const OPTIONAL_FIELDS = ['organisation', 'role', 'country', 'comment'] as const;
+type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+
+const CAMPAIGN_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const POW_RETRIES = 2;
+
+function list<T extends string>(value: string | null | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
+  if (value == null) return [...fallback];
+  return value
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter((v): v is T => (allowed as readonly string[]).includes(v));
+}
+
+/** A started proof of work: the challenge and the promise of its solution. */
+interface PendingPow {
+  readonly challenge: Challenge;
+  readonly solution: Solution | null;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+/**
+ * A form to sign a campaign (an open letter, a petition) whose signatures are encrypted in the
+ * signer's browser to the campaign's public key before they are sent.
+ *
+ * @summary Sign-and-comment form with end-to-end encryption, live count and verified signer wall.
+ *
+ * @slot intro - Content shown above the form (for example the letter's title).
+ *
+ * @csspart base - The card around everything.
+ * @csspart count - The live count and progress towards the goal.
+ * @csspart progress - The progress bar's track.
+ * @csspart form - The form.
+ * @csspart field - Each field's wrapper.
+ * @csspart input - Each text input, select and text area.
+ * @csspart error - Each field's error message.
+ * @csspart submit - The submit button.
+ * @csspart status - The box shown while sending, on success, when saved offline or on error.
+ * @csspart receipt - The receipt on success.
+ * @csspart wall - The public signer wall.
+ * @csspart wall-entry - One entry of the wall.
+ *
+ * @cssproperty --secure-sign-accent - Accent colour (buttons, links, focus). Default #1d4ed8 (light), #8cb4ff (dark).
+ * @cssproperty --secure-sign-on-accent - Text colour on the accent.
+ * @cssproperty --secure-sign-background - Card background.
+ * @cssproperty --secure-sign-surface - Background of boxes inside the card.
+ * @cssproperty --secure-sign-text - Text colour.
+ * @cssproperty --secure-sign-muted - Secondary text colour.
+ * @cssproperty --secure-sign-border - Border colour of inputs.
+ * @cssproperty --secure-sign-error - Error colour.
+ * @cssproperty --secure-sign-success - Success colour.
+ * @cssproperty --secure-sign-focus - Focus ring colour.
+ * @cssproperty --secure-sign-radius - Corner radius of the card (inputs use half). Default 12px.
+ * @cssproperty --secure-sign-font - Font family. Default: inherited from the page.
+ * @cssproperty --secure-sign-font-size - Base font size. Default 1rem.
+ * @cssproperty --secure-sign-max-width - Largest width. Default 36rem.
+ *
+ * @event {CustomEvent<SecureSignReadyDetail>} secure-sign-ready - The campaign loaded; `detail.open` says if it accepts signatures.
+ * @event {CustomEvent<SecureSignStartDetail>} secure-sign-start - The signer first interacted with the form; encryption is loading.
+ * @event {CustomEvent<SecureSignSuccessDetail>} secure-sign-success - A signature was received (`sid`, `receivedAt`, `retried`).
+ * @event {CustomEvent<SecureSignQueuedDetail>} secure-sign-queued - A sealed signature could not be sent and is kept for a retry.
+ * @event {CustomEvent<SecureSignErrorDetail>} secure-sign-error - Something failed; `detail.code` is stable.
+ */
+export class SecureSign extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    campaign: { type: String },
+    campaignKey: { type: String, attribute: 'campaign-key' },
+    collector: { type: String },
+    language: { type: String, attribute: 'lang' },
+    privacyUrl: { type: String, attribute: 'privacy-url' },
+    fields: { type: String },
+    requiredFields: { type: String, attribute: 'required-fields' },
+    kinds: { type: String },
+    theme: { type: String, reflect: true },
+    hideCount: { type: Boolean, attribute: 'hide-count' },
+    hideWall: { type: Boolean, attribute: 'hide-wall' },
+    wallLimit: { type: Number, attribute: 'wall-limit' },
+    shareUrl: { type: String, attribute: 'share-url' },
+    strings: { attribute: 'strings', converter: { fromAttribute: (value: string | null) => parseStrings(value) } },
+    _status: { state: true },
+    _t: { state: true },
+    _info: { state: true },
+    _errors: { state: true },
+    _receipt: { state: true },
+    _wall: { state: true },
+    _announce: { state: true },
+    _kind: { state: true },
+    _countries: { state: true },
+  };
+
+  /** Campaign id, as registered on the collector. */
+  declare campaign: string;
+  /** The campaign's public key string (`sspk1…`). The widget refuses to work with an invalid one. */
+  declare campaignKey: string;
+  /** The collector's URL (https). */
+  declare collector: string;
+  /** Language (`en`, `fr`, `de`, `es`, `pt`, `ar`); the page's `lang` when unset. Attribute `lang`. */
+  declare language: string | undefined;
+  /** Link to the campaign's privacy notice. */
+  declare privacyUrl: string | undefined;
+  /** Optional fields shown, comma-separated: `organisation,role,country,comment` (the default). */
+  declare fields: string | undefined;
+  /** Which of the shown optional fields are required, comma-separated. None by default. */
+  declare requiredFields: string | undefined;
+  /** Ways to sign: `individual,organisation` (default), or just one of them. */
+  declare kinds: string | undefined;
+  /** `light`, `dark`, or `auto` (follows the system; the default). */
+  declare theme: 'light' | 'dark' | 'auto' | undefined;
+  /** Hide the live count and goal. */
+  declare hideCount: boolean;
+  /** Hide the public signer wall. */
+  declare hideWall: boolean;
+  /** Most wall entries shown. Default 50. */
+  declare wallLimit: number;
+  /** The URL shared from the success screen; the page's URL by default. */
+  declare shareUrl: string | undefined;
+  /** Partner overrides of any string (see `Translation`); as a property, or JSON in the attribute. */
+  declare strings: StringOverrides | undefined;
+
+  declare private _status: Status;
+  declare private _t: Translation;
+  declare private _info: CampaignInfo | undefined;
+  declare private _errors: Partial<Record<Field | 'listPublicly' | 'contactLater', string>>;
+  declare private _receipt: { sid: string; receivedAt: string } | undefined;
+  declare private _wall: WallEntry[] | 'hidden' | 'button' | 'loading';
+  declare private _announce: string;
+  declare private _kind: 'individual' | 'organisation';
+  /** Country codes, from the lazily loaded chunk (kept out of the first load). */
+  declare private _countries: readonly string[];
+
+  #client: CollectorClient | undefined;
+  #queue: RetryQueue | undefined;
+  #lazy: Promise<Lazy> | undefined;
+  #publicKey: Promise<CampaignPublicKey> | undefined;
+  #pow: Promise<PendingPow> | undefined;
+  #abort = new AbortController();
+  #started = false;
+  #flushing = false;
+  #generation = 0;
+
+  constructor() {
+    super();
+    this.campaign = '';
+    this.campaignKey = '';
+    this.collector = '';
+    this.hideCount = false;
+    this.hideWall = false;
+    this.wallLimit = 50;
+    this._status = 'loading';
+    this._t = en;
+    this._errors = {};
+    this._wall = 'hidden';
+    this._announce = '';
+    this._kind = 'individual';
+    this._countries = [];
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#abort = new AbortController();
+    window.addEventListener('online', () => void this.#flush(), { signal: this.#abort.signal });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#abort.abort();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('campaign') || changed.has('campaignKey') || changed.has('collector')) void this.#init();
+    else if (changed.has('language') || changed.has('strings')) void this.#loadStrings();
+    if (changed.has('kinds')) {
+      const kinds = this.#kinds();
+      if (!kinds.includes(this._kind)) this._kind = kinds[0] ?? 'individual';
+    }
+  }
+
+  // ---- set-up ---------------------------------------------------------------------------------
+
+  async #loadStrings(): Promise<void> {
+    const tag = this.language || this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang;
+    const base = await loadTranslation(pickLanguage(tag));
+    this._t = withOverrides(base, this.strings);
+  }
+
+  #fail(code: SecureSignErrorCode, partnerMessage: string): void {
+    // For the partner who embedded the widget: what is wrong and what to do, never a key's value.
+    console.error(`<secure-sign>: ${partnerMessage}`);
+    this._status = 'unavailable';
+    this._announce = this._t.unavailableTitle;
+    this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code }));
+  }
+
+  async #init(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#client = undefined;
+    this.#queue = undefined;
+    this.#publicKey = undefined;
+    this.#pow = undefined;
+    this._status = 'loading';
+    await this.#loadStrings();
+    if (generation !== this.#generation) return;
+
+    if (!CAMPAIGN_ID.test(this.campaign)) {
+      this.#fail('invalid-config', 'the "campaign" attribute is missing or not a valid campaign id (1-64 of a-z, 0-9 and inner hyphens).');
+      return;
+    }
+    const check = checkCampaignKeyString(this.campaignKey);
+    if (!check.ok) {
+      this.#fail(
+        'invalid-key',
+        `the "campaign-key" attribute is not a valid public campaign key (${check.problem}). Nothing will be sent. Copy the key again from \`secure-sign embed\`.`,
+      );
+      return;
+    }
+    try {
+      this.#client = new CollectorClient(this.collector, this.campaign);
+      this.#queue = new RetryQueue(new URL(this.collector).origin + new URL(this.collector).pathname, this.campaign);
+    } catch {
+      this.#fail('invalid-config', 'the "collector" attribute must be the https: URL of the campaign\'s collector.');
+      return;
+    }
+
+    let info: CampaignInfo | undefined;
+    try {
+      info = await this.#client.campaign();
+    } catch (error) {
+      // Unreachable collector: still show the form; a signature will be kept and retried.
+      if (error instanceof CollectorError && error.status === 404) {
+        if (generation !== this.#generation) return;
+        this.#fail('invalid-config', `the collector does not know campaign "${this.campaign}".`);
+        return;
+      }
+    }
+    if (generation !== this.#generation) return;
+    this._info = info;
+    this._status = info && !info.open ? 'closed' : 'form';
+    this._wall = this.hideWall ? 'hidden' : 'button';
+    this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: this._status === 'form' }));
+    // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
+    if (this.#queue.list().length > 0) void this.#flush();
+  }
+
+  #kinds(): ('individual' | 'organisation')[] {
+    const kinds = list(this.kinds, ['individual', 'organisation'] as const, ['individual', 'organisation']);
+    return kinds.length > 0 ? kinds : ['individual', 'organisation'];
+  }
+
+  #shown(): OptionalField[] {
+    return list(this.fields, OPTIONAL_FIELDS, OPTIONAL_FIELDS);
+  }
+
+  #required(): OptionalField[] {
+    return list(this.requiredFields, OPTIONAL_FIELDS, []);
+  }
+
+  // ---- lazy cryptography and proof of work -----------------------------------------------------
+
+  /** Starts loading the cryptography and the proof of work; called on the first interaction. */
+  #start(): void {
+    if (this.#started || !this.#client) return;
+    this.#started = true;
+    this.dispatchEvent(secureSignEvent('secure-sign-start', { campaign: this.campaign }));
+    this.#lazy = import('./lazy.js');
+    void this.#lazy.then((lazy) => {
+      this._countries = lazy.COUNTRY_CODES;
+    });
+    this.#publicKey = this.#lazy.then((lazy) => lazy.parseCampaignPublicKey(this.campaignKey));
+    this.#publicKey.catch(() => {
+      this.#fail('invalid-key', 'the "campaign-key" attribute could not be parsed. Nothing will be sent.');
+    });
+    this.#pow = this.#newPow();
+    if (this._wall === 'button') void this.#loadWall();
+  }
+
+  #newPow(): Promise<PendingPow> | undefined {
+    const client = this.#client;
+    if (!client) return undefined;
+    const signal = this.#abort.signal;
+    const pending = (async (): Promise<PendingPow> => {
+      const challenge = await client.challenge();
+      const { solveChallenge } = await import('./pow/solver.js');
+      const solution = await solveChallenge(challenge, signal);
+      const raw = challenge['expiresAt'];
+      // altcha-lib counts in seconds; an ISO string is accepted too.
+      const at = typeof raw === 'number' ? raw * (raw < 1e12 ? 1000 : 1) : typeof raw === 'string' ? Date.parse(raw) : NaN;
+      return { challenge, solution, expiresAt: Number.isFinite(at) ? at : Date.now() + 5 * 60_000 };
+    })();
+    // Handled where it is awaited (#proof asks again); this only silences the unhandled rejection.
+    pending.catch(() => undefined);
+    return pending;
+  }
+
+  /** A solved, unexpired proof of work: the one prepared while the signer typed, if still fresh. */
+  async #proof(): Promise<{ challenge: Challenge; solution: Solution }> {
+    let lastError: unknown = new CollectorError('pow-unsolved', 0);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pow = this.#pow ?? this.#newPow();
+      this.#pow = undefined;
+      if (!pow) break;
+      try {
+        const { challenge, solution, expiresAt } = await pow;
+        if (solution && expiresAt - Date.now() > 30_000) return { challenge, solution };
+      } catch (error) {
+        lastError = error;
+        if (error instanceof CollectorError && error.transient) throw error;
+      }
+    }
+    throw lastError;
+  }
+
+  // ---- the wall --------------------------------------------------------------------------------
+
+  async #loadWall(): Promise<void> {
+    if (!this.#client || this._wall === 'hidden') return;
+    if (!this.#started) {
+      this.#start();
+      return;
+    }
+    this._wall = 'loading';
+    try {
+      const [lazy, publicKey, text] = await Promise.all([this.#lazy!, this.#publicKey!, this.#client.file('wall.json')]);
+      if (text === undefined) {
+        this._wall = [];
+        return;
+      }
+      const payload = await lazy.verifyDocument(publicKey, text, { type: 'wall', campaign: this.campaign });
+      this._wall = wallEntries(payload.data, Math.max(0, Math.min(this.wallLimit || 50, 1000)));
+    } catch {
+      // A wall that fails verification is never shown, not even in part.
+      console.warn('<secure-sign>: the signer wall could not be verified against the campaign key, so it is not shown.');
+      this._wall = 'hidden';
+    }
+  }
+
+  // ---- submitting ------------------------------------------------------------------------------
+
+  #value(name: string): string {
+    const element = this.renderRoot.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(`[name="${name}"]`);
+    return element ? element.value : '';
+  }
+
+  #checked(name: string): boolean {
+    return this.renderRoot.querySelector<HTMLInputElement>(`input[name="${name}"]`)?.checked ?? false;
+  }
+
+  #signerInput(): SignerInput {
+    const shown = this.#shown();
+    const optional = (field: OptionalField): string | undefined => {
+      if (!shown.includes(field) && !(field === 'organisation' && this._kind === 'organisation')) return undefined;
+      const value = this.#value(field).trim();
+      return value === '' ? undefined : value;
+    };
+    const organisation = optional('organisation');
+    const role = optional('role');
+    const country = optional('country');
+    const comment = optional('comment');
+    return {
+      kind: this._kind,
+      name: this.#value('name'),
+      email: this.#value('email'),
+      ...(organisation !== undefined ? { organisation } : {}),
+      ...(role !== undefined ? { role } : {}),
+      ...(country !== undefined ? { country } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      consent: { listPublicly: this.#checked('listPublicly'), contactLater: this.#checked('contactLater') },
+    };
+  }
+
+  #message(reason: string): string {
+    if (reason === 'required' || reason.startsWith('required')) return this._t.errorRequired;
+    if (reason.startsWith('too long')) return this._t.errorTooLong;
+    if (reason === 'not an e-mail address') return this._t.errorEmail;
+    return this._t.errorInvalid;
+  }
+
+  #validate(lazy: Lazy, input: SignerInput): boolean {
+    const errors: Record<string, string> = {};
+    const result = lazy.signerSchema.safeParse(input);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const field = String(issue.path[0] ?? '');
+        const reason = issue.code === 'custom' ? issue.message : issue.code === 'invalid_type' ? 'required' : 'invalid';
+        if (field && !errors[field]) errors[field] = this.#message(reason);
+      }
+    }
+    for (const field of this.#required()) {
+      if (this.#shown().includes(field) && !(input as Record<string, unknown>)[field] && !errors[field]) errors[field] = this._t.errorRequired;
+    }
+    this._errors = errors;
+    const count = Object.keys(errors).length;
+    if (count > 0) {
+      this._announce = this._t.errorsSummary(count);
+      void this.updateComplete.then(() => {
+        this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      });
+    }
+    return count === 0;
+  }
+
+  async #onSubmit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    if (this._status === 'submitting' || !this.#client || !this.#queue) return;
+    this.#start();
+    const lazy = await this.#lazy!;
+    const input = this.#signerInput();
+    if (!this.#validate(lazy, input)) return;
+    this._status = 'submitting';
+    this._announce = this._t.submitting;
+
+    let envelope: Envelope;
+    try {
+      const publicKey = await this.#publicKey!;
+      envelope = await lazy.sealSubmission({ publicKey, campaign: this.campaign, signer: input });
+    } catch {
+      // Fail closed: nothing was sent.
+      this._status = 'error';
+      this._announce = this._t.errorBody;
+      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'encryption-failed' }));
+      return;
+    }
+    await this.#send(envelope, false);
+  }
+
+  /** Sends one sealed envelope; keeps it for a retry if the collector cannot be reached. */
+  async #send(envelope: Envelope, retried: boolean): Promise<'sent' | 'kept' | 'refused'> {
+    const client = this.#client!;
+    const queue = this.#queue!;
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= POW_RETRIES; attempt++) {
+      try {
+        const pow = await this.#proof();
+        const receipt = await client.submit(envelope, pow);
+        queue.remove(envelope.sid);
+        this._receipt = receipt;
+        this._status = 'success';
+        this._announce = retried ? this._t.sentLater : this._t.successTitle;
+        if (this._info) this._info = { ...this._info, count: this._info.count + 1 };
+        this.dispatchEvent(secureSignEvent('secure-sign-success', { campaign: this.campaign, sid: receipt.sid, receivedAt: receipt.receivedAt, retried }));
+        void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.status h3')?.focus());
+        return 'sent';
+      } catch (error) {
+        lastError = error;
+        if (error instanceof CollectorError && error.code.startsWith('pow-') && error.code !== 'pow-unsolved') continue;
+        break;
+      }
+    }
+    const error = lastError instanceof CollectorError ? lastError : new CollectorError('network', 0);
+    if (error.transient || error.code === 'pow-unsolved') {
+      const kept = queue.add(envelope);
+      this._status = kept ? 'queued' : 'error';
+      this._announce = kept ? this._t.queuedTitle : this._t.errorBody;
+      if (kept) this.dispatchEvent(secureSignEvent('secure-sign-queued', { campaign: this.campaign, sid: envelope.sid }));
+      else this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'network' }));
+      return 'kept';
+    }
+    queue.remove(envelope.sid);
+    if (error.code === 'campaign-closed') {
+      this._status = 'closed';
+      this._announce = this._t.closed;
+      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'campaign-closed', problem: error.code }));
+    } else {
+      this._status = 'error';
+      this._announce = this._t.errorBody;
+      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'rejected', problem: error.code }));
+    }
+    return 'refused';
+  }
+
+  /** Sends every kept envelope, oldest first, each with its own submission id. */
+  async #flush(): Promise<void> {
+    if (this.#flushing || !this.#client || !this.#queue) return;
+    this.#flushing = true;
+    try {
+      for (const envelope of this.#queue.list()) {
+        if ((await this.#send(envelope, true)) === 'kept') break; // still offline
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #share(): Promise<void> {
+    const url = this.shareUrl || location.href;
+    try {
+      await navigator.share({ url });
+    } catch {
+      // Dismissed by the signer, or not allowed here: nothing to do.
+    }
+  }
+
+  async #copy(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(this.shareUrl || location.href);
+      this._announce = this._t.copied;
+    } catch {
+      this._announce = '';
+    }
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  protected override render(): TemplateResult {
+    const t = this._t;
+    return html`
+      <div part="base" class="base" lang=${t.lang} dir=${t.dir}>
+        <slot name="intro"></slot>
+        ${this.#renderCount()} ${this.#renderBody()} ${this.#renderWall()}
+        <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announce}</div>
+      </div>
+    `;
+  }
+
+  #renderCount(): TemplateResult | typeof nothing {
+    const info = this._info;
+    if (this.hideCount || !info) return nothing;
+    const t = this._t;
+    const text = info.goal ? t.goal(info.count, info.goal) : t.count(info.count);
+    const percent = info.goal ? Math.min(100, (info.count / info.goal) * 100) : 0;
+    return html`
+      <div part="count" class="count">
+        <div class="count-text">${text}</div>
+        ${info.goal
+          ? html`<div
+              part="progress"
+              class="progress"
+              role="progressbar"
+              aria-label=${text}
+              aria-valuemin="0"
+              aria-valuemax=${info.goal}
+              aria-valuenow=${Math.min(info.count, info.goal)}
+            >
+              <div class="progress-bar" style=${styleMap({ width: `${percent}%` })}></div>
+            </div>`
+          : nothing}
+      </div>
+    `;
+  }
+
+  #renderBody(): TemplateResult {
+    const t = this._t;
+    switch (this._status) {
+      case 'loading':
+        return html`<p class="note"><span class="spinner" aria-hidden="true"></span>${t.loading}</p>`;
+      case 'unavailable':
+        return html`<div part="status" class="status problem">
+          <h3 tabindex="-1">${t.unavailableTitle}</h3>
+          <p>${t.unavailableBody}</p>
+        </div>`;
+      case 'closed':
+        return html`<div part="status" class="status"><p>${t.closed}</p></div>`;
+      case 'success':
+        return this.#renderSuccess();
+      case 'queued':
+        return html`<div part="status" class="status">
+          <h3 tabindex="-1">${t.queuedTitle}</h3>
+          <p>${t.queuedBody}</p>
+        </div>`;
+      default:
+        return this.#renderForm();
+    }
+  }
+
+  #renderSuccess(): TemplateResult {
+    const t = this._t;
+    const canShare = typeof navigator.share === 'function';
+    return html`<div part="status" class="status success">
+      <h3 tabindex="-1">${t.successTitle}</h3>
+      <p>${t.successBody}</p>
+      ${this._receipt
+        ? html`<p part="receipt" class="receipt">${t.receipt}: <code>${this._receipt.sid}</code></p>`
+        : nothing}
+      <div class="actions">
+        ${canShare ? html`<button type="button" @click=${() => void this.#share()}>${t.share}</button>` : nothing}
+        <button type="button" class="secondary" @click=${() => void this.#copy()}>${t.copyLink}</button>
+      </div>
+    </div>`;
+  }
+
+  #field(name: OptionalField | 'name' | 'email', label: string, control: TemplateResult, hint?: string): TemplateResult {
+    const error = this._errors[name];
+    const optional = name !== 'name' && name !== 'email' && !this.#isRequired(name);
+    return html`<div part="field" class="field">
+      <label class="field-label" for="ss-${name}">
+        ${label}${optional ? html` <span class="optional">(${this._t.optional})</span>` : nothing}
+      </label>
+      ${control} ${hint ? html`<div class="hint" id="ss-${name}-hint">${hint}</div>` : nothing}
+      ${error ? html`<div part="error" class="error" id="ss-${name}-error">${error}</div>` : nothing}
+    </div>`;
+  }
+
+  #isRequired(name: OptionalField): boolean {
+    return this.#required().includes(name) || (name === 'organisation' && this._kind === 'organisation');
+  }
+
+  #describedBy(name: string, hint = false): string {
+    return [hint ? `ss-${name}-hint` : '', this._errors[name as Field] ? `ss-${name}-error` : ''].filter(Boolean).join(' ');
+  }
+
+  #input(name: 'name' | 'email' | 'organisation' | 'role', type: string, autocomplete: string, hint = false): TemplateResult {
+    const required = name === 'name' || name === 'email' || this.#isRequired(name);
+    const describedBy = this.#describedBy(name, hint);
+    return html`<input
+      part="input"
+      id="ss-${name}"
+      name=${name}
+      type=${type}
+      autocomplete=${autocomplete}
+      ?required=${required}
+      aria-required=${required ? 'true' : 'false'}
+      aria-invalid=${this._errors[name] ? 'true' : 'false'}
+      aria-describedby=${describedBy || nothing}
+      @input=${() => this.#clearError(name)}
+    />`;
+  }
+
+  #clearError(name: string): void {
+    if (name in this._errors) {
+      const { [name as Field]: _, ...rest } = this._errors;
+      this._errors = rest;
+    }
+  }
+
+  #renderForm(): TemplateResult {
+    const t = this._t;
+    const shown = this.#shown();
+    const kinds = this.#kinds();
+    const busy = this._status === 'submitting';
+    const showOrganisation = shown.includes('organisation') || this._kind === 'organisation';
+    const regionNames = new Intl.DisplayNames([t.lang], { type: 'region' });
+    const countries = this._countries.map((code) => ({ code, name: regionNames.of(code) ?? code })).sort((a, b) =>
+      a.name.localeCompare(b.name, t.lang),
+    );
+    return html`
+      ${this._status === 'error'
+        ? html`<div part="status" class="status problem spaced">
+            <h3 tabindex="-1">${t.errorTitle}</h3>
+            <p>${t.errorBody}</p>
+          </div>`
+        : nothing}
+      <form
+        part="form"
+        novalidate
+        aria-label=${t.formLabel}
+        aria-busy=${busy ? 'true' : 'false'}
+        @submit=${(e: SubmitEvent) => void this.#onSubmit(e)}
+        @focusin=${() => this.#start()}
+        @pointerdown=${() => this.#start()}
+      >
+        ${kinds.length > 1
+          ? html`<fieldset>
+              <legend>${t.signAs}</legend>
+              <div class="segmented">
+                ${kinds.map(
+                  (kind) => html`<label>
+                    <input
+                      type="radio"
+                      name="kind"
+                      value=${kind}
+                      .checked=${this._kind === kind}
+                      @change=${() => {
+                        this._kind = kind;
+                      }}
+                    />
+                    ${kind === 'individual' ? t.kindIndividual : t.kindOrganisation}
+                  </label>`,
+                )}
+              </div>
+            </fieldset>`
+          : nothing}
+        ${this.#field('name', t.name, this.#input('name', 'text', 'name'))}
+        ${this.#field('email', t.email, this.#input('email', 'email', 'email', true), t.emailHint)}
+        ${showOrganisation ? this.#field('organisation', t.organisation, this.#input('organisation', 'text', 'organization')) : nothing}
+        ${shown.includes('role') ? this.#field('role', t.role, this.#input('role', 'text', 'organization-title')) : nothing}
+        ${shown.includes('country')
+          ? this.#field(
+              'country',
+              t.country,
+              html`<select
+                part="input"
+                id="ss-country"
+                name="country"
+                autocomplete="country"
+                ?required=${this.#isRequired('country')}
+                aria-invalid=${this._errors.country ? 'true' : 'false'}
+                aria-describedby=${this.#describedBy('country') || nothing}
+                @change=${() => this.#clearError('country')}
+              >
+                <option value="">${t.countryNone}</option>
+                ${countries.map((c) => html`<option value=${c.code}>${c.name}</option>`)}
+              </select>`,
+            )
+          : nothing}
+        ${shown.includes('comment')
+          ? this.#field(
+              'comment',
+              t.comment,
+              html`<textarea
+                part="input"
+                id="ss-comment"
+                name="comment"
+                maxlength="2000"
+                ?required=${this.#isRequired('comment')}
+                aria-invalid=${this._errors.comment ? 'true' : 'false'}
+                aria-describedby=${this.#describedBy('comment') || nothing}
+                @input=${() => this.#clearError('comment')}
+              ></textarea>`,
+            )
+          : nothing}
+        <div class="consent">
+          <input type="checkbox" id="ss-listPublicly" name="listPublicly" />
+          <label for="ss-listPublicly">${t.consentList}</label>
+        </div>
+        <div class="consent">
+          <input type="checkbox" id="ss-contactLater" name="contactLater" />
+          <label for="ss-contactLater">${t.consentContact}</label>
+        </div>
+        ${this.privacyUrl && /^https?:/i.test(this.privacyUrl)
+          ? html`<p><a href=${this.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacy}</a></p>`
+          : nothing}
+        <div class="actions">
+          <button part="submit" type="submit" ?disabled=${busy}>
+            ${busy ? html`<span class="spinner" aria-hidden="true"></span>${t.submitting}` : t.submit}
+          </button>
+        </div>
+        <p class="note">
+          <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+            <rect x="4" y="11" width="16" height="10" rx="2"></rect>
+            <path d="M8 11V7a4 4 0 0 1 8 0v4"></path>
+          </svg>
+          <span>${t.encryptedNote}</span>
+        </p>
+      </form>
+    `;
+  }
+
+  #renderWall(): TemplateResult | typeof nothing {
+    const wall = this._wall;
+    const t = this._t;
+    if (wall === 'hidden' || this._status === 'loading' || this._status === 'unavailable') return nothing;
+    if (wall === 'button' || wall === 'loading') {
+      return html`<section part="wall" class="wall" aria-label=${t.wallTitle}>
+        <button type="button" class="secondary" ?disabled=${wall === 'loading'} @click=${() => void this.#loadWall()}>
+          ${wall === 'loading' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${t.wallShow}
+        </button>
+      </section>`;
+    }
+    const regionNames = new Intl.DisplayNames([t.lang], { type: 'region' });
+    return html`<section part="wall" class="wall" aria-labelledby="ss-wall-title">
+      <h3 id="ss-wall-title">${t.wallTitle}</h3>
+      ${wall.length === 0
+        ? html`<p class="note">${t.wallEmpty}</p>`
+        : html`<ul>
+            ${wall.map(
+              (entry) => html`<li part="wall-entry">
+                <div class="who" dir="auto">${entry.name}</div>
+                ${entry.organisation || entry.role || entry.country
+                  ? html`<div class="meta" dir="auto">
+                      ${[entry.role, entry.organisation, entry.country ? regionNames.of(entry.country) : undefined]
+                        .filter(Boolean)
+                        .join(' · ')}
+                    </div>`
+                  : nothing}
+                ${entry.comment ? html`<blockquote dir="auto">${entry.comment}</blockquote>` : nothing}
+              </li>`,
+            )}
+          </ul>`}
+    </section>`;
+  }
+}
+
+function parseStrings(value: string | null): StringOverrides | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as StringOverrides) : undefined;
+  } catch {
+    console.error('<secure-sign>: the "strings" attribute is not valid JSON; using the default strings.');
+    return undefined;
+  }
+}

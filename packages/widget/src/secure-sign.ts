@@ -1,0 +1,21 @@
+// Registers <secure-sign>. Two partners' snippets on one page may load the widget twice (even two
+// versions): the second definition is skipped with a warning instead of throwing, which would
+// break the host page's script.
+import { SecureSign } from './secure-sign.component.js';
+
+/** The element's tag name. */
+export const TAG = 'secure-sign';
+
+if (customElements.get(TAG)) {
+  console.warn(`<${TAG}>: already defined on this page; keeping the first definition.`);
+} else {
+  customElements.define(TAG, SecureSign);
+}
+
+export { SecureSign };
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-sign': SecureSign;
+  }
+}

@@ -1,0 +1,119 @@
+// Shared by the widget's browser tests: a campaign on the fake collector (test/fake-collector.mjs),
+// mounting the element, typing like a person, and capturing everything that leaves the form.
+import { fixture, html, waitUntil } from '@open-wc/testing';
+import { generateCampaignKeys, signDocument, type CampaignKeyPair, type CanonicalValue } from '@secure-sign/crypto';
+import '../../src/secure-sign.js';
+import type { SecureSign } from '../../src/secure-sign.component.js';
+
+export const COLLECTOR = `${location.origin}/fake-collector`;
+
+let counter = 0;
+/** A fresh campaign id per test, so tests never share collector state or retry queues. */
+export const newCampaignId = (): string => `test-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export async function control(body: Record<string, unknown>): Promise<any> {
+  const response = await fetch(`${COLLECTOR}/__control`, { method: 'POST', body: JSON.stringify(body) });
+  return response.json();
+}
+
+export interface Setup {
+  campaign: string;
+  keys: CampaignKeyPair;
+}
+
+let sharedKeys: Promise<CampaignKeyPair> | undefined;
+/** One key pair for the whole file: key generation is not what these tests are about. */
+export const testKeys = (): Promise<CampaignKeyPair> => (sharedKeys ??= generateCampaignKeys());
+
+export async function setupCampaign(options: { count?: number; goal?: number | null; open?: boolean; wall?: string | null } = {}): Promise<Setup> {
+  const keys = await testKeys();
+  const campaign = newCampaignId();
+  await control({ op: 'setup', campaign, kid: keys.publicKey.keyId, ...options });
+  return { campaign, keys };
+}
+
+export async function signedWall(keys: CampaignKeyPair, campaign: string, entries: CanonicalValue[]): Promise<string> {
+  return JSON.stringify(await signDocument(keys, { type: 'wall', campaign, data: { entries } }));
+}
+
+export async function mount(setup: Setup, attributes: Record<string, string> = {}, wrapperLang?: string): Promise<SecureSign> {
+  const host = document.createElement('div');
+  if (wrapperLang) host.lang = wrapperLang;
+  const element = document.createElement('secure-sign');
+  element.setAttribute('campaign', setup.campaign);
+  element.setAttribute('campaign-key', setup.keys.publicKey.keyString);
+  element.setAttribute('collector', COLLECTOR);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  host.append(element);
+  await fixture(html`${host}`);
+  await waitUntil(() => !root(element).querySelector('.base > .note .spinner') && root(element).querySelector('.base'), 'widget did not load');
+  await element.updateComplete;
+  return element;
+}
+
+export const root = (element: Element): ShadowRoot => element.shadowRoot!;
+export const q = <T extends Element = HTMLElement>(element: Element, selector: string): T | null =>
+  root(element).querySelector<T>(selector);
+
+/** Types into a field the way a browser does: focus, value, input event. */
+export function type(element: Element, name: string, value: string): void {
+  const input = q<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(element, `[name="${name}"]`);
+  if (!input) throw new Error(`no field ${name}`);
+  input.focus();
+  input.value = value;
+  input.dispatchEvent(new Event(input instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true, composed: true }));
+}
+
+export function check(element: Element, name: string): void {
+  q<HTMLInputElement>(element, `input[name="${name}"]`)!.click();
+}
+
+export function submit(element: Element): void {
+  q<HTMLButtonElement>(element, 'button[type="submit"]')!.click();
+}
+
+export const status = (element: Element): string => q(element, '[role="status"]')?.textContent?.trim() ?? '';
+
+/** Everything the page emits that could leak what was typed: events, console, storage. */
+export class Capture {
+  events: string[] = [];
+  console: string[] = [];
+  #restore: (() => void)[] = [];
+
+  start(): this {
+    const names = ['secure-sign-ready', 'secure-sign-start', 'secure-sign-success', 'secure-sign-queued', 'secure-sign-error'];
+    for (const name of names) {
+      const listener = (event: Event): void => {
+        this.events.push(`${name} ${JSON.stringify((event as CustomEvent).detail)}`);
+      };
+      document.addEventListener(name, listener);
+      this.#restore.push(() => document.removeEventListener(name, listener));
+    }
+    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      const original = console[level];
+      console[level] = (...args: unknown[]) => {
+        this.console.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+        original.apply(console, args);
+      };
+      this.#restore.push(() => {
+        console[level] = original;
+      });
+    }
+    return this;
+  }
+
+  stop(): void {
+    for (const restore of this.#restore.splice(0)) restore();
+  }
+
+  static storage(): string {
+    const parts: string[] = [];
+    for (const store of [localStorage, sessionStorage]) {
+      for (let i = 0; i < store.length; i++) {
+        const key = store.key(i)!;
+        parts.push(`${key}=${store.getItem(key)}`);
+      }
+    }
+    return parts.join('\n');
+  }
+}

@@ -1,0 +1,280 @@
+import { expect, waitUntil, oneEvent } from '@open-wc/testing';
+import { openSubmission, sealSubmission, type Envelope } from '@secure-sign/crypto';
+import { QUEUE_KEY_PREFIX } from '../../src/queue.js';
+import { Capture, check, control, mount, q, root, setupCampaign, signedWall, status, submit, type } from './helpers.js';
+
+// What a signer types in these tests; none of it may appear outside the form.
+const PLAINTEXT = {
+  name: 'Zofia Kowalczyk-Brandt',
+  email: 'zofia.kb@private-mail.example',
+  organisation: 'Lantern Rights Collective',
+  role: 'Coordinatrice',
+  comment: 'Encryption protects journalists — ćma żółw',
+};
+
+function fillValid(element: Element): void {
+  type(element, 'name', PLAINTEXT.name);
+  type(element, 'email', PLAINTEXT.email);
+  type(element, 'role', PLAINTEXT.role);
+  type(element, 'country', 'PL');
+  type(element, 'comment', PLAINTEXT.comment);
+  check(element, 'listPublicly');
+}
+
+async function waitForCountries(element: Element): Promise<void> {
+  // The country list comes with the lazily loaded chunk, on the first interaction.
+  q(element, '[name="name"]')!.focus();
+  await waitUntil(() => root(element).querySelectorAll('select[name="country"] option').length > 100, 'countries did not load');
+}
+
+afterEach(() => {
+  for (const key of Object.keys(localStorage)) if (key.startsWith(QUEUE_KEY_PREFIX)) localStorage.removeItem(key);
+});
+
+describe('<secure-sign> form', () => {
+  it('shows the live count, goal and an accessible form', async () => {
+    const setup = await setupCampaign({ count: 1289, goal: 10000 });
+    const element = await mount(setup, { 'privacy-url': 'https://campaign.example/privacy' });
+    expect(q(element, '.count-text')!.textContent).to.equal('1,289 of 10,000 signatures');
+    const bar = q(element, '[role="progressbar"]')!;
+    expect(bar.getAttribute('aria-valuenow')).to.equal('1289');
+    expect(q<HTMLAnchorElement>(element, 'a')!.href).to.equal('https://campaign.example/privacy');
+    // Consent is never pre-ticked.
+    expect(q<HTMLInputElement>(element, '[name="listPublicly"]')!.checked).to.equal(false);
+    expect(q<HTMLInputElement>(element, '[name="contactLater"]')!.checked).to.equal(false);
+    // Every input has a label.
+    for (const input of root(element).querySelectorAll('input:not([type="radio"]), select, textarea')) {
+      expect(root(element).querySelector(`label[for="${input.id}"]`), input.id).to.exist;
+    }
+    await expect(element).to.be.accessible();
+  });
+
+  it('validates with the crypto core schema, links errors and focuses the first one', async () => {
+    const setup = await setupCampaign();
+    const element = await mount(setup);
+    type(element, 'email', 'not-an-address');
+    submit(element);
+    await waitUntil(() => q(element, '[aria-invalid="true"]'), 'no errors shown');
+    await element.updateComplete;
+    const name = q<HTMLInputElement>(element, '#ss-name')!;
+    expect(name.getAttribute('aria-invalid')).to.equal('true');
+    expect(name.getAttribute('aria-describedby')).to.equal('ss-name-error');
+    expect(q(element, '#ss-name-error')!.textContent).to.equal('This field is required.');
+    expect(q(element, '#ss-email')!.getAttribute('aria-describedby')).to.equal('ss-email-hint ss-email-error');
+    expect(q(element, '#ss-email-error')!.textContent).to.equal('Enter an e-mail address like name@example.org.');
+    await waitUntil(() => root(element).activeElement === name, 'focus did not move to the first error');
+    expect(status(element)).to.equal('Please correct 2 fields.');
+    await expect(element).to.be.accessible();
+  });
+
+  it('requires the organisation when signing for one, and fields a partner marks required', async () => {
+    const setup = await setupCampaign();
+    const element = await mount(setup, { 'required-fields': 'comment', fields: 'organisation,comment' });
+    expect(q(element, '[name="role"]')).to.equal(null);
+    expect(q(element, '[name="country"]')).to.equal(null);
+    q<HTMLInputElement>(element, 'input[value="organisation"]')!.click();
+    await element.updateComplete;
+    type(element, 'name', PLAINTEXT.name);
+    type(element, 'email', PLAINTEXT.email);
+    submit(element);
+    await waitUntil(() => q(element, '#ss-organisation-error') && q(element, '#ss-comment-error'), 'required fields not enforced');
+    expect(q(element, '#ss-name-error')).to.equal(null);
+  });
+
+  it('seals in the browser, sends only the envelope, and shows a receipt', async () => {
+    const setup = await setupCampaign({ count: 5, goal: 100 });
+    const capture = new Capture().start();
+    try {
+      const element = await mount(setup);
+      q<HTMLInputElement>(element, 'input[value="organisation"]')!.click();
+      await element.updateComplete;
+      type(element, 'organisation', PLAINTEXT.organisation);
+      await waitForCountries(element);
+      fillValid(element);
+      const success = oneEvent(element, 'secure-sign-success');
+      submit(element);
+      const event = await success;
+      await element.updateComplete;
+      expect(Object.keys(event.detail).sort()).to.deep.equal(['campaign', 'receivedAt', 'retried', 'sid']);
+      expect(q(element, '.status h3')!.textContent).to.equal('Thank you for signing');
+      expect(q(element, '[part="receipt"] code')!.textContent).to.equal(event.detail.sid);
+      expect(q(element, '.count-text')!.textContent).to.equal('6 of 100 signatures');
+      await waitUntil(() => root(element).activeElement === q(element, '.status h3'), 'focus not moved to the success message');
+      await expect(element).to.be.accessible();
+
+      const { log, stored } = await control({ op: 'log', campaign: setup.campaign });
+      expect(stored).to.have.length(1);
+      const envelope: Envelope = stored[0].envelope;
+      expect(envelope.sid).to.equal(event.detail.sid);
+      // Only the campaign's secret key opens it, and it holds exactly what was typed.
+      const opened = await openSubmission(setup.keys, envelope, { campaign: setup.campaign });
+      expect(opened.signer).to.deep.equal({
+        kind: 'organisation',
+        name: PLAINTEXT.name,
+        email: PLAINTEXT.email,
+        organisation: PLAINTEXT.organisation,
+        role: PLAINTEXT.role,
+        country: 'PL',
+        comment: PLAINTEXT.comment,
+        consent: { listPublicly: true, contactLater: false },
+      });
+
+      // Nothing that left the form, or was stored, logged or dispatched, contains what was typed.
+      const outside = [
+        JSON.stringify(log),
+        Capture.storage(),
+        capture.events.join('\n'),
+        capture.console.join('\n'),
+        performance.getEntriesByType('resource').map((e) => e.name).join('\n'),
+      ].join('\n');
+      expect(log.some((entry: { path: string }) => entry.path.endsWith('/submissions'))).to.equal(true);
+      for (const value of [...Object.values(PLAINTEXT), 'Kowalczyk', 'private-mail', 'Lantern', 'journalists']) {
+        expect(outside.toLowerCase()).not.to.include(value.toLowerCase());
+        expect(outside).not.to.include(encodeURIComponent(value));
+      }
+      // The requests carried no cookies or credentials.
+      for (const entry of log) expect(entry.headers.cookie).to.equal(undefined);
+    } finally {
+      capture.stop();
+    }
+  });
+
+  it('shows the closed state when the campaign is not open', async () => {
+    const setup = await setupCampaign({ open: false });
+    const element = await mount(setup);
+    expect(q(element, 'form')).to.equal(null);
+    expect(q(element, '.status')!.textContent).to.include('This campaign no longer accepts signatures.');
+    await expect(element).to.be.accessible();
+  });
+});
+
+describe('<secure-sign> retry queue', () => {
+  it('keeps only the sealed envelope offline and resends it with the same id when back online', async () => {
+    const setup = await setupCampaign();
+    const capture = new Capture().start();
+    try {
+      const element = await mount(setup);
+      await control({ op: 'fail', campaign: setup.campaign, failure: 'offline' });
+      await waitForCountries(element);
+      fillValid(element);
+      const queued = oneEvent(element, 'secure-sign-queued');
+      submit(element);
+      const { detail } = await queued;
+      await element.updateComplete;
+      expect(q(element, '.status h3')!.textContent).to.equal('Saved on this device');
+      await expect(element).to.be.accessible();
+
+      const stored = Capture.storage();
+      expect(stored).to.include(detail.sid);
+      const saved: Envelope[] = JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith(QUEUE_KEY_PREFIX))!)!);
+      expect(saved).to.have.length(1);
+      expect(Object.keys(saved[0]!).sort()).to.deep.equal(['campaign', 'ct', 'kid', 'sid', 'v']);
+      for (const value of Object.values(PLAINTEXT)) expect(stored).not.to.include(value);
+
+      await control({ op: 'fail', campaign: setup.campaign, failure: null });
+      const success = oneEvent(element, 'secure-sign-success');
+      window.dispatchEvent(new Event('online'));
+      const sent = await success;
+      expect(sent.detail.sid).to.equal(detail.sid);
+      expect(sent.detail.retried).to.equal(true);
+      const { stored: onServer } = await control({ op: 'log', campaign: setup.campaign });
+      expect(onServer.map((s: { envelope: Envelope }) => s.envelope)).to.deep.equal(saved);
+      expect(Capture.storage()).not.to.include(detail.sid);
+      for (const value of Object.values(PLAINTEXT)) expect(capture.events.join('\n') + capture.console.join('\n')).not.to.include(value);
+    } finally {
+      capture.stop();
+    }
+  });
+
+  it('sends envelopes kept on an earlier visit when the page loads', async () => {
+    const setup = await setupCampaign();
+    const envelope = await sealSubmission({
+      publicKey: setup.keys.publicKey,
+      campaign: setup.campaign,
+      signer: { kind: 'individual', name: 'Earlier Visit', email: 'earlier@example.org', consent: { listPublicly: false, contactLater: false } },
+    });
+    localStorage.setItem(`${QUEUE_KEY_PREFIX}${new URL(`${location.origin}/fake-collector`).origin}/fake-collector|${setup.campaign}`, JSON.stringify([envelope]));
+    const element = await mount(setup);
+    await waitUntil(async () => (await control({ op: 'log', campaign: setup.campaign })).stored.length === 1, 'queued envelope not sent');
+    const { stored } = await control({ op: 'log', campaign: setup.campaign });
+    expect(stored[0].envelope).to.deep.equal(envelope);
+    await waitUntil(() => !Capture.storage().includes(envelope.sid), 'queue not emptied');
+    expect(element).to.exist;
+  });
+});
+
+describe('<secure-sign> refuses a wrong campaign key', () => {
+  for (const [what, mutate] of [
+    ['a typo', (key: string) => key.slice(0, 20) + (key[20] === 'a' ? 'b' : 'a') + key.slice(21)],
+    ['a secret key', (key: string) => 'sssk1' + key.slice(5)],
+    ['garbage', () => 'hello'],
+  ] as const) {
+    it(`with ${what}: console message for the partner, polite message for the signer, nothing sent`, async () => {
+      const setup = await setupCampaign();
+      const capture = new Capture().start();
+      try {
+        const key = mutate(setup.keys.publicKey.keyString);
+        const errorEvent = new Promise<CustomEvent>((resolve) => document.addEventListener('secure-sign-error', (e) => resolve(e), { once: true }));
+        const element = await mount(setup, { 'campaign-key': key });
+        expect((await errorEvent).detail).to.deep.equal({ campaign: setup.campaign, code: 'invalid-key' });
+        expect(q(element, 'form')).to.equal(null);
+        expect(q(element, '.status h3')!.textContent).to.equal('Signing is unavailable');
+        expect(status(element)).to.equal('Signing is unavailable');
+        const message = capture.console.find((line) => line.startsWith('error <secure-sign>'));
+        expect(message).to.include('"campaign-key"');
+        if (key.length > 25) expect(message).not.to.include(key.slice(5, 25));
+        const { log } = await control({ op: 'log', campaign: setup.campaign });
+        expect(log).to.deep.equal([]);
+        await expect(element).to.be.accessible();
+      } finally {
+        capture.stop();
+      }
+    });
+  }
+});
+
+describe('<secure-sign> signer wall', () => {
+  const entries = [
+    { name: 'Amina Haddad', kind: 'individual', country: 'MA', comment: 'Privacy is a right.' },
+    { name: '<img src=x onerror="window.__pwned=1">', organisation: 'Open Net <b>Group</b>', kind: 'organisation' },
+  ];
+
+  it('renders entries as text only after verifying the signature', async () => {
+    const setup = await setupCampaign();
+    await control({ op: 'setup', campaign: setup.campaign, kid: setup.keys.publicKey.keyId, wall: await signedWall(setup.keys, setup.campaign, entries) });
+    const element = await mount(setup);
+    q<HTMLButtonElement>(element, '.wall button')!.click();
+    await waitUntil(() => root(element).querySelectorAll('[part="wall-entry"]').length === 2, 'wall not shown');
+    const items = [...root(element).querySelectorAll('[part="wall-entry"]')];
+    expect(items[0]!.querySelector('.who')!.textContent).to.equal('Amina Haddad');
+    expect(items[0]!.querySelector('blockquote')!.textContent).to.equal('Privacy is a right.');
+    expect(items[1]!.querySelector('.who')!.textContent).to.equal('<img src=x onerror="window.__pwned=1">');
+    expect(root(element).querySelector('.wall img, .wall b')).to.equal(null);
+    expect((window as { __pwned?: number }).__pwned).to.equal(undefined);
+    await expect(element).to.be.accessible();
+  });
+
+  it('refuses a tampered wall and one signed with another key', async () => {
+    for (const tamper of ['edit', 'other-key'] as const) {
+      const setup = await setupCampaign();
+      let wall = await signedWall(setup.keys, setup.campaign, entries);
+      if (tamper === 'edit') wall = wall.replace('Amina Haddad', 'Amina Hadad');
+      else {
+        const { generateCampaignKeys } = await import('@secure-sign/crypto');
+        const other = await generateCampaignKeys();
+        wall = await signedWall(other, setup.campaign, entries);
+      }
+      await control({ op: 'setup', campaign: setup.campaign, kid: setup.keys.publicKey.keyId, wall });
+      const capture = new Capture().start();
+      try {
+        const element = await mount(setup);
+        q<HTMLButtonElement>(element, '.wall button')!.click();
+        await waitUntil(() => !q(element, '.wall'), `${tamper}: wall still shown`);
+        expect(root(element).textContent).not.to.include('Amina');
+        expect(capture.console.join('\n')).to.include('signer wall could not be verified');
+      } finally {
+        capture.stop();
+      }
+    }
+  });
+});

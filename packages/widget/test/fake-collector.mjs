@@ -1,0 +1,183 @@
+// A collector for the widget's browser tests, mounted as @web/test-runner dev-server middleware at
+// /fake-collector. It follows docs/api.md for what the widget uses (campaign facts, ALTCHA v2
+// challenges made and verified with altcha-lib, idempotent submissions, published files) and logs
+// every request body it receives so tests can check that none contains plaintext.
+//
+// Tests drive it through /fake-collector/__control (JSON): set up a campaign, make it fail, read the
+// log. It also serves /fake-collector/__page, a partner page with the strict CSP of
+// docs/embedding.md that loads the built CDN bundle with its SRI hash.
+import { createChallenge, verifySolution } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const widgetDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const SECRET = 'fake-collector-test-secret';
+const PREFIX = '/fake-collector';
+
+/** The strict CSP of docs/embedding.md, with the collector and the bundle on this origin. */
+export const STRICT_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+const campaigns = new Map();
+
+function problem(ctx, status, code) {
+  ctx.status = status;
+  ctx.type = 'application/problem+json';
+  ctx.body = JSON.stringify({ type: `https://secure-sign.org/problems/${code}`, title: code, status, code });
+}
+
+async function readBody(ctx) {
+  const chunks = [];
+  for await (const chunk of ctx.req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function fakeCollector() {
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith(PREFIX)) return next();
+    const path = ctx.path.slice(PREFIX.length);
+    ctx.set('cache-control', 'no-store');
+
+    if (path === '/__control' && ctx.method === 'POST') {
+      const command = JSON.parse(await readBody(ctx));
+      if (command.op === 'setup') {
+        campaigns.set(command.campaign, {
+          kid: command.kid,
+          count: command.count ?? 0,
+          goal: command.goal ?? null,
+          open: command.open ?? true,
+          wall: command.wall ?? null,
+          // 'offline': every submission answers 503; 'closed-on-submit': 403 campaign-closed.
+          failure: null,
+          stored: new Map(),
+          log: [],
+          challenges: 0,
+        });
+      } else if (command.op === 'fail') {
+        campaigns.get(command.campaign).failure = command.failure ?? null;
+      } else if (command.op === 'log') {
+        const c = campaigns.get(command.campaign);
+        ctx.type = 'application/json';
+        ctx.body = JSON.stringify({ log: c.log, stored: [...c.stored.values()], challenges: c.challenges, count: c.count });
+        return;
+      }
+      ctx.type = 'application/json';
+      ctx.body = '{}';
+      return;
+    }
+
+    if (path === '/__page') {
+      const q = ctx.query;
+      const integrity = JSON.parse(readFileSync(join(widgetDir, 'dist', 'integrity.json'), 'utf8'))['secure-sign.js'];
+      ctx.set('content-security-policy', STRICT_CSP);
+      ctx.type = 'text/html';
+      ctx.body = `<!doctype html><html lang="${escapeHtml(q.lang ?? 'en')}"><head><meta charset="utf-8"><title>Partner</title>
+<script type="module" src="/packages/widget/dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
+<body><h1>An open letter</h1>
+<secure-sign campaign="${escapeHtml(q.campaign)}" campaign-key="${escapeHtml(q.key)}" collector="${escapeHtml(q.collector)}"></secure-sign>
+</body></html>`;
+      return;
+    }
+
+    const match = /^\/v1\/campaigns\/([^/]+)(\/challenge|\/submissions|\/files\/([^/]+))?$/.exec(path);
+    const campaign = match && campaigns.get(match[1]);
+    if (!campaign) return problem(ctx, 404, 'unknown-campaign');
+    const body = ctx.method === 'POST' ? await readBody(ctx) : '';
+    campaign.log.push({ method: ctx.method, path, body, headers: { ...ctx.headers } });
+
+    if (!match[2] && ctx.method === 'GET') {
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify({ campaign: match[1], keyId: campaign.kid, count: campaign.count, goal: campaign.goal, opensAt: null, closesAt: null, open: campaign.open });
+      return;
+    }
+    if (match[2] === '/challenge' && ctx.method === 'POST') {
+      if (!campaign.open) return problem(ctx, 403, 'campaign-closed');
+      campaign.challenges++;
+      const challenge = await createChallenge({
+        algorithm: 'SHA-256',
+        cost: 1,
+        keyPrefix: '00',
+        deriveKey,
+        hmacSignatureSecret: SECRET,
+        expiresAt: new Date(Date.now() + 10 * 60_000),
+      });
+      ctx.status = 201;
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify({ ...challenge, expiresAt: new Date(Date.now() + 10 * 60_000).toISOString() });
+      return;
+    }
+    if (match[2] === '/submissions' && ctx.method === 'POST') {
+      if (campaign.failure === 'offline') return problem(ctx, 503, 'unavailable');
+      if (ctx.get('content-type') !== 'application/json') return problem(ctx, 415, 'unsupported-media-type');
+      let parsed;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return problem(ctx, 400, 'malformed-json');
+      }
+      const { envelope, pow } = parsed ?? {};
+      if (!envelope || envelope.v !== 1 || typeof envelope.sid !== 'string' || typeof envelope.ct !== 'string') {
+        return problem(ctx, 400, 'malformed-envelope');
+      }
+      if (envelope.campaign !== match[1]) return problem(ctx, 422, 'campaign-mismatch');
+      if (envelope.kid !== campaign.kid) return problem(ctx, 422, 'key-mismatch');
+      const previous = campaign.stored.get(envelope.sid);
+      if (previous) {
+        if (JSON.stringify(previous.envelope) !== JSON.stringify(envelope)) return problem(ctx, 409, 'submission-id-conflict');
+        ctx.type = 'application/json';
+        ctx.body = JSON.stringify(previous.receipt);
+        return;
+      }
+      const result = pow?.challenge && pow?.solution
+        ? await verifySolution({ challenge: withoutExpiryField(pow.challenge), solution: pow.solution, deriveKey, hmacSignatureSecret: SECRET })
+        : { verified: false };
+      if (!result.verified) return problem(ctx, 422, result.expired ? 'pow-expired' : 'pow-invalid');
+      if (campaign.failure === 'closed-on-submit') return problem(ctx, 403, 'campaign-closed');
+      const receipt = { campaign: match[1], sid: envelope.sid, receivedAt: new Date().toISOString() };
+      campaign.stored.set(envelope.sid, { envelope, receipt });
+      campaign.count++;
+      ctx.status = 201;
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify(receipt);
+      return;
+    }
+    if (match[3] && ctx.method === 'GET') {
+      if (match[3] !== 'wall.json' || campaign.wall === null) return problem(ctx, 404, 'not-found');
+      ctx.type = 'application/json';
+      ctx.body = campaign.wall;
+      return;
+    }
+    return problem(ctx, 405, 'method-not-allowed');
+  };
+}
+
+// The collector adds "expiresAt" (ISO) next to altcha-lib's challenge; altcha-lib verifies its own fields.
+function withoutExpiryField(challenge) {
+  const { expiresAt, ...rest } = challenge;
+  void expiresAt;
+  return rest;
+}
+
+/**
+ * Serves widget sources requested as .js (the worker URL `new URL('./pow-worker.js', import.meta.url)`)
+ * from their .ts files, which the esbuild plugin then compiles, as a bundler would.
+ */
+export function tsForJs() {
+  return async (ctx, next) => {
+    if (ctx.path.startsWith('/packages/widget/src/') && ctx.path.endsWith('.js')) {
+      ctx.url = ctx.url.replace(/\.js(\?|$)/, '.ts$1');
+    }
+    return next();
+  };
+}
