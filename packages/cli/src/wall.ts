@@ -105,12 +105,13 @@ export async function buildWall(options: BuildOptions): Promise<{ data: WallData
 
 /**
  * Parses an allow list: one submission id per line; blank lines and `#` comments ignored
- * (a line may be `SID  # name`, so staff can keep notes).
+ * (a line may be `SID  # name`, so staff can keep notes). One leading `'` is ignored, since ids
+ * copied from the CSV keep the mark that stops a spreadsheet reading `-abc...` as a formula.
  */
 export function parseAllowList(text: string): Set<string> {
   const ids = new Set<string>();
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
-    const id = (raw.split('#', 1)[0] ?? '').trim();
+    const id = (raw.split('#', 1)[0] ?? '').trim().replace(/^'/, '');
     if (id === '') continue;
     if (!/^[A-Za-z0-9_-]{21}[AQgw]$/.test(id)) throw new CliError(`line ${i + 1} of the allow list is not a submission id`, 'one submission id (22 characters) per line; # starts a comment');
     ids.add(id);

@@ -33,6 +33,19 @@ describe('decrypt to each format', () => {
     });
   });
 
+  it('keeps input order across many batches and workers (3000 envelopes)', async () => {
+    const many = await envelopes(keys, 'open-letter', 3000);
+    await writeFile(t.path('many.ndjson'), ndjson(many));
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'many.ndjson', '-o', 'many.csv', '--jobs', '3']);
+    expect(r).toMatchObject({ code: 0, stderr: 'secure-sign: opened 3000 of 3000 records\n' });
+    const rows = lines(await readFile(t.path('many.csv'), 'utf8')).slice(1);
+    expect(rows).toHaveLength(3000);
+    // Every cell follows the spreadsheet rule, ids included: one starting with '-' gets a leading '.
+    expect(rows.map((row) => row.split(',')[0])).toEqual(many.map((e) => (e.sid.startsWith('-') ? `'${e.sid}` : e.sid)));
+    expect(many.some((e) => e.sid.startsWith('-'))).toBe(true);
+    expect(rows.map((row) => row.split(',')[4])).toEqual(many.map((_, i) => `Signer ${i}`));
+  });
+
   it('writes CSV to a new 0600 file, and refuses to overwrite it', async () => {
     const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'good.ndjson', '-o', 'out.csv']);
     expect(r.code).toBe(0);

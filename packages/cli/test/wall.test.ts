@@ -29,7 +29,8 @@ afterAll(() => t.cleanup());
 
 describe('wall build, sign, verify', () => {
   it('keeps only consenting, allowed signers, newest first, without e-mail, and signs a verifiable wall', async () => {
-    await writeFile(t.path('allow.txt'), `# approved by staff\n${sids[0]}  # Ada\n${sids[1]}\n${sids[2]}\n`);
+    // Ids copied from the CSV may carry its leading ' (spreadsheet formula guard).
+    await writeFile(t.path('allow.txt'), `# approved by staff\n${sids[0]}  # Ada\n${sids[1]}\n'${sids[2]}\n`);
     const built = await run(t.dir, ['wall', 'build', '--from', 'decrypted.ndjson', '--allow', 'allow.txt']);
     expect(built.code).toBe(0);
     expect(built.stderr).toBe('secure-sign: wall: 2 entries (2 signers left out: no consent or not on the allow list)\n');
