@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import typescript from 'typescript';
+import { create, ts as cemTs } from '@custom-elements-manifest/analyzer';
+import { litPlugin } from '@custom-elements-manifest/analyzer/src/features/framework-plugins/lit/lit.js';
 import { gzipSync } from 'node:zlib';
 
 const dir = packageDir('widget');
@@ -96,6 +98,30 @@ function safeList(path) {
   }
 }
 
+/**
+ * Writes custom-elements.json from the component's JSDoc (the public contract), with the
+ * analyzer's own TypeScript, so the manifest can never drift from the code.
+ */
+function manifest() {
+  return {
+    name: 'secure-sign-custom-elements-manifest',
+    writeBundle() {
+      const modules = ['src/secure-sign.component.ts', 'src/secure-sign.ts'].map((path) =>
+        cemTs.createSourceFile(path, readFileSync(join(dir, path), 'utf8'), cemTs.ScriptTarget.ES2022, true),
+      );
+      const result = create({ modules, plugins: [...litPlugin()], context: { dev: false } });
+      // Internal reactive state (`_name`, `state: true`) is not part of the public contract.
+      for (const mod of result.modules) {
+        for (const declaration of mod.declarations ?? []) {
+          declaration.attributes = declaration.attributes?.filter((a) => !a.name.startsWith('_'));
+          declaration.members = declaration.members?.filter((m) => !m.name.startsWith('_') && m.privacy !== 'private');
+        }
+      }
+      writeFileSync(join(dir, 'custom-elements.json'), `${JSON.stringify(result, null, 2)}\n`);
+    },
+  };
+}
+
 /** Writes dist/integrity.json (sha384 SRI of every .js file) and prints it with gzipped sizes. */
 function integrity() {
   return {
@@ -130,7 +156,7 @@ export default [
   },
   {
     input: { 'secure-sign': join(dir, 'src/secure-sign.ts') },
-    plugins: [pureKeyCheck(), ts('widget'), compactTemplates(), browser(), minify(), integrity()],
+    plugins: [pureKeyCheck(), ts('widget'), compactTemplates(), browser(), minify(), integrity(), manifest()],
     output: {
       dir: dist,
       format: 'es',

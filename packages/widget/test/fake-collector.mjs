@@ -83,10 +83,22 @@ export function fakeCollector() {
       ctx.set('content-security-policy', STRICT_CSP);
       ctx.type = 'text/html';
       ctx.body = `<!doctype html><html lang="${escapeHtml(q.lang ?? 'en')}"><head><meta charset="utf-8"><title>Partner</title>
-<script type="module" src="/packages/widget/dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
+<script type="module" src="${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
 <body><h1>An open letter</h1>
 <secure-sign campaign="${escapeHtml(q.campaign)}" campaign-key="${escapeHtml(q.key)}" collector="${escapeHtml(q.collector)}"></secure-sign>
 </body></html>`;
+      return;
+    }
+
+    // The built files exactly as a CDN serves them (the dev server's transforms would break SRI).
+    const dist = /^\/__dist\/([a-zA-Z0-9_-]+\.js)$/.exec(path);
+    if (dist) {
+      try {
+        ctx.body = readFileSync(join(widgetDir, 'dist', dist[1]));
+        ctx.type = 'text/javascript';
+      } catch {
+        ctx.status = 404;
+      }
       return;
     }
 

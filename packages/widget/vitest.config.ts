@@ -1,0 +1,2 @@
+import { packageProject } from '../../vitest.shared.js';
+export default packageProject('widget');
