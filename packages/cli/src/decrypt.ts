@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
-import { createPrivateFile, fileError, finish, isBlank, openInput, say, splitLines, write } from './io.js';
+import { createPrivateFile, errno, fileError, finish, isBlank, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
 import type { LineResult } from './protocol.js';
 import { CSV_COLUMNS, csvRow, emailKey, type DecryptedRecord } from './records.js';
@@ -89,10 +89,6 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
   }
   const total = options.input !== undefined && options.input !== '-' ? await inputSize(options.input) : undefined;
   const input = openInput(options.input);
-  const inputError = new Promise<never>((_, reject) => {
-    input.once('error', (error) => reject(fileError(error, options.input ?? '-', 'cannot read')));
-  });
-  inputError.catch(() => {});
 
   const outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
   const out: Writable = outHandle ? outHandle.createWriteStream() : process.stdout;
@@ -153,7 +149,9 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     let batch = { numbers: [] as number[], lines: [] as (Uint8Array | null)[] };
     const flushOne = async (): Promise<void> => {
       const next = inFlight.shift();
-      if (next) await handle(next.batch, await Promise.race([next.results, inputError]));
+      // (Not Promise.race with a long-lived promise: each race would leave a reaction on it that
+      // keeps this batch's results alive until the end, so memory would grow with the input.)
+      if (next) await handle(next.batch, await next.results);
     };
     const send = async (): Promise<void> => {
       if (batch.lines.length === 0) return;
@@ -184,6 +182,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     await writer.end();
   } catch (error) {
     if (error instanceof CliError) throw error;
+    if (errno(error) !== undefined && options.input !== undefined && options.input !== '-') throw fileError(error, options.input, 'cannot read');
     throw new CliError(`decryption failed: ${errorText(error)}`, undefined, EXIT.FAILURE, { cause: error });
   } finally {
     bar?.stop();

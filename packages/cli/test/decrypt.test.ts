@@ -186,3 +186,18 @@ describe('--dedupe-email', () => {
     expect(lines(r.stdout).map((l) => JSON.parse(l).signer.name)).toEqual(['Signer 1', 'Signer 2', 'Signer 4']);
   });
 });
+
+describe('memory', () => {
+  it('stays flat: 40,000 records decrypt under a 16 MB JavaScript heap limit (per thread)', async () => {
+    const distinct = await envelopes(keys, 'open-letter', 500);
+    const block = ndjson(distinct);
+    await writeFile(t.path('big.ndjson'), block.repeat(80));
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'big.ndjson', '-o', 'big.ndjson.out', '--jobs', '2'], {
+      env: { NODE_OPTIONS: '--max-old-space-size=16' },
+    });
+    expect(r.stderr).toBe('secure-sign: opened 40000 of 40000 records\n');
+    expect(r.code).toBe(0);
+    const out = await readFile(t.path('big.ndjson.out'), 'utf8');
+    expect(out.split('\n')).toHaveLength(40001);
+  }, 120_000);
+});
