@@ -224,6 +224,7 @@ export class SecureSign extends LitElement {
     this.#queue = undefined;
     this.#publicKey = undefined;
     this.#pow = undefined;
+    this.#started = false;
     this._status = 'loading';
     await this.#loadStrings();
     if (generation !== this.#generation) return;

@@ -16,16 +16,22 @@ const widgetDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const SECRET = 'fake-collector-test-secret';
 const PREFIX = '/fake-collector';
 
-/** The strict CSP of docs/embedding.md, with the collector and the bundle on this origin. */
-export const STRICT_CSP = [
-  "default-src 'none'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'self'",
-].join('; ');
+/**
+ * The strict CSP of docs/embedding.md, with the collector on this origin and the bundle either on
+ * this origin too (`worker-src 'self'`) or on a CDN origin (`worker-src blob: <cdn>`); `worker-src 'none'`
+ * checks the main-thread fallback of the proof of work.
+ */
+export function strictCsp({ cdn, worker }) {
+  return [
+    "default-src 'none'",
+    `script-src ${cdn ?? "'self'"} 'wasm-unsafe-eval'`,
+    `worker-src ${worker}`,
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
 
 const campaigns = new Map();
 
@@ -66,6 +72,10 @@ export function fakeCollector() {
         });
       } else if (command.op === 'fail') {
         campaigns.get(command.campaign).failure = command.failure ?? null;
+      } else if (command.op === 'release') {
+        const c = campaigns.get(command.campaign);
+        c.failure = null;
+        c.release?.();
       } else if (command.op === 'log') {
         const c = campaigns.get(command.campaign);
         ctx.type = 'application/json';
@@ -80,10 +90,14 @@ export function fakeCollector() {
     if (path === '/__page') {
       const q = ctx.query;
       const integrity = JSON.parse(readFileSync(join(widgetDir, 'dist', 'integrity.json'), 'utf8'))['secure-sign.js'];
-      ctx.set('content-security-policy', STRICT_CSP);
+      // cdn: another origin serving dist/ (cross-origin, as from a CDN).
+      const cdn = q.cdn ? new URL(q.cdn).origin : undefined;
+      // Imports inside a module worker are checked against worker-src too, hence the CDN origin.
+      const worker = q.worker === 'none' ? "'none'" : cdn ? `blob: ${cdn}` : "'self'";
+      ctx.set('content-security-policy', strictCsp({ cdn, worker }));
       ctx.type = 'text/html';
       ctx.body = `<!doctype html><html lang="${escapeHtml(q.lang ?? 'en')}"><head><meta charset="utf-8"><title>Partner</title>
-<script type="module" src="${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
+<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
 <body><h1>An open letter</h1>
 <secure-sign campaign="${escapeHtml(q.campaign)}" campaign-key="${escapeHtml(q.key)}" collector="${escapeHtml(q.collector)}"></secure-sign>
 </body></html>`;
@@ -96,6 +110,8 @@ export function fakeCollector() {
       try {
         ctx.body = readFileSync(join(widgetDir, 'dist', dist[1]));
         ctx.type = 'text/javascript';
+        // As a CDN does, so that pages on other origins can load it with crossorigin + SRI.
+        ctx.set('access-control-allow-origin', '*');
       } catch {
         ctx.status = 404;
       }
@@ -130,6 +146,12 @@ export function fakeCollector() {
       return;
     }
     if (match[2] === '/submissions' && ctx.method === 'POST') {
+      if (campaign.failure === 'hold') {
+        // Keeps the request open until the test sends {op: 'release'}: the widget's "sending" state.
+        await new Promise((resolve) => {
+          campaign.release = resolve;
+        });
+      }
       if (campaign.failure === 'offline') return problem(ctx, 503, 'unavailable');
       if (ctx.get('content-type') !== 'application/json') return problem(ctx, 415, 'unsupported-media-type');
       let parsed;

@@ -16,27 +16,30 @@ const WORKER_URL = new URL('./pow-worker.js', import.meta.url);
 
 const TIMEOUT_MS = 90_000;
 
-function startWorker(): Worker | undefined {
+function startWorker(): { worker: Worker; blobUrl?: string } | undefined {
   try {
-    return new Worker(WORKER_URL, { type: 'module', name: 'secure-sign-pow' });
+    return { worker: new Worker(WORKER_URL, { type: 'module', name: 'secure-sign-pow' }) };
   } catch {
-    // SecurityError: cross-origin script URL, or refused by worker-src.
+    // SecurityError: a cross-origin script URL (the bundle is on a CDN).
   }
+  let blobUrl: string | undefined;
   try {
     const shim = new Blob([`import ${JSON.stringify(WORKER_URL.href)};`], { type: 'text/javascript' });
-    const url = URL.createObjectURL(shim);
-    const worker = new Worker(url, { type: 'module', name: 'secure-sign-pow' });
-    URL.revokeObjectURL(url);
-    return worker;
+    blobUrl = URL.createObjectURL(shim);
+    return { worker: new Worker(blobUrl, { type: 'module', name: 'secure-sign-pow' }), blobUrl };
   } catch {
+    if (blobUrl) URL.revokeObjectURL(blobUrl);
     return undefined;
   }
 }
 
-function solveInWorker(worker: Worker, challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+function solveInWorker(started: { worker: Worker; blobUrl?: string }, challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+  const { worker, blobUrl } = started;
   return new Promise((resolve, reject) => {
     const stop = (): void => {
       worker.terminate();
+      // Only now: the worker fetches its blob: URL asynchronously after construction.
+      if (blobUrl) URL.revokeObjectURL(blobUrl);
     };
     signal.addEventListener('abort', () => {
       stop();
@@ -69,10 +72,10 @@ async function solveHere(challenge: Challenge, signal: AbortSignal): Promise<Sol
  * @returns the solution, or `null` if aborted or timed out.
  */
 export async function solveChallenge(challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
-  const worker = startWorker();
-  if (worker) {
+  const started = startWorker();
+  if (started) {
     try {
-      return await solveInWorker(worker, challenge, signal);
+      return await solveInWorker(started, challenge, signal);
     } catch {
       // The worker could not load (blocked by CSP after construction): fall back below.
     }

@@ -1,10 +1,13 @@
-// The built CDN bundle (dist/secure-sign.js, run `npx tsc -b packages/widget && npx rollup -c
-// packages/widget/rollup.config.mjs` first) on a partner page served with the strict CSP of
-// docs/embedding.md and its SRI hash: it works end to end, and libsodium's chunk is requested only
-// after the signer's first interaction.
+// The built CDN bundle (run `npx tsc -b packages/widget && npx rollup -c packages/widget/rollup.config.mjs`
+// first; `npm test` does) on partner pages served with the strict CSP of docs/embedding.md and the
+// bundle's SRI hash: it works end to end, libsodium's chunk is requested only after the signer's
+// first interaction, and the proof of work runs in a worker where the CSP allows one.
 import { expect, waitUntil } from '@open-wc/testing';
 import { openSubmission } from '@secure-sign/crypto';
 import { COLLECTOR, control, setupCampaign } from './helpers.js';
+
+// The same dev server under another host name is another origin: a stand-in for a CDN.
+const OTHER_ORIGIN = location.hostname === 'localhost' ? location.origin.replace('//localhost', '//127.0.0.1') : location.origin.replace(`//${location.hostname}`, '//localhost');
 
 async function partnerPage(query: Record<string, string>): Promise<HTMLIFrameElement> {
   const frame = document.createElement('iframe');
@@ -20,33 +23,65 @@ async function partnerPage(query: Record<string, string>): Promise<HTMLIFrameEle
 const lazyRequests = (frame: HTMLIFrameElement): string[] =>
   frame.contentWindow!.performance.getEntriesByType('resource').map((e) => e.name).filter((name) => /\/ss-lazy-[^/]*\.js$/.test(name));
 
-describe('CDN bundle on a page with a strict CSP', () => {
-  it('loads libsodium only on first interaction, then seals and sends', async () => {
-    const setup = await setupCampaign({ count: 1 });
-    const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR });
-    const doc = frame.contentDocument!;
-    const violations: string[] = [];
-    doc.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    const element = doc.querySelector('secure-sign')!;
-    await waitUntil(() => element.shadowRoot?.querySelector('form'), 'bundle did not render the form (SRI or CSP?)', { timeout: 10000 });
-    const scripts = frame.contentWindow!.performance.getEntriesByType('resource').map((e) => e.name);
-    expect(scripts.some((name) => name.endsWith('/__dist/secure-sign.js'))).to.equal(true);
-    expect(lazyRequests(frame), 'libsodium requested before any interaction').to.deep.equal([]);
+/** Records the workers the page starts and whether each answered. */
+function watchWorkers(frame: HTMLIFrameElement): { started: string[]; answered: number; errors: string[] } {
+  const record = { started: [] as string[], answered: 0, errors: [] as string[] };
+  const win = frame.contentWindow as Window & typeof globalThis;
+  const Original = win.Worker;
+  win.Worker = class extends Original {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      record.started.push(String(url).split(':')[0]!);
+      this.addEventListener('message', () => record.answered++);
+      this.addEventListener('error', (e) => record.errors.push(`${(e as ErrorEvent).message} ${String(url)}`));
+    }
+  };
+  return record;
+}
 
-    const root = element.shadowRoot!;
-    const name = root.querySelector<HTMLInputElement>('[name="name"]')!;
-    name.focus();
-    await waitUntil(() => lazyRequests(frame).length === 1, 'crypto chunk not loaded on interaction', { timeout: 10000 });
-    name.value = 'Bundle Tester';
-    const email = root.querySelector<HTMLInputElement>('[name="email"]')!;
-    email.value = 'bundle@example.org';
-    root.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
-    await waitUntil(() => root.querySelector('[part="receipt"]'), 'no success with the strict CSP', { timeout: 15000 });
-    const { stored } = await control({ op: 'log', campaign: setup.campaign });
-    expect(stored).to.have.length(1);
-    const opened = await openSubmission(setup.keys, stored[0].envelope);
-    expect(opened.signer.name).to.equal('Bundle Tester');
-    expect(violations).to.deep.equal([]);
-    frame.remove();
-  });
+const variants = [
+  { name: 'dist/ on the page origin, worker-src self', query: {}, worker: 'http' },
+  { name: 'dist/ on a CDN origin, worker-src blob: and the CDN', query: { cdn: OTHER_ORIGIN }, worker: 'blob' },
+  { name: 'workers forbidden (worker-src none): proof of work on the main thread', query: { worker: 'none' }, worker: 'none' },
+] as const;
+
+describe('CDN bundle on a page with a strict CSP', () => {
+  for (const variant of variants) {
+    it(`${variant.name}: libsodium loads on first interaction, then it seals and sends`, async () => {
+      const setup = await setupCampaign({ count: 1 });
+      const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR, ...variant.query });
+      const doc = frame.contentDocument!;
+      const violations: string[] = [];
+      doc.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      const element = doc.querySelector('secure-sign')!;
+      await waitUntil(() => element.shadowRoot?.querySelector('form'), 'bundle did not render the form (SRI or CSP?)', { timeout: 10000 });
+      const workers = watchWorkers(frame);
+      const scripts = frame.contentWindow!.performance.getEntriesByType('resource').map((e) => e.name);
+      expect(scripts.some((name) => name.endsWith('/__dist/secure-sign.js'))).to.equal(true);
+      expect(lazyRequests(frame), 'libsodium requested before any interaction').to.deep.equal([]);
+
+      const root = element.shadowRoot!;
+      const name = root.querySelector<HTMLInputElement>('[name="name"]')!;
+      name.focus();
+      await waitUntil(() => lazyRequests(frame).length === 1, 'crypto chunk not loaded on interaction', { timeout: 10000 });
+      name.value = 'Bundle Tester';
+      root.querySelector<HTMLInputElement>('[name="email"]')!.value = 'bundle@example.org';
+      root.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+      await waitUntil(() => root.querySelector('[part="receipt"]'), 'no success with the strict CSP', { timeout: 20000 });
+      const { stored } = await control({ op: 'log', campaign: setup.campaign });
+      expect(stored).to.have.length(1);
+      const opened = await openSubmission(setup.keys, stored[0].envelope);
+      expect(opened.signer.name).to.equal('Bundle Tester');
+
+      if (variant.worker === 'none') {
+        expect(workers.answered).to.equal(0);
+        expect(violations.every((v) => v.startsWith('worker-src'))).to.equal(true);
+      } else {
+        expect(workers.answered, JSON.stringify({ workers, violations })).to.equal(1);
+        expect(workers.started.at(-1)).to.equal(variant.worker);
+        expect(violations).to.deep.equal([]);
+      }
+      frame.remove();
+    });
+  }
 });

@@ -139,6 +139,54 @@ describe('<secure-sign> form', () => {
     }
   });
 
+  it('shows an accessible busy state while sending, then the success screen', async () => {
+    const setup = await setupCampaign();
+    const element = await mount(setup);
+    await control({ op: 'fail', campaign: setup.campaign, failure: 'hold' });
+    await waitForCountries(element);
+    fillValid(element);
+    submit(element);
+    await waitUntil(async () => (await control({ op: 'log', campaign: setup.campaign })).log.some((e: { path: string }) => e.path.endsWith('/submissions')), 'not sent');
+    await element.updateComplete;
+    expect(q(element, 'form')!.getAttribute('aria-busy')).to.equal('true');
+    expect(q<HTMLButtonElement>(element, 'button[type="submit"]')!.disabled).to.equal(true);
+    expect(status(element)).to.equal('Encrypting and sending…');
+    await expect(element).to.be.accessible();
+    await control({ op: 'release', campaign: setup.campaign });
+    await waitUntil(() => q(element, '[part="receipt"]'), 'no success after release');
+  });
+
+  it('shows the error state when the collector refuses for good, keeping the form', async () => {
+    const setup = await setupCampaign();
+    // The collector knows this campaign under another key id: it answers 422 key-mismatch.
+    await control({ op: 'setup', campaign: setup.campaign, kid: 'aaaaaaaaaaaaaaaa' });
+    const element = await mount(setup);
+    await waitForCountries(element);
+    fillValid(element);
+    const failed = oneEvent(element, 'secure-sign-error');
+    submit(element);
+    expect((await failed).detail).to.deep.equal({ campaign: setup.campaign, code: 'rejected', problem: 'key-mismatch' });
+    await element.updateComplete;
+    expect(q(element, '.status.problem h3')!.textContent).to.equal('Something went wrong');
+    expect(q<HTMLInputElement>(element, '[name="name"]')!.value).to.equal(PLAINTEXT.name);
+    expect(Capture.storage()).to.equal('');
+    await expect(element).to.be.accessible();
+  });
+
+  it('copies the share link and announces it', async () => {
+    const setup = await setupCampaign();
+    const element = await mount(setup, { 'share-url': 'https://campaign.example/letter' });
+    await waitForCountries(element);
+    fillValid(element);
+    submit(element);
+    await waitUntil(() => q(element, '[part="receipt"]'), 'no success');
+    const copied: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (text: string) => void copied.push(text) } });
+    q<HTMLButtonElement>(element, '.actions button.secondary')!.click();
+    await waitUntil(() => status(element) === 'Link copied.', 'copy not announced');
+    expect(copied).to.deep.equal(['https://campaign.example/letter']);
+  });
+
   it('shows the closed state when the campaign is not open', async () => {
     const setup = await setupCampaign({ open: false });
     const element = await mount(setup);
