@@ -1,0 +1,112 @@
+// Validated settings. Everything that comes from flags, environment or the admin API passes
+// through these zod schemas; a bad value is a misconfiguration and throws before anything listens.
+import { campaignIdSchema, checkCampaignKeyString } from '@secure-sign/crypto';
+import { z } from 'zod';
+
+/** Settings of one collector process (the app part; storage is chosen separately). */
+export interface CollectorConfig {
+  /** Proof-of-work difficulty: the largest counter a solver may have to try (expected work is half). */
+  readonly powDifficulty: number;
+  /** How long an issued challenge stays valid, in seconds. */
+  readonly powTtlSeconds: number;
+  /** Submissions one client address may make per rate window. */
+  readonly rateLimit: number;
+  /** Challenges one client address may request per rate window. */
+  readonly challengeRateLimit: number;
+  /** Length of the rate-limit window, in seconds. */
+  readonly rateWindowSeconds: number;
+  /** Bearer token for the admin endpoints; the endpoints are off when undefined. */
+  readonly adminToken?: string | undefined;
+  /** Take the client address from the last `X-Forwarded-For` hop (behind a trusted proxy). */
+  readonly trustProxy: boolean;
+}
+
+/** Default proof-of-work difficulty: about 25,000 SHA-256 hashes on average, well under a second in a browser. */
+export const DEFAULT_POW_DIFFICULTY = 50_000;
+
+const configSchema = z.strictObject({
+  powDifficulty: z.number().check(z.int(), z.gte(1), z.lte(10_000_000)),
+  powTtlSeconds: z.number().check(z.int(), z.gte(10), z.lte(86_400)),
+  rateLimit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+  challengeRateLimit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+  rateWindowSeconds: z.number().check(z.int(), z.gte(1), z.lte(86_400)),
+  adminToken: z.optional(z.string().check(z.minLength(32, 'admin token must be at least 32 characters'))),
+  trustProxy: z.boolean(),
+});
+
+/**
+ * Fills in defaults and validates a collector configuration.
+ *
+ * @throws TypeError naming the first bad setting.
+ * @example
+ * ```ts
+ * const config = resolveConfig({ powDifficulty: 1000 });
+ * ```
+ */
+export function resolveConfig(input: Partial<CollectorConfig> = {}): CollectorConfig {
+  const rateLimit = input.rateLimit ?? 20;
+  const candidate = {
+    powDifficulty: input.powDifficulty ?? DEFAULT_POW_DIFFICULTY,
+    powTtlSeconds: input.powTtlSeconds ?? 600,
+    rateLimit,
+    challengeRateLimit: input.challengeRateLimit ?? rateLimit * 5,
+    rateWindowSeconds: input.rateWindowSeconds ?? 60,
+    trustProxy: input.trustProxy ?? false,
+    ...(input.adminToken === undefined ? {} : { adminToken: input.adminToken }),
+  };
+  const result = configSchema.safeParse(candidate);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new TypeError(`config.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+const isoInstant = z
+  .string()
+  .check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/, 'must be an ISO 8601 time with a zone'))
+  .transform((text, ctx) => {
+    const time = Date.parse(text);
+    if (Number.isNaN(time)) {
+      ctx.issues.push({ code: 'custom', message: 'not a valid time', input: text });
+      return z.NEVER;
+    }
+    return new Date(time).toISOString();
+  });
+
+const originSchema = z.string().transform((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.issues.push({ code: 'custom', message: 'not a URL', input: text });
+    return z.NEVER;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== text.replace(/\/$/, '')) {
+    ctx.issues.push({ code: 'custom', message: 'must be an origin like https://example.org (scheme, host, optional port)', input: text });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+/** A campaign as an operator registers it (the admin command and `POST /v1/admin/campaigns`). */
+export const campaignInputSchema = z
+  .strictObject({
+    campaign: campaignIdSchema,
+    key: z.string().check(
+      z.refine((text) => checkCampaignKeyString(text).ok, 'not a valid public campaign key string (sspk1...)'),
+    ),
+    origins: z.optional(z.array(originSchema).check(z.maxLength(100))),
+    goal: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000)))),
+    opensAt: z.optional(z.nullable(isoInstant)),
+    closesAt: z.optional(z.nullable(isoInstant)),
+  })
+  .check(
+    z.refine(
+      (c) => c.opensAt == null || c.closesAt == null || Date.parse(c.opensAt) < Date.parse(c.closesAt),
+      { message: 'closesAt must be after opensAt', path: ['closesAt'] },
+    ),
+  );
+
+/** A validated campaign registration. */
+export type CampaignInput = z.output<typeof campaignInputSchema>;

@@ -1,0 +1,19 @@
+/**
+ * @secure-sign/collector: the HTTP service that stores sealed signatures it cannot read.
+ *
+ * The `secure-sign-collector` command is the usual way to run it; these exports let you embed
+ * the app in your own server or tests. The HTTP contract is docs/api.md.
+ *
+ * @packageDocumentation
+ */
+export { createApp, MAX_EXPORT_LIMIT, MAX_FILE_BYTES, MAX_SUBMISSION_BODY_BYTES, type AppOptions, type Clock } from './app.js';
+export { isOpen, registerCampaign, rotateStaffToken, type RegisterResult } from './campaigns.js';
+export { campaignInputSchema, DEFAULT_POW_DIFFICULTY, resolveConfig, type CampaignInput, type CollectorConfig } from './config.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { POW_ALGORITHM, type IssuedChallenge } from './pow.js';
+export { PROBLEMS, PROBLEM_TYPE_BASE, problem, type Problem, type ProblemCode } from './problems.js';
+export { MAX_HEADER_BYTES, startServer, type RunningServer, type ServerOptions } from './server.js';
+export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
+export { openSqliteStore, SQLITE_FILE_NAME } from './store/sqlite.js';
+export type { CampaignRecord, InsertResult, NewCampaign, Store, StoredFile, StoredSubmission, SubmissionInsert } from './store/types.js';
+export { STAFF_TOKEN_PATTERN } from './tokens.js';

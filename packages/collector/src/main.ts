@@ -1,0 +1,280 @@
+// The `secure-sign-collector` command. Output rules: data (the "listening" line, a staff token,
+// the campaign list) goes to stdout; logs (pino JSON) and errors go to stderr, errors as
+// "secure-sign-collector: error: ..." with a "hint:" line. Exit 0 on success, 1 when something
+// failed at run time, 2 on a usage error.
+import { pino, type Logger } from 'pino';
+import { parseArgs } from 'node:util';
+import { createApp } from './app.js';
+import { registerCampaign, rotateStaffToken, isOpen } from './campaigns.js';
+import { resolveConfig, type CollectorConfig } from './config.js';
+import { createMetrics } from './metrics.js';
+import { startServer } from './server.js';
+import { openPostgresStore } from './store/postgres.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+
+const NAME = 'secure-sign-collector';
+
+/** Usage text of the command. */
+export const USAGE = `Usage:
+  ${NAME} [serve] [storage options] [--host HOST] [--port PORT] [--pow-difficulty N]
+                  [--rate-limit N] [--rate-window SECONDS] [--trust-proxy] [--log-level LEVEL]
+  ${NAME} campaign add ID --key sspk1... [--origin URL]... [--goal N] [--opens ISO] [--closes ISO]
+                  [storage options]
+  ${NAME} campaign token ID [storage options]
+  ${NAME} campaign list [storage options]
+
+Runs the secure-sign collector, or manages its campaigns.
+
+Storage options (one engine; every process sharing a PostgreSQL database works together):
+  --data-dir DIR          SQLite database in DIR/collector.sqlite   [env SECURE_SIGN_DATA_DIR,
+                          default ./secure-sign-data]
+  --database-url URL      PostgreSQL instead (postgres://...)        [env DATABASE_URL]
+  --database-schema NAME  PostgreSQL schema (default public)         [env SECURE_SIGN_DATABASE_SCHEMA]
+
+Serve options:
+  --host HOST             address to listen on (default 127.0.0.1)   [env HOST]
+  --port PORT             port, 0 for any free one (default 8787)    [env PORT]
+  --pow-difficulty N      proof-of-work difficulty: the solver tries about N/2 SHA-256
+                          hashes (default 50000)                      [env SECURE_SIGN_POW_DIFFICULTY]
+  --rate-limit N          submissions per client address per window (default 20)
+                                                                      [env SECURE_SIGN_RATE_LIMIT]
+  --rate-window SECONDS   rate-limit window (default 60)              [env SECURE_SIGN_RATE_WINDOW]
+  --trust-proxy           take the client address from the last X-Forwarded-For hop
+                                                                      [env SECURE_SIGN_TRUST_PROXY=1]
+  --log-level LEVEL       pino level: info (default), warn, error, debug [env LOG_LEVEL]
+  SECURE_SIGN_ADMIN_TOKEN (env only, 32+ characters) turns on the admin HTTP endpoints.
+
+When listening it prints one line to stdout:
+  ${NAME}: listening on http://HOST:PORT
+Logs are JSON lines on stderr. SIGTERM or SIGINT stops it gracefully.
+
+campaign add prints the new staff token (sst_...) alone on stdout, once: give it to the
+campaign's staff. campaign token replaces it with a new one (the old one stops working).
+
+Example:
+  ${NAME} campaign add open-letter --key sspk1... --origin https://partner.example \\
+    --goal 10000 --closes 2027-03-01T00:00:00Z > staff-token.txt
+  ${NAME} --data-dir /var/lib/secure-sign --host 0.0.0.0 --port 8787
+`;
+
+class UsageError extends Error {}
+
+/** Runs the command; resolves to the exit status (serve resolves when the server has stopped). */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        'database-schema': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'pow-difficulty': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'rate-window': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        key: { type: 'string' },
+        origin: { type: 'string', multiple: true },
+        goal: { type: 'string' },
+        opens: { type: 'string' },
+        closes: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    const [command = 'serve', ...rest] = positionals;
+    if (command === 'serve') {
+      if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
+      return await serveCommand(values, env);
+    }
+    if (command === 'campaign') return await campaignCommand(rest, values, env);
+    throw new UsageError(`unknown command: ${command}`);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message);
+    if (error instanceof TypeError || error instanceof RangeError) {
+      say(`error: ${error.message}`);
+      return 2;
+    }
+    say(`error: ${(error as Error).message}`);
+    say('hint: check that the database is reachable and the data directory writable');
+    return 1;
+  }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function say(line: string): void {
+  process.stderr.write(`${NAME}: ${line}\n`);
+}
+
+function usageError(message: string): number {
+  say(`error: ${message}`);
+  say(`hint: run ${NAME} --help`);
+  return 2;
+}
+
+function str(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function integer(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^[0-9]{1,9}$/.test(text)) throw new UsageError(`${name}: expected a non-negative integer`);
+  return Number(text);
+}
+
+async function openStore(values: Values, env: NodeJS.ProcessEnv): Promise<Store> {
+  const url = str(values, 'database-url') ?? (env['DATABASE_URL'] || undefined);
+  const dataDir = str(values, 'data-dir') ?? (env['SECURE_SIGN_DATA_DIR'] || undefined);
+  if (url !== undefined && str(values, 'data-dir') !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
+  if (url !== undefined) {
+    if (!/^postgres(?:ql)?:\/\//.test(url)) throw new UsageError('--database-url: expected a postgres:// URL');
+    const schema = str(values, 'database-schema') ?? (env['SECURE_SIGN_DATABASE_SCHEMA'] || undefined);
+    return openPostgresStore(url, schema === undefined ? {} : { schema });
+  }
+  return openSqliteStore(dataDir ?? './secure-sign-data');
+}
+
+function makeLogger(level: string): Logger {
+  // Synchronous writes to stderr: a log line written just before a crash is not lost.
+  return pino({ level, base: { service: NAME } }, pino.destination({ dest: 2, sync: true }));
+}
+
+async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<number> {
+  const trustProxy = values['trust-proxy'] === true || env['SECURE_SIGN_TRUST_PROXY'] === '1';
+  const adminToken = env['SECURE_SIGN_ADMIN_TOKEN'] || undefined;
+  const input: Partial<CollectorConfig> = { trustProxy };
+  const difficulty = integer(str(values, 'pow-difficulty') ?? env['SECURE_SIGN_POW_DIFFICULTY'], '--pow-difficulty');
+  const rateLimit = integer(str(values, 'rate-limit') ?? env['SECURE_SIGN_RATE_LIMIT'], '--rate-limit');
+  const rateWindow = integer(str(values, 'rate-window') ?? env['SECURE_SIGN_RATE_WINDOW'], '--rate-window');
+  const config = resolveConfig({
+    ...input,
+    ...(difficulty === undefined ? {} : { powDifficulty: difficulty }),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(rateWindow === undefined ? {} : { rateWindowSeconds: rateWindow }),
+    ...(adminToken === undefined ? {} : { adminToken }),
+  });
+  const host = str(values, 'host') ?? (env['HOST'] || '127.0.0.1');
+  const port = integer(str(values, 'port') ?? (env['PORT'] || undefined), '--port') ?? 8787;
+  if (port > 65535) throw new UsageError('--port: expected 0 to 65535');
+  const level = str(values, 'log-level') ?? (env['LOG_LEVEL'] || 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new UsageError('--log-level: unknown level');
+
+  const logger = makeLogger(level);
+  const store = await openStore(values, env);
+  const metrics = createMetrics({ processMetrics: true });
+  const app = createApp({ store, config, logger, metrics });
+  let server;
+  try {
+    server = await startServer({ app, store, logger, host, port });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  logger.info({ engine: store.engine, powDifficulty: config.powDifficulty, admin: adminToken !== undefined }, 'listening');
+  process.stdout.write(`${NAME}: listening on ${server.url}\n`);
+
+  const running = server;
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      running.close().then(
+        () => {
+          logger.info('stopped');
+          resolve(0);
+        },
+        () => {
+          logger.error('shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function campaignCommand(args: string[], values: Values, env: NodeJS.ProcessEnv): Promise<number> {
+  const [action, id, ...extra] = args;
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  if (action === 'list') {
+    if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
+    const store = await openStore(values, env);
+    try {
+      const now = Date.now();
+      for (const c of await store.listCampaigns()) {
+        const facts = [
+          c.id,
+          `count=${c.count}`,
+          `goal=${c.goal ?? '-'}`,
+          `open=${isOpen(c, now)}`,
+          `opens=${c.opensAt ?? '-'}`,
+          `closes=${c.closesAt ?? '-'}`,
+          `origins=${c.origins.length > 0 ? c.origins.join(',') : '*'}`,
+          `key=${c.key}`,
+        ];
+        process.stdout.write(`${facts.join('\t')}\n`);
+      }
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
+  if (action !== 'add' && action !== 'token') throw new UsageError('expected campaign add, campaign token or campaign list');
+  if (id === undefined) throw new UsageError(`campaign ${action}: missing campaign id`);
+  if (action === 'add') {
+    const key = str(values, 'key');
+    if (key === undefined) throw new UsageError('campaign add: --key sspk1... is required');
+    const origins = values['origin'];
+    const goal = integer(str(values, 'goal'), '--goal');
+    const input = {
+      campaign: id,
+      key,
+      origins: Array.isArray(origins) ? origins : [],
+      ...(goal === undefined ? {} : { goal }),
+      ...(str(values, 'opens') === undefined ? {} : { opensAt: str(values, 'opens') }),
+      ...(str(values, 'closes') === undefined ? {} : { closesAt: str(values, 'closes') }),
+    };
+    const store = await openStore(values, env);
+    try {
+      const result = await registerCampaign(store, input);
+      if (!result.ok) {
+        say(`error: campaign ${id} exists`);
+        say(`hint: run ${NAME} campaign token ${id} to issue a new staff token`);
+        return 1;
+      }
+      process.stdout.write(`${result.token}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
+  const store = await openStore(values, env);
+  try {
+    const token = await rotateStaffToken(store, id);
+    if (token === undefined) {
+      say(`error: no campaign ${id}`);
+      say(`hint: run ${NAME} campaign list`);
+      return 1;
+    }
+    process.stdout.write(`${token}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,258 @@
+// PostgreSQL storage (pg). Several collector processes may share one database: every rule that
+// must hold across processes (single-use challenges, one envelope per submission id, seq in
+// commit order) is enforced inside the database, never in process memory.
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import {
+  EXPORT_PAGE_SIZE,
+  type CampaignRecord,
+  type InsertResult,
+  type NewCampaign,
+  type Store,
+  type StoredSubmission,
+} from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS campaigns (
+  id TEXT PRIMARY KEY,
+  key TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  origins JSONB NOT NULL,
+  goal BIGINT,
+  opens_at TEXT,
+  closes_at TEXT,
+  token_hash TEXT NOT NULL,
+  last_seq BIGINT NOT NULL DEFAULT 0,
+  count BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS submissions (
+  campaign TEXT NOT NULL REFERENCES campaigns(id),
+  seq BIGINT NOT NULL,
+  sid TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (campaign, seq),
+  UNIQUE (campaign, sid)
+);
+CREATE TABLE IF NOT EXISTS spent_challenges (id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS spent_challenges_expiry ON spent_challenges (expires_at);
+CREATE TABLE IF NOT EXISTS files (
+  campaign TEXT NOT NULL REFERENCES campaigns(id),
+  name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (campaign, name)
+);
+`;
+
+// Any constant works: it only keeps two processes from migrating the same schema at once.
+const MIGRATION_LOCK = 0x5ec5_1650;
+
+interface CampaignRow {
+  id: string;
+  key: string;
+  key_id: string;
+  origins: string[];
+  goal: string | null;
+  opens_at: string | null;
+  closes_at: string | null;
+  token_hash: string;
+  count: string;
+}
+
+function toCampaign(row: CampaignRow): CampaignRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    keyId: row.key_id,
+    origins: row.origins,
+    goal: row.goal === null ? null : Number(row.goal),
+    opensAt: row.opens_at,
+    closesAt: row.closes_at,
+    tokenHash: row.token_hash,
+    count: Number(row.count),
+  };
+}
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Schema to use (created if missing); `public` by default. Lower-case letters, digits, `_`. */
+  readonly schema?: string;
+  /** Largest number of pooled connections; 10 by default. */
+  readonly maxConnections?: number;
+}
+
+/**
+ * Connects to PostgreSQL and creates the tables if needed.
+ *
+ * @param url - a `postgres://` connection URL.
+ * @throws if the schema name is invalid or the database cannot be reached.
+ * @example
+ * ```ts
+ * const store = await openPostgresStore('postgres://collector@db.internal/secure_sign');
+ * ```
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new TypeError('schema: expected lower-case letters, digits and _');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    // A 2xx must mean "committed and flushed": make sure no server default weakens that.
+    options: `-c search_path=${schema} -c synchronous_commit=on`,
+  });
+  // An idle client that loses its connection emits here; without a listener the process dies.
+  pool.on('error', () => {});
+
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(SCHEMA);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+
+  async function transaction<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const result = await body(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      c.release();
+    }
+  }
+
+  return {
+    engine: 'postgres',
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async sharedSecret(name) {
+      await pool.query('INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+        name,
+        randomBytes(32).toString('hex'),
+      ]);
+      const { rows } = await pool.query<{ value: string }>('SELECT value FROM secrets WHERE name = $1', [name]);
+      return rows[0]!.value;
+    },
+    async createCampaign(c: NewCampaign) {
+      const result = await pool.query(
+        `INSERT INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [c.id, c.key, c.keyId, JSON.stringify(c.origins), c.goal, c.opensAt, c.closesAt, c.tokenHash],
+      );
+      return result.rowCount === 1;
+    },
+    async getCampaign(id) {
+      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+      return rows[0] && toCampaign(rows[0]);
+    },
+    async listCampaigns() {
+      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns ORDER BY id');
+      return rows.map(toCampaign);
+    },
+    async setTokenHash(id, tokenHash) {
+      const result = await pool.query('UPDATE campaigns SET token_hash = $1 WHERE id = $2', [tokenHash, id]);
+      return result.rowCount === 1;
+    },
+    async findSubmission(campaign, sid) {
+      const { rows } = await pool.query<{ envelope: string; received_at: string }>(
+        'SELECT envelope, received_at FROM submissions WHERE campaign = $1 AND sid = $2',
+        [campaign, sid],
+      );
+      return rows[0] && { envelope: rows[0].envelope, receivedAt: rows[0].received_at };
+    },
+    async insertSubmission(insert) {
+      return transaction(async (c): Promise<InsertResult> => {
+        // The campaign row lock serialises inserts into one campaign until commit, so seq N+1
+        // can only be taken after N is committed and visible: an export cursor never skips a row.
+        const locked = await c.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [insert.campaign]);
+        if (locked.rowCount === 0) return { status: 'unknown-campaign' };
+        const existing = await c.query<{ envelope: string; received_at: string }>(
+          'SELECT envelope, received_at FROM submissions WHERE campaign = $1 AND sid = $2',
+          [insert.campaign, insert.sid],
+        );
+        const row = existing.rows[0];
+        if (row) {
+          return row.envelope === insert.envelope ? { status: 'duplicate', receivedAt: row.received_at } : { status: 'conflict' };
+        }
+        const spent = await c.query(
+          'INSERT INTO spent_challenges (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+          [insert.powId, insert.powExpiresAt],
+        );
+        if (spent.rowCount === 0) return { status: 'pow-replayed' };
+        const bumped = await c.query<{ last_seq: string }>(
+          'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = $1 RETURNING last_seq',
+          [insert.campaign],
+        );
+        const seq = Number(bumped.rows[0]!.last_seq);
+        await c.query('INSERT INTO submissions (campaign, seq, sid, envelope, received_at) VALUES ($1, $2, $3, $4, $5)', [
+          insert.campaign,
+          seq,
+          insert.sid,
+          insert.envelope,
+          insert.receivedAt,
+        ]);
+        return { status: 'created', seq, receivedAt: insert.receivedAt };
+      });
+    },
+    async *exportSubmissions(campaign, after, limit): AsyncIterable<StoredSubmission> {
+      let cursor = after;
+      let left = limit;
+      while (left > 0) {
+        const page = Math.min(EXPORT_PAGE_SIZE, left);
+        const { rows } = await pool.query<{ seq: string; sid: string; envelope: string; received_at: string }>(
+          'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+          [campaign, cursor, page],
+        );
+        for (const row of rows) yield { seq: Number(row.seq), sid: row.sid, envelope: row.envelope, receivedAt: row.received_at };
+        if (rows.length < page) return;
+        cursor = Number(rows.at(-1)!.seq);
+        left -= rows.length;
+      }
+    },
+    async deleteSubmission(campaign, sid) {
+      return transaction(async (c) => {
+        await c.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+        const deleted = await c.query('DELETE FROM submissions WHERE campaign = $1 AND sid = $2', [campaign, sid]);
+        if (deleted.rowCount === 0) return false;
+        await c.query('UPDATE campaigns SET count = count - 1 WHERE id = $1', [campaign]);
+        return true;
+      });
+    },
+    async putFile(campaign, name, file) {
+      await pool.query(
+        `INSERT INTO files (campaign, name, body, issued_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (campaign, name) DO UPDATE SET body = EXCLUDED.body, issued_at = EXCLUDED.issued_at, updated_at = EXCLUDED.updated_at`,
+        [campaign, name, file.body, file.issuedAt, file.updatedAt],
+      );
+    },
+    async getFile(campaign, name) {
+      const { rows } = await pool.query<{ body: string; issued_at: string; updated_at: string }>(
+        'SELECT body, issued_at, updated_at FROM files WHERE campaign = $1 AND name = $2',
+        [campaign, name],
+      );
+      return rows[0] && { body: rows[0].body, issuedAt: rows[0].issued_at, updatedAt: rows[0].updated_at };
+    },
+    async pruneSpentChallenges(now) {
+      const result = await pool.query('DELETE FROM spent_challenges WHERE expires_at < $1', [now]);
+      return result.rowCount ?? 0;
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,215 @@
+// SQLite storage (better-sqlite3). WAL with synchronous=FULL, so a committed transaction is on
+// disk before the call returns and a crash at any moment corrupts nothing. One process per file:
+// several collector processes need PostgreSQL.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  EXPORT_PAGE_SIZE,
+  type CampaignRecord,
+  type InsertResult,
+  type NewCampaign,
+  type Store,
+  type StoredFile,
+  type StoredSubmission,
+  type SubmissionInsert,
+} from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS campaigns (
+  id TEXT PRIMARY KEY,
+  key TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  origins TEXT NOT NULL,
+  goal INTEGER,
+  opens_at TEXT,
+  closes_at TEXT,
+  token_hash TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS submissions (
+  campaign TEXT NOT NULL REFERENCES campaigns(id),
+  seq INTEGER NOT NULL,
+  sid TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (campaign, seq),
+  UNIQUE (campaign, sid)
+);
+CREATE TABLE IF NOT EXISTS spent_challenges (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS spent_challenges_expiry ON spent_challenges (expires_at);
+CREATE TABLE IF NOT EXISTS files (
+  campaign TEXT NOT NULL REFERENCES campaigns(id),
+  name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (campaign, name)
+);
+`;
+
+interface CampaignRow {
+  id: string;
+  key: string;
+  key_id: string;
+  origins: string;
+  goal: number | null;
+  opens_at: string | null;
+  closes_at: string | null;
+  token_hash: string;
+  count: number;
+}
+
+function toCampaign(row: CampaignRow): CampaignRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    keyId: row.key_id,
+    origins: JSON.parse(row.origins) as string[],
+    goal: row.goal,
+    opensAt: row.opens_at,
+    closesAt: row.closes_at,
+    tokenHash: row.token_hash,
+    count: row.count,
+  };
+}
+
+/** The SQLite file inside a data directory. */
+export const SQLITE_FILE_NAME = 'collector.sqlite';
+
+/**
+ * Opens (creating if needed) the SQLite store in a data directory.
+ *
+ * @param dataDir - directory holding `collector.sqlite`; created if missing.
+ * @throws if the directory or file cannot be opened (a misconfiguration).
+ * @example
+ * ```ts
+ * const store = openSqliteStore('./secure-sign-data');
+ * ```
+ */
+export function openSqliteStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const stmt = {
+    getSecret: db.prepare<[string], { value: string }>('SELECT value FROM secrets WHERE name = ?'),
+    putSecret: db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)'),
+    insertCampaign: db.prepare(
+      `INSERT OR IGNORE INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash)
+       VALUES (@id, @key, @keyId, @origins, @goal, @opensAt, @closesAt, @tokenHash)`,
+    ),
+    getCampaign: db.prepare<[string], CampaignRow>('SELECT * FROM campaigns WHERE id = ?'),
+    listCampaigns: db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY id'),
+    setToken: db.prepare('UPDATE campaigns SET token_hash = ? WHERE id = ?'),
+    findSubmission: db.prepare<[string, string], { envelope: string; received_at: string }>(
+      'SELECT envelope, received_at FROM submissions WHERE campaign = ? AND sid = ?',
+    ),
+    spend: db.prepare('INSERT OR IGNORE INTO spent_challenges (id, expires_at) VALUES (?, ?)'),
+    bumpSeq: db.prepare<[string], { last_seq: number }>(
+      'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq',
+    ),
+    insertSubmission: db.prepare(
+      'INSERT INTO submissions (campaign, seq, sid, envelope, received_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    exportPage: db.prepare<[string, number, number], { seq: number; sid: string; envelope: string; received_at: string }>(
+      'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    deleteSubmission: db.prepare('DELETE FROM submissions WHERE campaign = ? AND sid = ?'),
+    decrementCount: db.prepare('UPDATE campaigns SET count = count - 1 WHERE id = ?'),
+    putFile: db.prepare(
+      `INSERT INTO files (campaign, name, body, issued_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (campaign, name) DO UPDATE SET body = excluded.body, issued_at = excluded.issued_at, updated_at = excluded.updated_at`,
+    ),
+    getFile: db.prepare<[string, string], { body: string; issued_at: string; updated_at: string }>(
+      'SELECT body, issued_at, updated_at FROM files WHERE campaign = ? AND name = ?',
+    ),
+    prune: db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?'),
+  };
+
+  const insertTx = db.transaction((insert: SubmissionInsert): InsertResult => {
+    if (!stmt.getCampaign.get(insert.campaign)) return { status: 'unknown-campaign' };
+    const existing = stmt.findSubmission.get(insert.campaign, insert.sid);
+    if (existing) {
+      return existing.envelope === insert.envelope
+        ? { status: 'duplicate', receivedAt: existing.received_at }
+        : { status: 'conflict' };
+    }
+    if (stmt.spend.run(insert.powId, insert.powExpiresAt).changes === 0) return { status: 'pow-replayed' };
+    const { last_seq: seq } = stmt.bumpSeq.get(insert.campaign)!;
+    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.receivedAt);
+    return { status: 'created', seq, receivedAt: insert.receivedAt };
+  });
+  const deleteTx = db.transaction((campaign: string, sid: string): boolean => {
+    if (stmt.deleteSubmission.run(campaign, sid).changes === 0) return false;
+    stmt.decrementCount.run(campaign);
+    return true;
+  });
+
+  return {
+    engine: 'sqlite',
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async sharedSecret(name) {
+      stmt.putSecret.run(name, randomBytes(32).toString('hex'));
+      return stmt.getSecret.get(name)!.value;
+    },
+    async createCampaign(c: NewCampaign) {
+      const result = stmt.insertCampaign.run({ ...c, origins: JSON.stringify(c.origins) });
+      return result.changes === 1;
+    },
+    async getCampaign(id) {
+      const row = stmt.getCampaign.get(id);
+      return row && toCampaign(row);
+    },
+    async listCampaigns() {
+      return stmt.listCampaigns.all().map(toCampaign);
+    },
+    async setTokenHash(id, tokenHash) {
+      return stmt.setToken.run(tokenHash, id).changes === 1;
+    },
+    async findSubmission(campaign, sid) {
+      const row = stmt.findSubmission.get(campaign, sid);
+      return row && { envelope: row.envelope, receivedAt: row.received_at };
+    },
+    async insertSubmission(insert) {
+      // IMMEDIATE takes the write lock up front, so the read-then-write inside cannot race.
+      return insertTx.immediate(insert);
+    },
+    async *exportSubmissions(campaign, after, limit): AsyncIterable<StoredSubmission> {
+      let cursor = after;
+      let left = limit;
+      while (left > 0) {
+        const rows = stmt.exportPage.all(campaign, cursor, Math.min(EXPORT_PAGE_SIZE, left));
+        for (const row of rows) yield { seq: row.seq, sid: row.sid, envelope: row.envelope, receivedAt: row.received_at };
+        if (rows.length < Math.min(EXPORT_PAGE_SIZE, left)) return;
+        cursor = rows.at(-1)!.seq;
+        left -= rows.length;
+      }
+    },
+    async deleteSubmission(campaign, sid) {
+      return deleteTx.immediate(campaign, sid);
+    },
+    async putFile(campaign, name, file: StoredFile) {
+      stmt.putFile.run(campaign, name, file.body, file.issuedAt, file.updatedAt);
+    },
+    async getFile(campaign, name) {
+      const row = stmt.getFile.get(campaign, name);
+      return row && { body: row.body, issuedAt: row.issued_at, updatedAt: row.updated_at };
+    },
+    async pruneSpentChallenges(now) {
+      return stmt.prune.run(now).changes;
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// The storage interface. One implementation per engine (SQLite, PostgreSQL); the app sees only
+// this. Every method that acknowledges a write returns after the write is durable.
+
+/** A registered campaign as stored. */
+export interface CampaignRecord {
+  readonly id: string;
+  /** The public campaign key string (`sspk1...`). */
+  readonly key: string;
+  /** Key id of that key, the `kid` envelopes must carry. */
+  readonly keyId: string;
+  /** Origins allowed to POST from browsers; empty means any. */
+  readonly origins: readonly string[];
+  readonly goal: number | null;
+  /** ISO 8601 UTC, or null. */
+  readonly opensAt: string | null;
+  readonly closesAt: string | null;
+  /** SHA-256 of the staff token, hex. */
+  readonly tokenHash: string;
+  /** Number of stored submissions. */
+  readonly count: number;
+}
+
+/** A new campaign. */
+export type NewCampaign = Omit<CampaignRecord, 'count'>;
+
+/** A stored submission as exported. */
+export interface StoredSubmission {
+  readonly seq: number;
+  readonly sid: string;
+  /** The envelope as stored: its normalised JSON text. */
+  readonly envelope: string;
+  readonly receivedAt: string;
+}
+
+/** What {@link Store.insertSubmission} needs. */
+export interface SubmissionInsert {
+  readonly campaign: string;
+  readonly sid: string;
+  /** Normalised envelope JSON text. */
+  readonly envelope: string;
+  readonly receivedAt: string;
+  /** Identity of the proof-of-work challenge spent on it (single use across processes). */
+  readonly powId: string;
+  /** When that challenge expires (ms since the epoch); the used mark may be pruned after. */
+  readonly powExpiresAt: number;
+}
+
+/** Outcome of {@link Store.insertSubmission}. */
+export type InsertResult =
+  | { readonly status: 'created'; readonly seq: number; readonly receivedAt: string }
+  /** The same envelope was already stored (a concurrent retry won the race). */
+  | { readonly status: 'duplicate'; readonly receivedAt: string }
+  /** Another envelope holds this submission id. */
+  | { readonly status: 'conflict' }
+  /** The challenge was already spent. */
+  | { readonly status: 'pow-replayed' }
+  | { readonly status: 'unknown-campaign' };
+
+/** A published file. */
+export interface StoredFile {
+  readonly body: string;
+  readonly issuedAt: string;
+  readonly updatedAt: string;
+}
+
+/** Storage of one collector deployment. Methods reject only when the database itself fails. */
+export interface Store {
+  /** `sqlite` or `postgres`. */
+  readonly engine: 'sqlite' | 'postgres';
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /**
+   * A secret shared by every process on this database, created on first use (32 random bytes,
+   * hex). Signs proof-of-work challenges so that any process can verify what another issued.
+   */
+  sharedSecret(name: string): Promise<string>;
+  /** Creates a campaign; false if the id is taken. */
+  createCampaign(campaign: NewCampaign): Promise<boolean>;
+  getCampaign(id: string): Promise<CampaignRecord | undefined>;
+  listCampaigns(): Promise<CampaignRecord[]>;
+  /** Replaces the staff token hash; false if the campaign does not exist. */
+  setTokenHash(id: string, tokenHash: string): Promise<boolean>;
+  /** The stored submission with this id, if any. */
+  findSubmission(campaign: string, sid: string): Promise<{ envelope: string; receivedAt: string } | undefined>;
+  /**
+   * In one transaction: spends the challenge, assigns the next `seq` of the campaign (in commit
+   * order: concurrent inserts into one campaign are serialised) and stores the envelope.
+   * Resolves after commit (durable).
+   */
+  insertSubmission(insert: SubmissionInsert): Promise<InsertResult>;
+  /** Submissions with `seq > after`, oldest first, read in pages so memory stays bounded. */
+  exportSubmissions(campaign: string, after: number, limit: number): AsyncIterable<StoredSubmission>;
+  /** Deletes one submission; false if there was none. */
+  deleteSubmission(campaign: string, sid: string): Promise<boolean>;
+  putFile(campaign: string, name: string, file: StoredFile): Promise<void>;
+  getFile(campaign: string, name: string): Promise<StoredFile | undefined>;
+  /** Forgets spent challenges that expired before `now` (ms); returns how many. */
+  pruneSpentChallenges(now: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Rows fetched per page by the export iterators. */
+export const EXPORT_PAGE_SIZE = 1000;
