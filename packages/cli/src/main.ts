@@ -234,6 +234,16 @@ Full reference: docs/cli.md`,
     .option('--state <file>', 'where the last seq is kept (default: OUT.state.json)')
     .option('--page-size <n>', 'envelopes per request (each page is committed to disk)', positiveInt('--page-size', 100000), 10000)
     .addOption(timeoutOption())
+    .addHelpText(
+      'after',
+      `
+Run it again at any time: it fetches only what is new since the last pull (the seq cursor in the
+state file), and an interrupted pull never leaves a line twice.
+
+Example:
+  secure-sign pull --collector https://collector.example.org --campaign open-letter \\
+    --token-file staff.token --out envelopes.ndjson`,
+    )
     .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; timeout: number }) => {
       const summary = await pull({
         collector: collectorUrl(opts.collector),
@@ -261,6 +271,17 @@ Full reference: docs/cli.md`,
     .option('--csv-bom', 'start CSV with a byte order mark (for Excel)', false)
     .option('-f, --force', 'overwrite output files; allow output to a terminal', false)
     .addOption(passphraseOption())
+    .addHelpText(
+      'after',
+      `
+Input: one envelope per line (as \`pull\` writes, or collector export lines). Output keeps input order.
+Exit status: 0 if every record opened; 3 if some could not be (counts by reason on stderr).
+
+Examples:
+  secure-sign decrypt --key campaign.key -i envelopes.ndjson -o signatures.csv
+  cat envelopes.ndjson | secure-sign decrypt --key campaign.key --key old.key --campaign open-letter \\
+    --rejects rejects.ndjson --dedupe-email > signatures.ndjson`,
+    )
     .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
       if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
       if (opts.campaign !== undefined) campaignId(opts.campaign);

@@ -2,6 +2,8 @@
 // SECURE_SIGN_PASSPHRASE environment variable, or a prompt on the terminal that does not echo.
 // A passphrase is never printed, logged or put into an error message.
 
+import { openSync } from 'node:fs';
+import { ReadStream, WriteStream } from 'node:tty';
 import { CliError, EXIT } from './errors.js';
 import { readSmallFile } from './io.js';
 
@@ -27,10 +29,10 @@ export async function getPassphrase(source: PassphraseSource, purpose: string, c
     passphrase = text.split(/\r?\n/, 1)[0] ?? '';
   } else if (process.env[PASSPHRASE_ENV] !== undefined) {
     passphrase = process.env[PASSPHRASE_ENV] ?? '';
-  } else if (process.stdin.isTTY && process.stderr.isTTY) {
-    passphrase = await prompt(`Passphrase for ${purpose}: `);
+  } else if ((terminal ??= openTerminal()) !== undefined) {
+    passphrase = await prompt(terminal, `Passphrase for ${purpose}: `);
     if (confirm) {
-      const again = await prompt('Same passphrase again: ');
+      const again = await prompt(terminal, 'Same passphrase again: ');
       if (again !== passphrase) throw new CliError('the two passphrases differ', 'run the command again and type the same passphrase twice');
     }
   } else {
@@ -44,17 +46,40 @@ export async function getPassphrase(source: PassphraseSource, purpose: string, c
   return passphrase;
 }
 
+interface Terminal {
+  readonly input: ReadStream;
+  readonly output: NodeJS.WritableStream;
+}
+
+let terminal: Terminal | undefined;
+
+/**
+ * The terminal to prompt on: stdin when it is one, else the controlling terminal (/dev/tty), so
+ * that `cat envelopes.ndjson | secure-sign decrypt ...` can still ask for the passphrase.
+ */
+function openTerminal(): Terminal | undefined {
+  if (process.stdin.isTTY) return { input: process.stdin, output: process.stderr };
+  try {
+    const fd = openSync('/dev/tty', 'r+');
+    const input = new ReadStream(fd);
+    return { input, output: new WriteStream(fd) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads one line from the terminal without echoing it. */
-function prompt(question: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(question);
+function prompt(terminal: Terminal, question: string): Promise<string> {
+  const stdin = terminal.input;
+  terminal.output.write(question);
   return new Promise((resolve, reject) => {
     let answer = '';
     const finish = (error?: Error): void => {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      process.stderr.write('\n');
+      if (stdin !== process.stdin) stdin.unref();
+      terminal.output.write('\n');
       if (error) reject(error);
       else resolve(answer);
     };

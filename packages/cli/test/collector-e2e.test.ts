@@ -36,7 +36,7 @@ function collectorCommand(args: string[]): Promise<{ code: number | null; stdout
 async function submit(campaign: string, envelope: Envelope): Promise<number> {
   const challengeResponse = await fetch(`${url}/v1/campaigns/${campaign}/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(challengeResponse.status).toBe(201);
-  const challenge = await challengeResponse.json();
+  const challenge = (await challengeResponse.json()) as Parameters<typeof solveChallenge>[0]['challenge'];
   const solution = await solveChallenge({ challenge, deriveKey });
   expect(solution).not.toBeNull();
   const response = await fetch(`${url}/v1/campaigns/${campaign}/submissions`, {
