@@ -1,9 +1,9 @@
 // Keyboard-only use, visible focus, reduced motion and contrast of both themes, with real key
 // presses and media emulation from the test runner (not synthetic events).
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import { openSubmission, type Envelope } from '@secure-sign/crypto';
-import { control, mount, q, root, setupCampaign, submit } from './helpers.js';
+import { control, mount, q, root, setupCampaign, submit, waitUntil } from './helpers.js';
 
 const active = (element: Element): Element | null => root(element).activeElement;
 

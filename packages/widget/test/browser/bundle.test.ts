@@ -2,9 +2,9 @@
 // first; `npm test` does) on partner pages served with the strict CSP of docs/embedding.md and the
 // bundle's SRI hash: it works end to end, libsodium's chunk is requested only after the signer's
 // first interaction, and the proof of work runs in a worker where the CSP allows one.
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { openSubmission } from '@secure-sign/crypto';
-import { COLLECTOR, control, setupCampaign } from './helpers.js';
+import { COLLECTOR, control, setupCampaign, waitUntil } from './helpers.js';
 
 // The same dev server under another host name is another origin: a stand-in for a CDN.
 const OTHER_ORIGIN = location.hostname === 'localhost' ? location.origin.replace('//localhost', '//127.0.0.1') : location.origin.replace(`//${location.hostname}`, '//localhost');

@@ -1,9 +1,21 @@
 // Shared by the widget's browser tests: a campaign on the fake collector (test/fake-collector.mjs),
 // mounting the element, typing like a person, and capturing everything that leaves the form.
-import { fixture, html, waitUntil } from '@open-wc/testing';
+import { fixture, html, waitUntil as waitUntilOnce } from '@open-wc/testing';
 import { generateCampaignKeys, signDocument, type CampaignKeyPair, type CanonicalValue } from '@secure-sign/crypto';
 import '../../src/secure-sign.js';
 import type { SecureSign } from '../../src/secure-sign.component.js';
+
+/**
+ * waitUntil with a patient default: the machine running the suite may be busy (libsodium's first
+ * load and the proof of work can take seconds there), and a condition that never holds still fails.
+ */
+export function waitUntil(
+  condition: () => unknown,
+  message?: string,
+  options: { timeout?: number; interval?: number } = {},
+): Promise<void> {
+  return waitUntilOnce(condition as () => boolean, message, { timeout: 15000, interval: 25, ...options });
+}
 
 export const COLLECTOR = `${location.origin}/fake-collector`;
 

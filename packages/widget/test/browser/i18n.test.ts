@@ -1,4 +1,4 @@
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { ar } from '../../src/i18n/ar.js';
 import { de } from '../../src/i18n/de.js';
 import { en } from '../../src/i18n/en.js';
@@ -6,7 +6,7 @@ import { es } from '../../src/i18n/es.js';
 import { fr } from '../../src/i18n/fr.js';
 import { pt } from '../../src/i18n/pt.js';
 import type { Translation } from '../../src/i18n/translation.js';
-import { mount, q, setupCampaign, submit } from './helpers.js';
+import { mount, q, setupCampaign, submit, waitUntil } from './helpers.js';
 
 const translations: Translation[] = [en, fr, de, es, pt, ar];
 

@@ -1,7 +1,7 @@
-import { expect, waitUntil, oneEvent } from '@open-wc/testing';
+import { expect, oneEvent } from '@open-wc/testing';
 import { openSubmission, sealSubmission, type Envelope } from '@secure-sign/crypto';
 import { QUEUE_KEY_PREFIX } from '../../src/queue.js';
-import { Capture, check, control, mount, q, root, setupCampaign, signedWall, status, submit, type } from './helpers.js';
+import { Capture, check, control, mount, q, root, setupCampaign, signedWall, status, submit, type, waitUntil } from './helpers.js';
 
 // What a signer types in these tests; none of it may appear outside the form.
 const PLAINTEXT = {
