@@ -1,12 +1,4 @@
 // Everything that needs libsodium or zod, loaded by dynamic import on the signer's first
-// interaction with the form, so that the first load of a partner page stays small.
-export {
-  isSecureSignError,
-  parseCampaignPublicKey,
-  sealSubmission,
-  signerSchema,
-  validateSigner,
-  verifyDocument,
-  COUNTRY_CODES,
-  LIMITS,
-} from '@secure-sign/crypto';
+// interaction with the form, so that the first load of a partner page stays small. Only what the
+// component uses: a dynamic import keeps every export of the chunk.
+export { parseCampaignPublicKey, sealSubmission, signerSchema, verifyDocument, COUNTRY_CODES } from '@secure-sign/crypto';
