@@ -119,6 +119,11 @@ describe('<secure-sign> form', () => {
         consent: { listPublicly: true, contactLater: false },
       });
 
+      // The host page saw ready, start (first interaction) and success, with ids only.
+      expect(capture.events.map((e) => e.split(' ')[0])).to.deep.equal(['secure-sign-ready', 'secure-sign-start', 'secure-sign-success']);
+      expect(capture.events[0]).to.equal(`secure-sign-ready {"campaign":"${setup.campaign}","open":true}`);
+      expect(capture.events[1]).to.equal(`secure-sign-start {"campaign":"${setup.campaign}"}`);
+
       // Nothing that left the form, or was stored, logged or dispatched, contains what was typed.
       const outside = [
         JSON.stringify(log),
@@ -185,6 +190,19 @@ describe('<secure-sign> form', () => {
     q<HTMLButtonElement>(element, '.actions button.secondary')!.click();
     await waitUntil(() => status(element) === 'Link copied.', 'copy not announced');
     expect(copied).to.deep.equal(['https://campaign.example/letter']);
+  });
+
+  it('refuses a campaign the collector does not know, telling the partner', async () => {
+    const setup = await setupCampaign();
+    const capture = new Capture().start();
+    try {
+      const element = await mount({ ...setup, campaign: 'no-such-campaign' });
+      expect(q(element, '.status h3')!.textContent).to.equal('Signing is unavailable');
+      expect(capture.console.join('\n')).to.include('the collector does not know campaign "no-such-campaign"');
+      expect(capture.events).to.deep.equal(['secure-sign-error {"campaign":"no-such-campaign","code":"invalid-config"}']);
+    } finally {
+      capture.stop();
+    }
   });
 
   it('shows the closed state when the campaign is not open', async () => {
