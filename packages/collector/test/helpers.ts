@@ -1,0 +1,143 @@
+// Shared test fixtures: both storage engines, campaigns with real keys, real envelopes, proof of
+// work solved with altcha-lib's own solver, and response checks against docs/openapi.json.
+import { generateCampaignKeys, sealSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import { solveChallenge, type Challenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { openPostgresStore } from '../src/store/postgres.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import type { Store } from '../src/store/types.js';
+import { registerCampaign } from '../src/campaigns.js';
+
+/** PostgreSQL of the test machine (trust auth). */
+export const PG_URL = process.env['SECURE_SIGN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A storage engine under test: `open` gives a store on fresh, isolated storage; `cleanup` removes it all. */
+export interface EngineFixture {
+  readonly name: 'sqlite' | 'postgres';
+  /** Opens another store on the same storage (a restart, or a second process's view). */
+  open(): Promise<Store>;
+  /** Flags the real binary needs to use the same storage. */
+  readonly flags: string[];
+  cleanup(): Promise<void>;
+}
+
+/** A fresh SQLite directory. */
+export function sqliteFixture(): EngineFixture {
+  const dir = mkdtempSync(join(tmpdir(), 'secure-sign-collector-'));
+  return {
+    name: 'sqlite',
+    open: async () => openSqliteStore(dir),
+    flags: ['--data-dir', dir],
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh PostgreSQL schema in the test database, dropped by cleanup. */
+export function postgresFixture(): EngineFixture {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  return {
+    name: 'postgres',
+    open: () => openPostgresStore(PG_URL, { schema, maxConnections: 5 }),
+    flags: ['--database-url', PG_URL, '--database-schema', schema],
+    cleanup: async () => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Both engines, for describe.each. */
+export const ENGINES = [
+  { name: 'sqlite', make: sqliteFixture },
+  { name: 'postgres', make: postgresFixture },
+] as const;
+
+/** A registered campaign with its real keys and staff token. */
+export interface TestCampaign {
+  readonly id: string;
+  readonly keys: CampaignKeyPair;
+  readonly token: string;
+}
+
+/** Registers a campaign with fresh keys. */
+export async function addCampaign(store: Store, id: string, extra: Record<string, unknown> = {}): Promise<TestCampaign> {
+  const keys = await generateCampaignKeys();
+  const result = await registerCampaign(store, { campaign: id, key: keys.publicKey.keyString, ...extra });
+  if (!result.ok) throw new Error(`campaign ${id} exists`);
+  return { id, keys, token: result.token };
+}
+
+/** A real sealed envelope for a campaign. */
+export async function envelopeFor(campaign: TestCampaign, name = 'Ada Lovelace', submissionId?: string): Promise<Envelope> {
+  return sealSubmission({
+    publicKey: campaign.keys.publicKey,
+    campaign: campaign.id,
+    signer: { kind: 'individual', name, email: 'ada@example.org', consent: { listPublicly: true, contactLater: false } },
+    ...(submissionId === undefined ? {} : { submissionId }),
+  });
+}
+
+/** Solves a challenge as issued by the collector, with altcha-lib's solver. */
+export async function solve(challenge: unknown): Promise<{ challenge: unknown; solution: unknown }> {
+  const solution = await solveChallenge({ challenge: challenge as Challenge, deriveKey, timeout: 30_000 });
+  if (!solution) throw new Error('could not solve the challenge');
+  return { challenge, solution };
+}
+
+// --- OpenAPI response checks --------------------------------------------------------------------
+
+const OPENAPI_ID = 'https://secure-sign.org/openapi.json';
+const openapi = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+};
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats.default(ajv);
+ajv.addSchema({ ...openapi, $id: OPENAPI_ID });
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+
+/**
+ * Asserts that a response matches docs/openapi.json for the operation `method pathTemplate`:
+ * the status is documented, the content type is the documented one, and the body validates
+ * against its schema. For problems, also that the code is one the operation documents for that
+ * status. Returns the parsed body (for NDJSON, the array of lines).
+ */
+export async function expectDocumented(response: Response, method: string, pathTemplate: string): Promise<unknown> {
+  const operation = openapi.paths[pathTemplate]?.[method.toLowerCase()];
+  expect(operation, `${method} ${pathTemplate} is documented`).toBeDefined();
+  const documented = operation!.responses[String(response.status)];
+  expect(documented, `status ${response.status} of ${method} ${pathTemplate} is documented`).toBeDefined();
+  const text = await response.text();
+  if (!documented!.content) {
+    expect(text).toBe('');
+    return undefined;
+  }
+  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+  expect(Object.keys(documented!.content)).toContain(contentType);
+  if (contentType === 'text/plain') return text;
+  const validate = ajv.getSchema(`${OPENAPI_ID}#/${pointer('paths', pathTemplate, method.toLowerCase(), 'responses', String(response.status), 'content', contentType, 'schema')}`)!;
+  const values = contentType === 'application/x-ndjson' ? text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) : [JSON.parse(text)];
+  for (const value of values) {
+    const ok = validate(value);
+    expect(ok, `response body matches the schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+  if (contentType === 'application/problem+json') {
+    const { code } = values[0] as { code: string };
+    const description = (documented as { description?: string }).description ?? '';
+    expect(description, `code ${code} is documented for ${response.status}`).toContain(code);
+  }
+  return contentType === 'application/x-ndjson' ? values : values[0];
+}
