@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
-import { createPrivateFile, errno, fileError, finish, isBlank, openInput, say, splitLines, write } from './io.js';
+import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
 import type { LineResult } from './protocol.js';
 import { CSV_COLUMNS, csvRow, emailKey, type DecryptedRecord } from './records.js';
@@ -92,6 +92,10 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
 
   const outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
   const out: Writable = outHandle ? outHandle.createWriteStream() : process.stdout;
+  // Failures surface through write() (stream.errored); this listener only keeps an early one,
+  // such as a closed pipe, from crashing the process.
+  const ignore = (): void => {};
+  out.on('error', ignore);
   const rejectHandle = options.rejects === undefined ? undefined : await createPrivateFile(options.rejects, options.force, 'rejects file');
   const rejectOut = rejectHandle?.createWriteStream();
 
@@ -180,15 +184,22 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
       }
     }
     await writer.end();
+    // Flushing and closing a file can still fail (a full disk): that must fail the run.
+    if (outHandle) await finish(out);
+    if (rejectOut) await finish(rejectOut);
   } catch (error) {
     if (error instanceof CliError) throw error;
+    if (isWriteError(error)) {
+      throw new CliError(`cannot write ${options.output === undefined || options.output === '-' ? 'to stdout' : options.output}: ${errorText(error)}`, 'the output is incomplete');
+    }
     if (errno(error) !== undefined && options.input !== undefined && options.input !== '-') throw fileError(error, options.input, 'cannot read');
     throw new CliError(`decryption failed: ${errorText(error)}`, undefined, EXIT.FAILURE, { cause: error });
   } finally {
     bar?.stop();
     await pool.close();
-    if (outHandle) await finish(out);
-    if (rejectOut) await finish(rejectOut);
+    if (outHandle && !out.writableFinished) out.destroy();
+    if (!outHandle) out.off('error', ignore);
+    if (rejectOut && !rejectOut.writableFinished) rejectOut.destroy();
     if (options.input !== undefined && options.input !== '-') input.destroy();
   }
   return { records, opened, written, duplicates: opened - written, rejected };

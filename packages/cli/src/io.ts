@@ -70,26 +70,42 @@ export function openInput(path: string | undefined): Readable {
   return createReadStream(path);
 }
 
-/** Waits until `stream` can take more data (backpressure). */
+/** Waits until `stream` can take more data (backpressure); rejects if it fails or closes first. */
 export function drain(stream: Writable | WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = (): void => {
+    const cleanup = (): void => {
       stream.off('drain', done);
       stream.off('error', fail);
+      stream.off('close', closed);
+    };
+    const done = (): void => {
+      cleanup();
       resolve();
     };
     const fail = (error: Error): void => {
-      stream.off('drain', done);
+      cleanup();
       reject(error);
     };
+    const closed = (): void => fail(stream.errored ?? Object.assign(new Error('output closed'), { code: 'EPIPE', syscall: 'write' }));
     stream.once('drain', done);
     stream.once('error', fail);
+    stream.once('close', closed);
   });
 }
 
-/** Writes to a stream, waiting when its buffer is full. */
+/**
+ * Writes to a stream, waiting when its buffer is full. A stream that already failed (e.g. the
+ * reader of a pipe went away) makes this throw rather than wait for a drain that never comes.
+ */
 export async function write(stream: Writable, text: string | Uint8Array): Promise<void> {
+  if (stream.errored) throw stream.errored;
+  if (stream.destroyed) throw Object.assign(new Error('output closed'), { code: 'EPIPE', syscall: 'write' });
   if (!stream.write(text)) await drain(stream);
+}
+
+/** Whether an error came from writing (a closed pipe, a full disk), not from reading. */
+export function isWriteError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'syscall' in error && error.syscall === 'write';
 }
 
 /** Ends a stream and waits until everything is flushed (and, for a file, closed). */

@@ -11,7 +11,6 @@ import {
   type CampaignPublicKey,
 } from '@secure-sign/crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { text as streamText } from 'node:stream/consumers';
 import { campaignId, collectorUrl, publish, pull, readToken, register } from './collector.js';
 import { decrypt, report, type Format } from './decrypt.js';
 import { CliError, EXIT } from './errors.js';
@@ -65,9 +64,15 @@ async function output(path: string | undefined, data: string, force: boolean): P
 
 async function readInput(path: string | undefined, max: number, what: string): Promise<string> {
   if (path === undefined || path === '-') {
-    const text = await streamText(process.stdin);
-    if (Buffer.byteLength(text) > max) throw new CliError(`${what} is larger than ${max} bytes`);
-    return text;
+    // Counted while reading, so an endless stdin costs at most `max` bytes.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) throw new CliError(`${what} is larger than ${max} bytes`, 'is this the right input?');
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
   return readSmallFile(path, max, what);
 }

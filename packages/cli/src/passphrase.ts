@@ -71,7 +71,6 @@ function openTerminal(): Terminal | undefined {
 /** Reads one line from the terminal without echoing it. */
 function prompt(terminal: Terminal, question: string): Promise<string> {
   const stdin = terminal.input;
-  terminal.output.write(question);
   return new Promise((resolve, reject) => {
     let answer = '';
     const finish = (error?: Error): void => {
@@ -92,8 +91,10 @@ function prompt(terminal: Terminal, question: string): Promise<string> {
         else if (char >= ' ') answer += char;
       }
     };
+    // Echo goes off before the question appears, so nothing typed after it can be echoed.
     stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
+    terminal.output.write(question);
   });
 }

@@ -187,6 +187,22 @@ describe('--dedupe-email', () => {
   });
 });
 
+describe('a reader that goes away', () => {
+  it('reports a closed pipe as an incomplete output, not a crash or a hang', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, baseEnv } = await import('./helpers.js');
+    // 20,000 records: far more than a pipe buffers, so writing must hit the closed pipe.
+    await writeFile(t.path('pipe.ndjson'), ndjson(good).repeat(500));
+    const child = spawn(process.execPath, [BIN, 'decrypt', '--key', 'campaign.key', '-i', 'pipe.ndjson', '--jobs', '2'], { cwd: t.dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('secure-sign: error: cannot write to stdout: EPIPE\nsecure-sign: hint: the output is incomplete\n');
+    expect(code).toBe(1);
+  });
+});
+
 describe('memory', () => {
   it('stays flat: 40,000 records decrypt under a 16 MB JavaScript heap limit (per thread)', async () => {
     const distinct = await envelopes(keys, 'open-letter', 500);
