@@ -1,0 +1,242 @@
+// The real `secure-sign-collector` binary as operators run it: the campaign commands, SIGKILL in
+// the middle of a burst (nothing acknowledged is lost or doubled), and two processes sharing one
+// PostgreSQL under concurrent load. Needs the build (dist/), as `npm test` does first.
+import { generateCampaignKeys, type Envelope } from '@secure-sign/crypto';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINES, envelopeFor, postgresFixture, solve, type EngineFixture, type TestCampaign } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../bin/secure-sign-collector.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+if (!existsSync(DIST)) throw new Error('packages/collector/dist is missing: build first (npm run build, or tsc -b + rollup for the collector)');
+
+const LISTENING = /^secure-sign-collector: listening on (http:\/\/127\.0\.0\.1:[0-9]+)\n$/;
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly stderr: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', SECURE_SIGN_DATA_DIR: '' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function start(flags: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--pow-difficulty', '20', '--rate-limit', '100000', ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '', SECURE_SIGN_DATA_DIR: '' },
+  });
+  children.push(child);
+  const stderr: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let stdout = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = LISTENING.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(({ code }) => reject(new Error(`collector exited (${code}) before listening: ${stderr.join('')}`)));
+  });
+  return { child, url, stderr, exited };
+}
+
+function addCampaign(fixture: EngineFixture, id: string, publicKey: string): string {
+  const result = run(['campaign', 'add', id, '--key', publicKey, ...fixture.flags]);
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return result.stdout.trim();
+}
+
+async function testCampaign(fixture: EngineFixture, id: string): Promise<TestCampaign> {
+  const keys = await generateCampaignKeys();
+  return { id, keys, token: addCampaign(fixture, id, keys.publicKey.keyString) };
+}
+
+async function submitBody(url: string, campaign: TestCampaign, envelope?: Envelope): Promise<{ envelope: Envelope; pow: unknown }> {
+  const challenge = await (await fetch(`${url}/v1/campaigns/${campaign.id}/challenge`, { method: 'POST' })).json();
+  return { envelope: envelope ?? (await envelopeFor(campaign)), pow: await solve(challenge) };
+}
+
+function submit(url: string, campaign: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/v1/campaigns/${campaign}/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function exportAll(url: string, campaign: TestCampaign, after = 0): Promise<{ seq: number; envelope: Envelope }[]> {
+  const response = await fetch(`${url}/v1/campaigns/${campaign.id}/export?after=${after}`, { headers: { authorization: `Bearer ${campaign.token}` } });
+  expect(response.status).toBe(200);
+  return (await response.text())
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { seq: number; envelope: Envelope });
+}
+
+describe('secure-sign-collector command', () => {
+  it('prints usage, registers campaigns, rotates tokens and lists them', async () => {
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('campaign add ID --key sspk1...');
+    expect(help.stdout).toContain('--database-url');
+
+    const fixture = ENGINES[0].make();
+    try {
+      const keys = await generateCampaignKeys();
+      const add = run(['campaign', 'add', 'open-letter', '--key', keys.publicKey.keyString, '--origin', 'https://partner.example', '--goal', '10', '--closes', '2030-01-01T00:00:00Z', ...fixture.flags]);
+      expect(add.status).toBe(0);
+      expect(add.stdout).toMatch(/^sst_[A-Za-z0-9_-]{43}\n$/);
+      const again = run(['campaign', 'add', 'open-letter', '--key', keys.publicKey.keyString, ...fixture.flags]);
+      expect(again.status).toBe(1);
+      expect(again.stdout).toBe('');
+      expect(again.stderr).toContain('campaign open-letter exists');
+      const rotated = run(['campaign', 'token', 'open-letter', ...fixture.flags]);
+      expect(rotated.status).toBe(0);
+      expect(rotated.stdout).toMatch(/^sst_[A-Za-z0-9_-]{43}\n$/);
+      expect(rotated.stdout).not.toBe(add.stdout);
+      const list = run(['campaign', 'list', ...fixture.flags]);
+      expect(list.stdout).toContain('open-letter\tcount=0\tgoal=10\topen=true\topens=-\tcloses=2030-01-01T00:00:00.000Z\torigins=https://partner.example');
+      const badKey = run(['campaign', 'add', 'x', '--key', 'sspk1-not-a-key-secret-looking', ...fixture.flags]);
+      expect(badKey.status).toBe(2);
+      expect(badKey.stderr).toContain('key:');
+      expect(badKey.stderr).not.toContain('sspk1-not-a-key-secret-looking');
+      expect(run(['campaign', 'token', 'nope', ...fixture.flags]).status).toBe(1);
+      expect(run(['serve', '--port', 'x', ...fixture.flags]).status).toBe(2);
+      expect(run(['frobnicate']).status).toBe(2);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+});
+
+describe.each(ENGINES)('secure-sign-collector on $name', ({ make }) => {
+  let fixture: EngineFixture;
+  afterEach(async () => {
+    await fixture?.cleanup();
+  });
+
+  it('loses nothing acknowledged and doubles nothing when SIGKILLed mid-burst', async () => {
+    fixture = make();
+    const campaign = await testCampaign(fixture, 'burst');
+    const first = await start(fixture.flags);
+    const COUNT = 200;
+    const bodies = await Promise.all(Array.from({ length: COUNT }, () => submitBody(first.url, campaign)));
+
+    const acknowledged = new Set<string>();
+    let killed = false;
+    const results = await Promise.allSettled(
+      bodies.map(async (body) => {
+        const response = await submit(first.url, campaign.id, body);
+        if (response.status === 201 || response.status === 200) {
+          acknowledged.add(body.envelope.sid);
+          // Kill once a quarter is acknowledged: the rest are in flight or not yet sent.
+          if (acknowledged.size >= COUNT / 4 && !killed) {
+            killed = true;
+            first.child.kill('SIGKILL');
+          }
+        } else {
+          throw new Error(`unexpected status ${response.status}`);
+        }
+      }),
+    );
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const failures = results.filter((r) => r.status === 'rejected');
+    expect(failures.length).toBeGreaterThan(0); // the kill really cut the burst
+    expect(acknowledged.size).toBeGreaterThanOrEqual(COUNT / 4);
+    for (const failure of failures) expect(String((failure as PromiseRejectedResult).reason)).not.toContain('unexpected status');
+
+    const second = await start(fixture.flags);
+    const exported = await exportAll(second.url, campaign);
+    const sids = exported.map((line) => line.envelope.sid);
+    expect(new Set(sids).size).toBe(sids.length); // nothing doubled
+    for (const sid of acknowledged) expect(sids).toContain(sid); // nothing acknowledged lost
+    const seqs = exported.map((line) => line.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+    // Retrying every envelope after the restart ends with each stored exactly once.
+    for (const body of bodies) {
+      const retry = await submit(second.url, campaign.id, sids.includes(body.envelope.sid) ? body : await submitBody(second.url, campaign, body.envelope));
+      expect([200, 201]).toContain(retry.status);
+    }
+    const final = await exportAll(second.url, campaign);
+    expect(final).toHaveLength(COUNT);
+    expect(new Set(final.map((line) => line.envelope.sid)).size).toBe(COUNT);
+    const facts = (await (await fetch(`${second.url}/v1/campaigns/burst`)).json()) as { count: number };
+    expect(facts.count).toBe(COUNT);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    const log = second.stderr.join('') + first.stderr.join('');
+    expect(log).toContain('"msg":"stopped"');
+    expect(log).not.toContain(campaign.token);
+    expect(log).not.toContain(bodies[0]!.envelope.ct);
+    expect(log).not.toContain('127.0.0.1');
+  });
+});
+
+describe('two collector processes on one PostgreSQL', () => {
+  let fixture: EngineFixture;
+  afterEach(async () => {
+    await fixture?.cleanup();
+  });
+
+  it('share spent challenges, never lose or double a submission, and keep the export cursor exact', async () => {
+    fixture = postgresFixture();
+    const campaign = await testCampaign(fixture, 'shared');
+    const [a, b] = await Promise.all([start(fixture.flags), start(fixture.flags)]);
+
+    // A challenge issued by A verifies at B, once.
+    const crossed = await submitBody(a.url, campaign);
+    expect((await submit(b.url, campaign.id, crossed)).status).toBe(201);
+    const replay = await submit(a.url, campaign.id, { envelope: await envelopeFor(campaign), pow: crossed.pow });
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { code: string }).code).toBe('pow-replayed');
+
+    // Load: 150 submissions alternating between the processes, 30 of them sent to both at once
+    // (same envelope, different proofs), while a reader keeps pulling the export with a cursor.
+    const COUNT = 150;
+    const bodies = await Promise.all(Array.from({ length: COUNT }, (_, i) => submitBody(i % 2 ? a.url : b.url, campaign)));
+    const twins = await Promise.all(bodies.slice(0, 30).map((body) => submitBody(a.url, campaign, body.envelope)));
+    const seen: { seq: number; sid: string }[] = [];
+    let cursor = 0;
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        const lines = await exportAll(a.url, campaign, cursor);
+        for (const line of lines) seen.push({ seq: line.seq, sid: line.envelope.sid });
+        if (lines.length > 0) cursor = lines.at(-1)!.seq;
+      }
+    })();
+    const statuses = await Promise.all([
+      ...bodies.map((body, i) => submit(i % 2 ? b.url : a.url, campaign.id, body).then((r) => r.status)),
+      ...twins.map((body) => submit(b.url, campaign.id, body).then((r) => r.status)),
+    ]);
+    writing = false;
+    await reader;
+    for (const line of await exportAll(b.url, campaign, cursor)) seen.push({ seq: line.seq, sid: line.envelope.sid });
+
+    expect(statuses.every((s) => s === 200 || s === 201)).toBe(true);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(COUNT);
+    const expected = new Set([crossed.envelope.sid, ...bodies.map((body) => body.envelope.sid)]);
+    const seenSids = seen.map((s) => s.sid);
+    expect(new Set(seenSids).size).toBe(seenSids.length); // the cursor never delivered a row twice
+    expect(new Set(seenSids)).toEqual(expected); // nor skipped one
+    expect(seen.map((s) => s.seq)).toEqual(Array.from({ length: COUNT + 1 }, (_, i) => i + 1));
+    const facts = (await (await fetch(`${b.url}/v1/campaigns/shared`)).json()) as { count: number };
+    expect(facts.count).toBe(COUNT + 1);
+
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGINT');
+    expect((await a.exited).code).toBe(0);
+    expect((await b.exited).code).toBe(0);
+  });
+});
