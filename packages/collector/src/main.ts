@@ -36,7 +36,7 @@ Serve options:
   --host HOST             address to listen on (default 127.0.0.1)   [env HOST]
   --port PORT             port, 0 for any free one (default 8787)    [env PORT]
   --pow-difficulty N      proof-of-work difficulty: the solver tries about N/2 SHA-256
-                          hashes (default 50000)                      [env SECURE_SIGN_POW_DIFFICULTY]
+                          hashes (default 20000)                      [env SECURE_SIGN_POW_DIFFICULTY]
   --rate-limit N          submissions per client address per window (default 20)
                                                                       [env SECURE_SIGN_RATE_LIMIT]
   --rate-window SECONDS   rate-limit window (default 60)              [env SECURE_SIGN_RATE_WINDOW]

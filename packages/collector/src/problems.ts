@@ -15,7 +15,6 @@ export const PROBLEMS = {
   'origin-not-allowed': { status: 403, title: 'Origin not allowed' },
   'unknown-campaign': { status: 404, title: 'Unknown campaign' },
   'not-found': { status: 404, title: 'Not found' },
-  'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'submission-id-conflict': { status: 409, title: 'Submission id conflict' },
   'pow-replayed': { status: 409, title: 'Proof of work replayed' },
   'campaign-exists': { status: 409, title: 'Campaign exists' },
