@@ -4,9 +4,18 @@ import { join } from 'node:path';
 const dir = packageDir('crypto');
 export default [
   {
-    input: join(dir, 'src/index.ts'),
+    // Two entry points: the full API, and `key-string`, which must never pull in libsodium or zod.
+    // One output file per source module, so that a bundler using this package can place each
+    // module in the chunk that needs it (the widget keeps libsodium out of its first load).
+    input: [join(dir, 'src/index.ts'), join(dir, 'src/key-string-entry.ts')],
     external: externals('crypto'),
     plugins: [ts('crypto')],
-    output: { dir: join(dir, 'dist'), format: 'es', sourcemap: true },
+    output: {
+      dir: join(dir, 'dist'),
+      format: 'es',
+      sourcemap: true,
+      preserveModules: true,
+      preserveModulesRoot: join(dir, 'src'),
+    },
   },
 ];

@@ -11,8 +11,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import typescript from 'typescript';
+import { join } from 'node:path';
 import { create, ts as cemTs } from '@custom-elements-manifest/analyzer';
 import { litPlugin } from '@custom-elements-manifest/analyzer/src/features/framework-plugins/lit/lit.js';
 import { gzipSync } from 'node:zlib';
@@ -22,42 +21,6 @@ const dist = join(dir, 'dist');
 const browser = () => nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'] });
 const minify = () =>
   terser({ module: true, ecma: 2022, format: { comments: false }, compress: { passes: 3, unsafe_arrows: true } });
-
-/**
- * The CDN bundle's initial chunk needs checkCampaignKeyString and COUNTRY_CODES, which are pure
- * JavaScript, but @secure-sign/crypto's entry also imports libsodium and zod, and Rollup assigns
- * chunks by module graph: importing the entry statically would put libsodium in the initial chunk.
- * So, for src/key-check.ts only, '@secure-sign/crypto' resolves to the crypto package's own
- * key-string and countries sources (the same code, never a copy), transpiled here.
- */
-function pureKeyCheck() {
-  const cryptoSrc = join(packageDir('crypto'), 'src');
-  const virtual = '\0secure-sign:key-check';
-  return {
-    name: 'secure-sign-pure-key-check',
-    resolveId(source, importer) {
-      if (source === '@secure-sign/crypto' && importer?.endsWith(join('widget', 'src', 'key-check.ts'))) return virtual;
-      if (importer?.startsWith(cryptoSrc) && source.startsWith('./') && source.endsWith('.js')) {
-        return join(dirname(importer), source.replace(/\.js$/, '.ts'));
-      }
-      return null;
-    },
-    load(id) {
-      if (id === virtual) {
-        return [
-          `export { checkCampaignKeyString } from ${JSON.stringify(join(cryptoSrc, 'key-string.ts'))};`,
-        ].join('\n');
-      }
-      if (id.startsWith(cryptoSrc) && id.endsWith('.ts')) {
-        const source = readFileSync(id, 'utf8');
-        return typescript.transpileModule(source, {
-          compilerOptions: { target: typescript.ScriptTarget.ES2022, module: typescript.ModuleKind.ESNext },
-        }).outputText;
-      }
-      return null;
-    },
-  };
-}
 
 /**
  * Collapses white space in the lit templates of the widget's own sources: the CSS (which has no
@@ -156,7 +119,10 @@ export default [
   },
   {
     input: { 'secure-sign': join(dir, 'src/secure-sign.ts') },
-    plugins: [pureKeyCheck(), ts('widget'), compactTemplates(), browser(), minify(), integrity(), manifest()],
+    // Lets the lazy chunk import what it shares with the entry (the key-string code) from the entry
+    // itself, so the first load stays one file instead of an entry plus a shared chunk.
+    preserveEntrySignatures: false,
+    plugins: [ts('widget'), compactTemplates(), browser(), minify(), integrity(), manifest()],
     output: {
       dir: dist,
       format: 'es',

@@ -4,7 +4,8 @@
 
 import * as z from 'zod/mini';
 import { canonicalJson, type CanonicalValue } from './canonical.js';
-import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.js';
+import { fromBase64Url, toBase64Url } from './encode.js';
+import { concatBytes, utf8 } from './encoding.js';
 import { SecureSignError, authenticationFailed } from './errors.js';
 import type { CampaignKeyPair, CampaignPublicKey } from './keys.js';
 import { campaignIdSchema } from './schema.js';

@@ -2,28 +2,11 @@
 // work before libsodium has loaded and so that their strictness is ours to specify: every decoder
 // accepts exactly one spelling of a value (canonical), which keeps checksums and signatures honest.
 
-const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** @internal */
+export const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
-function encodeBits(bytes: Uint8Array, alphabet: string, bitsPerChar: number): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  const mask = (1 << bitsPerChar) - 1;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= bitsPerChar) {
-      bits -= bitsPerChar;
-      out += alphabet[(buffer >> bits) & mask];
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += alphabet[(buffer << (bitsPerChar - bits)) & mask];
-  return out;
-}
-
-function decodeBits(text: string, alphabet: string, bitsPerChar: number): Uint8Array | undefined {
+/** @internal Unpacks characters of `bitsPerChar` bits each; `undefined` for any non-canonical input. */
+export function decodeBits(text: string, alphabet: string, bitsPerChar: number): Uint8Array | undefined {
   const out = new Uint8Array(Math.floor((text.length * bitsPerChar) / 8));
   let buffer = 0;
   let bits = 0;
@@ -44,25 +27,9 @@ function decodeBits(text: string, alphabet: string, bitsPerChar: number): Uint8A
   return out;
 }
 
-/** @internal RFC 4648 base32, lower case, no padding. */
-export function toBase32(bytes: Uint8Array): string {
-  return encodeBits(bytes, BASE32_ALPHABET, 5);
-}
-
-/** @internal Strict decoder for {@link toBase32}; `undefined` for any non-canonical input. */
+/** @internal Strict decoder for `toBase32`; `undefined` for any non-canonical input. */
 export function fromBase32(text: string): Uint8Array | undefined {
   return decodeBits(text, BASE32_ALPHABET, 5);
-}
-
-/** @internal RFC 4648 §5 base64url, no padding. */
-export function toBase64Url(bytes: Uint8Array): string {
-  return encodeBits(bytes, BASE64URL_ALPHABET, 6);
-}
-
-/** @internal Strict decoder for {@link toBase64Url}; `undefined` for any non-canonical input. */
-export function fromBase64Url(text: string): Uint8Array | undefined {
-  if (text.length % 4 === 1) return undefined;
-  return decodeBits(text, BASE64URL_ALPHABET, 6);
 }
 
 let crcTable: Uint32Array | undefined;
@@ -83,20 +50,10 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** @internal UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
-}
-
-/** @internal Strict UTF-8 decoding: `undefined` for invalid sequences. */
-export function fromUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return strictDecoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 /** @internal Concatenates byte arrays. */

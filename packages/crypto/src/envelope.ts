@@ -4,7 +4,8 @@
 
 import * as z from 'zod/mini';
 import { canonicalJson } from './canonical.js';
-import { fromBase32, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding.js';
+import { fromBase64Url, fromUtf8, toBase64Url } from './encode.js';
+import { fromBase32, utf8 } from './encoding.js';
 import { SecureSignError, authenticationFailed, type SchemaIssue } from './errors.js';
 import type { CampaignKeyPair, CampaignPublicKey } from './keys.js';
 import { PADDING_BUCKETS, pad, unpad } from './padding.js';

@@ -5,14 +5,14 @@
 // A single mistyped character changes at most five adjacent bits, which CRC-32 always detects;
 // tests check every position and every substitute character.
 
-import { crc32, concatBytes, fromBase32, toBase32, utf8 } from './encoding.js';
+import { crc32, concatBytes, fromBase32, utf8 } from './encoding.js';
 
 /** Prefix of a public campaign key string. */
 export const PUBLIC_KEY_PREFIX = 'sspk1';
 /** Prefix of a secret campaign key string. */
 export const SECRET_KEY_PREFIX = 'sssk1';
-/** Length of each key: 32 bytes of X25519 then 32 bytes of Ed25519. */
-const KEY_BYTES = 64;
+/** @internal Length of each key: 32 bytes of X25519 then 32 bytes of Ed25519. */
+export const KEY_BYTES = 64;
 /** Length of a key string of either kind, in characters. */
 export const KEY_STRING_LENGTH = 5 + Math.ceil(((KEY_BYTES + 4) * 8) / 5);
 
@@ -25,14 +25,6 @@ export type KeyStringProblem =
   | 'wrong length'
   | 'invalid character'
   | 'checksum mismatch (typo?)';
-
-/** @internal Encodes 64 key bytes as a key string with the given prefix. */
-export function encodeKeyString(prefix: string, keyBytes: Uint8Array): string {
-  if (keyBytes.length !== KEY_BYTES) throw new RangeError(`keyBytes must be ${KEY_BYTES} bytes`);
-  const sum = crc32(concatBytes(utf8(prefix), keyBytes));
-  const check = new Uint8Array([sum >>> 24, (sum >>> 16) & 0xff, (sum >>> 8) & 0xff, sum & 0xff]);
-  return prefix + toBase32(concatBytes(keyBytes, check));
-}
 
 /** @internal Decodes a key string of the given kind to its 64 key bytes, or says what is wrong. */
 export function decodeKeyString(

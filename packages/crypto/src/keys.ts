@@ -2,8 +2,9 @@
 // travelling together as one public key string and one secret key string.
 
 import { SecureSignError } from './errors.js';
-import { concatBytes, toBase32, utf8 } from './encoding.js';
-import { PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, decodeKeyString, encodeKeyString } from './key-string.js';
+import { toBase32 } from './encode.js';
+import { crc32, concatBytes, utf8 } from './encoding.js';
+import { KEY_BYTES, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, decodeKeyString } from './key-string.js';
 import { ready, type Sodium } from './sodium.js';
 
 /** Domain separation for the key id hash (docs/format.md §2.3). */
@@ -33,6 +34,14 @@ export interface CampaignKeyPair {
   readonly signingSeed: Uint8Array;
   /** Ed25519 secret key in libsodium's 64-byte form (seed followed by public key). */
   readonly signingSecretKey: Uint8Array;
+}
+
+/** @internal Encodes 64 key bytes (the inverse of decodeKeyString lives in key-string.ts) as a key string with the given prefix. */
+export function encodeKeyString(prefix: string, keyBytes: Uint8Array): string {
+  if (keyBytes.length !== KEY_BYTES) throw new RangeError(`keyBytes must be ${KEY_BYTES} bytes`);
+  const sum = crc32(concatBytes(utf8(prefix), keyBytes));
+  const check = new Uint8Array([sum >>> 24, (sum >>> 16) & 0xff, (sum >>> 8) & 0xff, sum & 0xff]);
+  return prefix + toBase32(concatBytes(keyBytes, check));
 }
 
 function buildPublicKey(sodium: Sodium, encryptionKey: Uint8Array, signingKey: Uint8Array): CampaignPublicKey {

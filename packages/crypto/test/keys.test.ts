@@ -98,7 +98,7 @@ describe('campaign key strings', () => {
 
   it('refuses a correctly checksummed string whose signing key is not a curve point', async () => {
     // Rebuild a key string with valid checksum around an Ed25519 key that cannot be decoded.
-    const { encodeKeyString } = await import('../src/key-string.js');
+    const { encodeKeyString } = await import('../src/keys.js');
     const bytes = new Uint8Array(64);
     bytes.set(keys.publicKey.encryptionKey);
     bytes.fill(0xff, 32);

@@ -1,0 +1,117 @@
+// A small static server for the example partner pages. It fills the snippet placeholders
+// (%CAMPAIGN%, %CAMPAIGN_KEY%, %COLLECTOR_URL%, %WIDGET_URL%, %WIDGET_INTEGRITY%) the way a partner
+// would paste them, serves the widget's CDN build under /widget/, and sends a strict Content
+// Security Policy so the demo proves the widget works under one.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const widgetDist = fileURLToPath(new URL('../packages/widget/dist/', import.meta.url));
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** The Content-Security-Policy the example pages are served with (see docs/embedding.md). */
+export function contentSecurityPolicy(collectorUrl) {
+  const collector = new URL(collectorUrl).origin;
+  return [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self' blob:",
+    `connect-src 'self' ${collector}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "form-action 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Sub-resource integrity value of a file: what `secure-sign snippet` prints for the widget. */
+export async function integrityOf(path) {
+  return `sha384-${createHash('sha384').update(await readFile(path)).digest('base64')}`;
+}
+
+function resolveInside(root, urlPath) {
+  const decoded = decodeURIComponent(urlPath);
+  if (decoded.includes('\0')) return undefined;
+  const full = normalize(join(root, decoded));
+  return full.startsWith(root.endsWith(sep) ? root : root + sep) ? full : undefined;
+}
+
+/**
+ * Starts the example server.
+ * @param {{ host?: string, port?: number, campaign: string, campaignKey: string, collectorUrl: string }} options
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+export async function startExampleServer({ host = '127.0.0.1', port = 0, campaign, campaignKey, collectorUrl }) {
+  const widgetIntegrity = await integrityOf(join(widgetDist, 'secure-sign.js'));
+  const values = {
+    '%CAMPAIGN%': campaign,
+    '%CAMPAIGN_KEY%': campaignKey,
+    '%COLLECTOR_URL%': collectorUrl,
+    '%WIDGET_URL%': '/widget/secure-sign.js',
+    '%WIDGET_INTEGRITY%': widgetIntegrity,
+  };
+  const csp = contentSecurityPolicy(collectorUrl);
+
+  const server = createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (url.pathname === '/') {
+        response.writeHead(302, { Location: '/open-letter/' }).end();
+        return;
+      }
+      const [root, rest] = url.pathname.startsWith('/widget/')
+        ? [widgetDist, url.pathname.slice('/widget/'.length)]
+        : [here, url.pathname.slice(1)];
+      let file = resolveInside(root, rest);
+      if (file && (await stat(file).catch(() => undefined))?.isDirectory()) file = join(file, 'index.html');
+      const body = file && (await readFile(file).catch(() => undefined));
+      if (!body || file.endsWith('.mjs') || file.includes(`${sep}test${sep}`)) {
+        response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+        return;
+      }
+      const type = TYPES[extname(file)] ?? 'application/octet-stream';
+      let content = body;
+      if (type.startsWith('text/html')) {
+        content = body.toString('utf8').replace(/%[A-Z_]+%/g, (name) => values[name] ?? name);
+      }
+      response.writeHead(200, {
+        'Content-Type': type,
+        'Content-Security-Policy': csp,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+      });
+      response.end(request.method === 'HEAD' ? undefined : content);
+    } catch {
+      response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request\n');
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
