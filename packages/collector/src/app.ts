@@ -270,12 +270,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     if (envelope.kid !== campaign.keyId) throw new ProblemError('key-mismatch', 'The envelope was sealed to another campaign key.');
     // Normalised text: field order fixed, so "the same envelope" is a string comparison.
     const text = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, ct: envelope.ct });
+    const envelopeHash = createHash('sha256').update(text).digest('hex');
     const receipt = (receivedAt: string) => ({ campaign: campaign.id, sid: envelope.sid, receivedAt });
 
     // Idempotency before proof of work: a retry of a stored envelope always succeeds.
     const existing = await store.findSubmission(campaign.id, envelope.sid);
     if (existing) {
-      if (existing.envelope !== text) throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
+      // (A deleted submission answers too: its id stays reserved, so a retry does not restore it.)
+      if (existing.envelopeHash !== envelopeHash) throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
       return c.json(receipt(existing.receivedAt), 200);
     }
 
@@ -294,6 +296,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       campaign: campaign.id,
       sid: envelope.sid,
       envelope: text,
+      envelopeHash,
       receivedAt: new Date(now).toISOString(),
       powId: pow.id,
       powExpiresAt: pow.expiresAt,

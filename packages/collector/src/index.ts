@@ -15,5 +15,5 @@ export { PROBLEMS, PROBLEM_TYPE_BASE, problem, type Problem, type ProblemCode } 
 export { MAX_HEADER_BYTES, startServer, type RunningServer, type ServerOptions } from './server.js';
 export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { openSqliteStore, SQLITE_FILE_NAME } from './store/sqlite.js';
-export type { CampaignRecord, InsertResult, NewCampaign, Store, StoredFile, StoredSubmission, SubmissionInsert } from './store/types.js';
+export type { CampaignRecord, InsertResult, NewCampaign, Store, StoredFile, StoredSubmission, SubmissionInsert, SubmissionTrace } from './store/types.js';
 export { STAFF_TOKEN_PATTERN } from './tokens.js';

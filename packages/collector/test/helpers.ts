@@ -30,22 +30,22 @@ export interface EngineFixture {
 }
 
 /** A fresh SQLite directory. */
-export function sqliteFixture(): EngineFixture {
+export function sqliteFixture(exportPageSize?: number): EngineFixture {
   const dir = mkdtempSync(join(tmpdir(), 'secure-sign-collector-'));
   return {
     name: 'sqlite',
-    open: async () => openSqliteStore(dir),
+    open: async () => openSqliteStore(dir, exportPageSize === undefined ? {} : { exportPageSize }),
     flags: ['--data-dir', dir],
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
 /** A fresh PostgreSQL schema in the test database, dropped by cleanup. */
-export function postgresFixture(): EngineFixture {
+export function postgresFixture(exportPageSize?: number): EngineFixture {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   return {
     name: 'postgres',
-    open: () => openPostgresStore(PG_URL, { schema, maxConnections: 5 }),
+    open: () => openPostgresStore(PG_URL, { schema, maxConnections: 5, ...(exportPageSize === undefined ? {} : { exportPageSize }) }),
     flags: ['--database-url', PG_URL, '--database-schema', schema],
     cleanup: async () => {
       const client = new pg.Client({ connectionString: PG_URL });

@@ -300,6 +300,12 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     expect(((await expectDocumented(again, 'DELETE', '/v1/campaigns/{campaign}/submissions/{sid}')) as { code: string }).code).toBe('not-found');
     const lines = (await (await api('/v1/campaigns/open-letter/export', { headers: staff(open.token) })).text()).split('\n');
     expect(lines.some((l) => l.includes(sid))).toBe(false);
+    // The signer's browser retrying the same envelope later does not bring it back.
+    const retry = await post('/v1/campaigns/open-letter/submissions', body);
+    expect(retry.status).toBe(200);
+    expect(await count()).toBe(countBefore - 1);
+    const after = await (await api('/v1/campaigns/open-letter/export', { headers: staff(open.token) })).text();
+    expect(after).not.toContain(sid);
   });
 
   it('publishes a verified signed wall and serves it as uploaded', async () => {

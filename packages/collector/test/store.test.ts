@@ -21,6 +21,7 @@ const insert = (over: Partial<SubmissionInsert> = {}): SubmissionInsert => {
     campaign: 'c1',
     sid: `sid${String(n).padStart(18, '0')}A`,
     envelope: `{"n":${n}}`,
+    envelopeHash: `hash-${n}`,
     receivedAt: '2026-11-27T10:00:00.000Z',
     powId: `pow-${n}`,
     powExpiresAt: 2_000_000_000_000,
@@ -33,7 +34,8 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
   let store: Store;
 
   beforeEach(async () => {
-    fixture = make();
+    // Pages of 3 rows, so the exports below cross page boundaries.
+    fixture = make(3);
     store = await fixture.open();
     await store.createCampaign(campaign('c1'));
   });
@@ -77,13 +79,13 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
       status: 'duplicate',
       receivedAt: first.receivedAt,
     });
-    expect(await store.insertSubmission({ ...first, envelope: '{"other":1}', powId: 'other2' })).toEqual({ status: 'conflict' });
+    expect(await store.insertSubmission({ ...first, envelope: '{"other":1}', envelopeHash: 'other', powId: 'other2' })).toEqual({ status: 'conflict' });
     expect(await store.insertSubmission(insert({ powId: first.powId }))).toEqual({ status: 'pow-replayed' });
     expect(await store.insertSubmission(insert({ campaign: 'nope' }))).toEqual({ status: 'unknown-campaign' });
     const second = await store.insertSubmission(insert());
     expect(second).toMatchObject({ status: 'created', seq: 2 });
     expect((await store.getCampaign('c1'))!.count).toBe(2);
-    expect(await store.findSubmission('c1', first.sid)).toEqual({ envelope: first.envelope, receivedAt: first.receivedAt });
+    expect(await store.findSubmission('c1', first.sid)).toEqual({ envelopeHash: first.envelopeHash, receivedAt: first.receivedAt, deleted: false });
     expect(await store.findSubmission('c1', 'missing')).toBeUndefined();
   });
 
@@ -105,12 +107,18 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     const page = [];
     for await (const row of store.exportSubmissions('c1', 2, 3)) page.push(row.seq);
     expect(page).toEqual([3, 4, 5]);
+    const acrossPages = [];
+    for await (const row of store.exportSubmissions('c1', 1, 5)) acrossPages.push(row.seq);
+    expect(acrossPages).toEqual([2, 3, 4, 5, 6]);
+    const exactPages = [];
+    for await (const row of store.exportSubmissions('c1', 1, 6)) exactPages.push(row.seq);
+    expect(exactPages).toEqual([2, 3, 4, 5, 6, 7]);
     const none = [];
     for await (const row of store.exportSubmissions('c1', 7, 10)) none.push(row);
     expect(none).toEqual([]);
   });
 
-  it('deletes a submission: count drops, export skips it, a second delete finds nothing', async () => {
+  it('deletes a submission: count drops, export skips it, a second delete finds nothing, a retry does not restore it', async () => {
     const a = insert();
     const b = insert();
     await store.insertSubmission(a);
@@ -121,6 +129,14 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     const rows = [];
     for await (const row of store.exportSubmissions('c1', 0, 10)) rows.push(row.sid);
     expect(rows).toEqual([b.sid]);
+    expect(await store.findSubmission('c1', a.sid)).toEqual({ envelopeHash: a.envelopeHash, receivedAt: a.receivedAt, deleted: true });
+    expect(await store.insertSubmission({ ...a, powId: 'retry' })).toEqual({ status: 'duplicate', receivedAt: a.receivedAt });
+    expect(await store.insertSubmission({ ...a, envelopeHash: 'x', powId: 'retry2' })).toEqual({ status: 'conflict' });
+    expect((await store.getCampaign('c1'))!.count).toBe(1);
+    // Deleted means gone: the ciphertext is no longer in the database.
+    const again = [];
+    for await (const row of store.exportSubmissions('c1', 0, 10)) again.push(row.envelope);
+    expect(again).toEqual([b.envelope]);
   });
 
   it('stores, replaces and reads files', async () => {

@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS submissions (
   campaign TEXT NOT NULL REFERENCES campaigns(id),
   seq BIGINT NOT NULL,
   sid TEXT NOT NULL,
-  envelope TEXT NOT NULL,
+  -- NULL once deleted: the row stays so that the id and hash keep answering retries.
+  envelope TEXT,
+  envelope_hash TEXT NOT NULL,
   received_at TEXT NOT NULL,
   PRIMARY KEY (campaign, seq),
   UNIQUE (campaign, sid)
@@ -82,6 +84,8 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** Largest number of pooled connections; 10 by default. */
   readonly maxConnections?: number;
+  /** Rows read per query by exports; 1000 by default (tests use less). */
+  readonly exportPageSize?: number;
 }
 
 /**
@@ -169,11 +173,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return result.rowCount === 1;
     },
     async findSubmission(campaign, sid) {
-      const { rows } = await pool.query<{ envelope: string; received_at: string }>(
-        'SELECT envelope, received_at FROM submissions WHERE campaign = $1 AND sid = $2',
+      const { rows } = await pool.query<{ envelope_hash: string; received_at: string; deleted: boolean }>(
+        'SELECT envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = $1 AND sid = $2',
         [campaign, sid],
       );
-      return rows[0] && { envelope: rows[0].envelope, receivedAt: rows[0].received_at };
+      return rows[0] && { envelopeHash: rows[0].envelope_hash, receivedAt: rows[0].received_at, deleted: rows[0].deleted };
     },
     async insertSubmission(insert) {
       return transaction(async (c): Promise<InsertResult> => {
@@ -181,13 +185,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         // can only be taken after N is committed and visible: an export cursor never skips a row.
         const locked = await c.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [insert.campaign]);
         if (locked.rowCount === 0) return { status: 'unknown-campaign' };
-        const existing = await c.query<{ envelope: string; received_at: string }>(
-          'SELECT envelope, received_at FROM submissions WHERE campaign = $1 AND sid = $2',
+        const existing = await c.query<{ envelope_hash: string; received_at: string }>(
+          'SELECT envelope_hash, received_at FROM submissions WHERE campaign = $1 AND sid = $2',
           [insert.campaign, insert.sid],
         );
         const row = existing.rows[0];
         if (row) {
-          return row.envelope === insert.envelope ? { status: 'duplicate', receivedAt: row.received_at } : { status: 'conflict' };
+          return row.envelope_hash === insert.envelopeHash ? { status: 'duplicate', receivedAt: row.received_at } : { status: 'conflict' };
         }
         const spent = await c.query(
           'INSERT INTO spent_challenges (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
@@ -199,13 +203,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           [insert.campaign],
         );
         const seq = Number(bumped.rows[0]!.last_seq);
-        await c.query('INSERT INTO submissions (campaign, seq, sid, envelope, received_at) VALUES ($1, $2, $3, $4, $5)', [
-          insert.campaign,
-          seq,
-          insert.sid,
-          insert.envelope,
-          insert.receivedAt,
-        ]);
+        await c.query(
+          'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at) VALUES ($1, $2, $3, $4, $5, $6)',
+          [insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.receivedAt],
+        );
         return { status: 'created', seq, receivedAt: insert.receivedAt };
       });
     },
@@ -213,9 +214,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       let cursor = after;
       let left = limit;
       while (left > 0) {
-        const page = Math.min(EXPORT_PAGE_SIZE, left);
+        const page = Math.min(options.exportPageSize ?? EXPORT_PAGE_SIZE, left);
         const { rows } = await pool.query<{ seq: string; sid: string; envelope: string; received_at: string }>(
-          'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+          'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = $1 AND seq > $2 AND envelope IS NOT NULL ORDER BY seq LIMIT $3',
           [campaign, cursor, page],
         );
         for (const row of rows) yield { seq: Number(row.seq), sid: row.sid, envelope: row.envelope, receivedAt: row.received_at };
@@ -227,7 +228,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async deleteSubmission(campaign, sid) {
       return transaction(async (c) => {
         await c.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
-        const deleted = await c.query('DELETE FROM submissions WHERE campaign = $1 AND sid = $2', [campaign, sid]);
+        const deleted = await c.query(
+          'UPDATE submissions SET envelope = NULL WHERE campaign = $1 AND sid = $2 AND envelope IS NOT NULL',
+          [campaign, sid],
+        );
         if (deleted.rowCount === 0) return false;
         await c.query('UPDATE campaigns SET count = count - 1 WHERE id = $1', [campaign]);
         return true;

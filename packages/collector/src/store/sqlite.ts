@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS submissions (
   campaign TEXT NOT NULL REFERENCES campaigns(id),
   seq INTEGER NOT NULL,
   sid TEXT NOT NULL,
-  envelope TEXT NOT NULL,
+  -- NULL once deleted: the row stays so that the id and hash keep answering retries.
+  envelope TEXT,
+  envelope_hash TEXT NOT NULL,
   received_at TEXT NOT NULL,
   PRIMARY KEY (campaign, seq),
   UNIQUE (campaign, sid)
@@ -84,18 +86,22 @@ export const SQLITE_FILE_NAME = 'collector.sqlite';
  * Opens (creating if needed) the SQLite store in a data directory.
  *
  * @param dataDir - directory holding `collector.sqlite`; created if missing.
+ * @param options - `exportPageSize`: rows read per query by exports (1000; tests use less).
  * @throws if the directory or file cannot be opened (a misconfiguration).
  * @example
  * ```ts
  * const store = openSqliteStore('./secure-sign-data');
  * ```
  */
-export function openSqliteStore(dataDir: string): Store {
+export function openSqliteStore(dataDir: string, options: { exportPageSize?: number } = {}): Store {
+  const pageSize = options.exportPageSize ?? EXPORT_PAGE_SIZE;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(dataDir, SQLITE_FILE_NAME));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // A deleted envelope's bytes are overwritten in the file, not just unlinked from the b-tree.
+  db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
 
@@ -109,20 +115,20 @@ export function openSqliteStore(dataDir: string): Store {
     getCampaign: db.prepare<[string], CampaignRow>('SELECT * FROM campaigns WHERE id = ?'),
     listCampaigns: db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY id'),
     setToken: db.prepare('UPDATE campaigns SET token_hash = ? WHERE id = ?'),
-    findSubmission: db.prepare<[string, string], { envelope: string; received_at: string }>(
-      'SELECT envelope, received_at FROM submissions WHERE campaign = ? AND sid = ?',
+    findSubmission: db.prepare<[string, string], { envelope_hash: string; received_at: string; deleted: number }>(
+      'SELECT envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
     ),
     spend: db.prepare('INSERT OR IGNORE INTO spent_challenges (id, expires_at) VALUES (?, ?)'),
     bumpSeq: db.prepare<[string], { last_seq: number }>(
       'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq',
     ),
     insertSubmission: db.prepare(
-      'INSERT INTO submissions (campaign, seq, sid, envelope, received_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     exportPage: db.prepare<[string, number, number], { seq: number; sid: string; envelope: string; received_at: string }>(
-      'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = ? AND seq > ? AND envelope IS NOT NULL ORDER BY seq LIMIT ?',
     ),
-    deleteSubmission: db.prepare('DELETE FROM submissions WHERE campaign = ? AND sid = ?'),
+    deleteSubmission: db.prepare('UPDATE submissions SET envelope = NULL WHERE campaign = ? AND sid = ? AND envelope IS NOT NULL'),
     decrementCount: db.prepare('UPDATE campaigns SET count = count - 1 WHERE id = ?'),
     putFile: db.prepare(
       `INSERT INTO files (campaign, name, body, issued_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -138,13 +144,13 @@ export function openSqliteStore(dataDir: string): Store {
     if (!stmt.getCampaign.get(insert.campaign)) return { status: 'unknown-campaign' };
     const existing = stmt.findSubmission.get(insert.campaign, insert.sid);
     if (existing) {
-      return existing.envelope === insert.envelope
+      return existing.envelope_hash === insert.envelopeHash
         ? { status: 'duplicate', receivedAt: existing.received_at }
         : { status: 'conflict' };
     }
     if (stmt.spend.run(insert.powId, insert.powExpiresAt).changes === 0) return { status: 'pow-replayed' };
     const { last_seq: seq } = stmt.bumpSeq.get(insert.campaign)!;
-    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.receivedAt);
+    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.receivedAt);
     return { status: 'created', seq, receivedAt: insert.receivedAt };
   });
   const deleteTx = db.transaction((campaign: string, sid: string): boolean => {
@@ -178,7 +184,7 @@ export function openSqliteStore(dataDir: string): Store {
     },
     async findSubmission(campaign, sid) {
       const row = stmt.findSubmission.get(campaign, sid);
-      return row && { envelope: row.envelope, receivedAt: row.received_at };
+      return row && { envelopeHash: row.envelope_hash, receivedAt: row.received_at, deleted: row.deleted === 1 };
     },
     async insertSubmission(insert) {
       // IMMEDIATE takes the write lock up front, so the read-then-write inside cannot race.
@@ -188,9 +194,10 @@ export function openSqliteStore(dataDir: string): Store {
       let cursor = after;
       let left = limit;
       while (left > 0) {
-        const rows = stmt.exportPage.all(campaign, cursor, Math.min(EXPORT_PAGE_SIZE, left));
+        const page = Math.min(pageSize, left);
+        const rows = stmt.exportPage.all(campaign, cursor, page) as { seq: number; sid: string; envelope: string; received_at: string }[];
         for (const row of rows) yield { seq: row.seq, sid: row.sid, envelope: row.envelope, receivedAt: row.received_at };
-        if (rows.length < Math.min(EXPORT_PAGE_SIZE, left)) return;
+        if (rows.length < page) return;
         cursor = rows.at(-1)!.seq;
         left -= rows.length;
       }

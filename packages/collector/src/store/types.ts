@@ -38,6 +38,8 @@ export interface SubmissionInsert {
   readonly sid: string;
   /** Normalised envelope JSON text. */
   readonly envelope: string;
+  /** SHA-256 of `envelope`, hex: what retries are compared with, kept after a deletion. */
+  readonly envelopeHash: string;
   readonly receivedAt: string;
   /** Identity of the proof-of-work challenge spent on it (single use across processes). */
   readonly powId: string;
@@ -55,6 +57,13 @@ export type InsertResult =
   /** The challenge was already spent. */
   | { readonly status: 'pow-replayed' }
   | { readonly status: 'unknown-campaign' };
+
+/** What {@link Store.findSubmission} returns. */
+export interface SubmissionTrace {
+  readonly envelopeHash: string;
+  readonly receivedAt: string;
+  readonly deleted: boolean;
+}
 
 /** A published file. */
 export interface StoredFile {
@@ -80,17 +89,20 @@ export interface Store {
   listCampaigns(): Promise<CampaignRecord[]>;
   /** Replaces the staff token hash; false if the campaign does not exist. */
   setTokenHash(id: string, tokenHash: string): Promise<boolean>;
-  /** The stored submission with this id, if any. */
-  findSubmission(campaign: string, sid: string): Promise<{ envelope: string; receivedAt: string } | undefined>;
+  /**
+   * What is known of the submission with this id, if any. A deleted submission keeps its id,
+   * hash and receipt time (its envelope is gone), so a retry of it is not stored again.
+   */
+  findSubmission(campaign: string, sid: string): Promise<SubmissionTrace | undefined>;
   /**
    * In one transaction: spends the challenge, assigns the next `seq` of the campaign (in commit
    * order: concurrent inserts into one campaign are serialised) and stores the envelope.
    * Resolves after commit (durable).
    */
   insertSubmission(insert: SubmissionInsert): Promise<InsertResult>;
-  /** Submissions with `seq > after`, oldest first, read in pages so memory stays bounded. */
+  /** Stored (not deleted) submissions with `seq > after`, oldest first, read in pages so memory stays bounded. */
   exportSubmissions(campaign: string, after: number, limit: number): AsyncIterable<StoredSubmission>;
-  /** Deletes one submission; false if there was none. */
+  /** Deletes one submission's envelope (its id stays reserved); false if there was none. */
   deleteSubmission(campaign: string, sid: string): Promise<boolean>;
   putFile(campaign: string, name: string, file: StoredFile): Promise<void>;
   getFile(campaign: string, name: string): Promise<StoredFile | undefined>;
