@@ -11,7 +11,9 @@ import type { Store } from '../src/store/types.js';
 import { ENGINES, addCampaign, envelopeFor, expectDocumented, solve, type EngineFixture, type TestCampaign } from './helpers.js';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
-const START = Date.parse('2026-11-27T10:00:00.000Z');
+// The app's clock starts at the real time (whole seconds): altcha-lib also checks expiry against
+// the wall clock, so a fixed date would make these tests fail once it had passed.
+const START = Math.floor(Date.now() / 1000) * 1000;
 
 describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
   let fixture: EngineFixture;

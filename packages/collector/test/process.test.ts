@@ -3,6 +3,7 @@
 // PostgreSQL under concurrent load. Needs the build (dist/), as `npm test` does first.
 import { generateCampaignKeys, type Envelope } from '@secure-sign/crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ const LISTENING = /^secure-sign-collector: listening on (http:\/\/127\.0\.0\.1:[
 
 interface Running {
   readonly child: ChildProcess;
+  /** Resolves when stderr has shown a line matching the pattern. */
+  waitForLog(pattern: RegExp): Promise<void>;
   readonly url: string;
   readonly stderr: string[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -49,7 +52,18 @@ async function start(flags: string[]): Promise<Running> {
     });
     void exited.then(({ code }) => reject(new Error(`collector exited (${code}) before listening: ${stderr.join('')}`)));
   });
-  return { child, url, stderr, exited };
+  const waitForLog = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (pattern.test(stderr.join(''))) {
+          child.stderr!.off('data', check);
+          resolve();
+        }
+      };
+      child.stderr!.on('data', check);
+      check();
+    });
+  return { child, url, stderr, exited, waitForLog };
 }
 
 function addCampaign(fixture: EngineFixture, id: string, publicKey: string): string {
@@ -112,6 +126,46 @@ describe('secure-sign-collector command', () => {
       expect(run(['campaign', 'token', 'nope', ...fixture.flags]).status).toBe(1);
       expect(run(['serve', '--port', 'x', ...fixture.flags]).status).toBe(2);
       expect(run(['frobnicate']).status).toBe(2);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {
+    const fixture = ENGINES[0].make();
+    try {
+      const campaign = await testCampaign(fixture, 'graceful');
+      const collector = await start(fixture.flags);
+      const body = Buffer.from(JSON.stringify(await submitBody(collector.url, campaign)));
+      const { hostname, port } = new URL(collector.url);
+      // Send the headers and half the body, stop the collector, then send the rest.
+      const req = request({ hostname, port, method: 'POST', path: '/v1/campaigns/graceful/submissions', headers: { 'content-type': 'application/json', 'content-length': body.length } });
+      const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject);
+      });
+      await new Promise<void>((resolve, reject) => req.write(body.subarray(0, 100), (error) => (error ? reject(error) : resolve())));
+      // No event tells us the collector has parsed the headers; a short margin after the bytes
+      // left our socket does (an idle connection would be closed by the shutdown instead).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      collector.child.kill('SIGTERM');
+      await collector.waitForLog(/"msg":"shutting down"/);
+      await expect(fetch(`${collector.url}/healthz`)).rejects.toThrow();
+      req.end(body.subarray(100));
+      const answer = await response;
+      expect(answer.status).toBe(201);
+      expect(answer.text).toContain('"sid"');
+      expect(await collector.exited).toEqual({ code: 0, signal: null });
+      // And it was stored.
+      const again = await start(fixture.flags);
+      expect((await exportAll(again.url, campaign)).map((l) => l.envelope.sid)).toEqual([JSON.parse(body.toString()).envelope.sid]);
+      again.child.kill('SIGTERM');
+      await again.exited;
     } finally {
       await fixture.cleanup();
     }
