@@ -1,0 +1,133 @@
+// The open-letter demo, as a module: a campaign key made with the real CLI, the real collector on
+// SQLite, and the example pages served as a partner would serve them. `npm run demo` runs it
+// interactively (scripts/demo.mjs); the full-flow test starts it in a temporary folder.
+//
+// Everything lives in one data folder, so running it again reuses the same campaign and
+// signatures:
+//   campaign.key   the campaign key file (throwaway passphrase: DEMO_PASSPHRASE)
+//   staff.token    the collector's staff token for the campaign (mode 0600)
+//   collector/     the collector's SQLite database
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startExampleServer } from './serve.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const CLI = join(root, 'packages/cli/bin/secure-sign.js');
+export const COLLECTOR = join(root, 'packages/collector/bin/secure-sign-collector.js');
+/** The demo campaign key's passphrase. It protects nothing: the demo is for trying things out. */
+export const DEMO_PASSPHRASE = 'demo-only-passphrase-not-secret';
+export const CAMPAIGN = 'open-letter';
+
+/** Runs a Node script to completion; resolves with trimmed stdout, rejects with its stderr. */
+export async function runNode(script, args, { env = {} } = {}) {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) {
+    throw new Error(`${script.split('/').pop()} ${args[0]} failed (exit ${code}):\n${stderr.trim()}`);
+  }
+  return { stdout: stdout.trim(), stderr };
+}
+
+/** Starts the collector's `serve` and resolves once it prints its listening line. */
+export async function startCollector({ dataDir, host, port }) {
+  const child = spawn(
+    process.execPath,
+    [COLLECTOR, 'serve', '--data-dir', dataDir, '--host', host, '--port', String(port), '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const url = await new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /secure-sign-collector: listening on (\S+)/.exec(stdout);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the collector exited (${code}) before listening:\n${stderr.trim()}`)));
+  });
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await once(child, 'exit');
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Prepares (or reuses) the demo campaign in `dataDir` and starts the collector and the pages.
+ * @param {{ dataDir: string, host?: string, collectorPort?: number, pagePort?: number, log?: (m: string) => void }} options
+ */
+export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8787, pagePort = 8080, log = () => {} }) {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const keyFile = join(dataDir, 'campaign.key');
+  const tokenFile = join(dataDir, 'staff.token');
+  const collectorDir = join(dataDir, 'collector');
+  const env = { SECURE_SIGN_PASSPHRASE: DEMO_PASSPHRASE };
+
+  let campaignKey;
+  if (existsSync(keyFile)) {
+    campaignKey = (await runNode(CLI, ['pubkey', '--key', keyFile])).stdout;
+    log(`reusing the demo campaign key in ${keyFile}`);
+  } else {
+    log('creating the demo campaign key (Argon2id takes a moment)');
+    campaignKey = (await runNode(CLI, ['keygen', '--out', keyFile], { env })).stdout;
+  }
+
+  if (!existsSync(tokenFile)) {
+    const listed = await runNode(COLLECTOR, ['campaign', 'list', '--data-dir', collectorDir]).catch(() => ({ stdout: '' }));
+    const known = listed.stdout.split('\n').some((line) => line.split('\t')[0] === CAMPAIGN);
+    const args = known
+      ? ['campaign', 'token', CAMPAIGN, '--data-dir', collectorDir]
+      : ['campaign', 'add', CAMPAIGN, '--key', campaignKey, '--goal', '1000', '--data-dir', collectorDir];
+    const { stdout: token } = await runNode(COLLECTOR, args);
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    log(known ? 'issued a new staff token for the demo campaign' : 'registered the demo campaign with the collector');
+  }
+
+  const collector = await startCollector({ dataDir: collectorDir, host, port: collectorPort });
+  let pages;
+  try {
+    pages = await startExampleServer({ host, port: pagePort, campaign: CAMPAIGN, campaignKey, collectorUrl: collector.url });
+  } catch (error) {
+    await collector.stop();
+    throw error;
+  }
+  return {
+    campaign: CAMPAIGN,
+    campaignKey,
+    keyFile,
+    tokenFile,
+    passphrase: DEMO_PASSPHRASE,
+    collectorUrl: collector.url,
+    collector,
+    pageUrl: `${pages.url}/open-letter/`,
+    partnerUrl: `${pages.url}/partner-fr/`,
+    async stop() {
+      await pages.close();
+      await collector.stop();
+    },
+  };
+}
+
+/** The staff token of a demo data folder. */
+export function readToken(dataDir) {
+  return readFileSync(join(dataDir, 'staff.token'), 'utf8').trim();
+}

@@ -1,0 +1,236 @@
+// The whole life of a signature, in Debian's Chromium, with the real collector (SQLite) and the
+// real `secure-sign` CLI, through the open-letter demo exactly as `npm run demo` starts it:
+// sign on the partner page, check that nothing readable leaves the page or stays in it, pull and
+// decrypt, publish the wall, refuse a tampered wall, and survive the collector going down.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: plain ESM module without types
+import { CLI, CAMPAIGN, DEMO_PASSPHRASE, runNode, startCollector, startDemo } from '../demo.mjs';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+
+interface Demo {
+  campaignKey: string;
+  keyFile: string;
+  tokenFile: string;
+  collectorUrl: string;
+  pageUrl: string;
+  collector: { stop(): Promise<void> };
+  stop(): Promise<void>;
+}
+interface Captured {
+  url: string;
+  method: string;
+  headers: string;
+  body: string;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'secure-sign-flow-'));
+const env = { SECURE_SIGN_PASSPHRASE: DEMO_PASSPHRASE };
+let demo: Demo;
+let browser: Browser;
+const requests: Captured[] = [];
+const events: string[] = [];
+
+const alice = {
+  name: 'Alice Quennell-Øyvind',
+  email: 'alice.flowtest@example.org',
+  comment: 'Encryption protects my patients.\nPlease listen.',
+  country: 'NO',
+};
+const org = {
+  name: 'Bartholomew Zanetti',
+  email: 'bart.flowtest@example.net',
+  organisation: 'Fondazione Esempio Riservata',
+  role: 'Segretario generale',
+  comment: 'Our members depend on private messaging.',
+};
+const offline = { name: 'Carmen Offlinedottir', email: 'carmen.flowtest@example.com' };
+const typed = [alice.name, alice.email, 'patients', org.name, org.email, org.organisation, org.role, 'private messaging', offline.name, offline.email];
+
+async function newPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (message) => events.push(`console:${message.text()}`));
+  await page.exposeFunction('__recordEvent', (text: string) => events.push(text));
+  await page.addInitScript(() => {
+    for (const type of ['secure-sign-ready', 'secure-sign-start', 'secure-sign-success', 'secure-sign-queued', 'secure-sign-error']) {
+      document.addEventListener(type, (event) =>
+        (window as unknown as { __recordEvent(t: string): void }).__recordEvent(`${type}:${JSON.stringify((event as CustomEvent).detail)}`),
+      );
+    }
+  });
+  await page.goto(demo.pageUrl);
+  return page;
+}
+
+async function fill(page: Page, details: { name: string; email: string; organisation?: string; role?: string; comment?: string; country?: string }, listPublicly: boolean) {
+  if (details.organisation) await page.getByLabel('For an organisation').check();
+  await page.getByRole('textbox', { name: /^Full name/ }).fill(details.name);
+  await page.getByRole('textbox', { name: /^E-mail/ }).fill(details.email);
+  if (details.organisation) await page.getByRole('textbox', { name: /^Organisation/ }).fill(details.organisation);
+  if (details.role) await page.getByRole('textbox', { name: /^Role or title/ }).fill(details.role);
+  if (details.country) await page.getByRole('combobox', { name: /^Country/ }).selectOption(details.country);
+  if (details.comment) await page.getByRole('textbox', { name: /^Comment/ }).fill(details.comment);
+  if (listPublicly) await page.getByLabel(/public list of signers/).check();
+}
+
+async function signAndWait(page: Page, expected: RegExp): Promise<void> {
+  await page.getByRole('button', { name: 'Sign', exact: true }).click();
+  await page.getByRole('heading', { name: expected }).waitFor({ timeout: 60_000 });
+}
+
+async function decryptAll(): Promise<Record<string, unknown>[]> {
+  const envelopes = join(dataDir, 'envelopes.ndjson');
+  await runNode(CLI, ['pull', '--collector', demo.collectorUrl, '--campaign', CAMPAIGN, '--token-file', demo.tokenFile, '--out', envelopes]);
+  const { stdout } = await runNode(CLI, ['decrypt', '--key', demo.keyFile, '--campaign', CAMPAIGN, '-i', envelopes, '--format', 'ndjson'], { env });
+  return stdout.split('\n').filter(Boolean).map((line: string) => JSON.parse(line));
+}
+
+function signersNamed(records: Record<string, unknown>[], name: string) {
+  return records.filter((r) => JSON.stringify(r).includes(JSON.stringify(name)));
+}
+
+beforeAll(async () => {
+  demo = await startDemo({ dataDir, collectorPort: 0, pagePort: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a signature from the partner page to the signer wall', () => {
+  let context: BrowserContext;
+
+  it('signs as an individual and as an organisation, with comments', async () => {
+    context = await browser.newContext();
+    context.on('request', (request) => {
+      requests.push({
+        url: request.url(),
+        method: request.method(),
+        headers: JSON.stringify(request.headers()),
+        body: request.postData() ?? '',
+      });
+    });
+    const page = await newPage(context);
+    await fill(page, alice, true);
+    await signAndWait(page, /Thank you for signing/);
+
+    const second = await newPage(context);
+    await fill(second, org, false);
+    await signAndWait(second, /Thank you for signing/);
+    expect(requests.filter((r) => r.method === 'POST' && r.url.endsWith('/submissions'))).toHaveLength(2);
+  });
+
+  it('sent nothing readable, stored nothing readable, told the host page nothing personal', async () => {
+    expect(requests.length).toBeGreaterThan(5);
+    for (const request of requests) {
+      for (const text of typed) {
+        expect(request.url, request.url).not.toContain(encodeURIComponent(text));
+        expect(request.body, `${request.method} ${request.url}`).not.toContain(text);
+        expect(request.headers).not.toContain(text);
+      }
+    }
+    const page = context.pages()[0]!;
+    const stored = await page.evaluate(async () => {
+      const dump: string[] = [];
+      for (const store of [localStorage, sessionStorage]) {
+        for (let i = 0; i < store.length; i++) dump.push(`${store.key(i)}=${store.getItem(store.key(i)!)}`);
+      }
+      dump.push(document.cookie);
+      for (const info of await indexedDB.databases()) dump.push(`idb:${info.name}`);
+      const caches = await globalThis.caches?.keys();
+      dump.push(`caches:${caches?.join(',')}`);
+      return dump.join('\n');
+    });
+    for (const text of typed) expect(stored).not.toContain(text);
+    expect(events.some((e) => e.startsWith('secure-sign-success'))).toBe(true);
+    for (const event of events) for (const text of typed) expect(event).not.toContain(text);
+  });
+
+  it('pulls and decrypts each signature exactly once, as typed', async () => {
+    const records = await decryptAll();
+    expect(records).toHaveLength(2);
+    const [a] = signersNamed(records, alice.name);
+    const [b] = signersNamed(records, org.name);
+    expect(JSON.stringify(a)).toContain(JSON.stringify(alice.email));
+    expect(JSON.stringify(a)).toContain(JSON.stringify(alice.comment));
+    expect(JSON.stringify(a)).toContain('"NO"');
+    expect(JSON.stringify(b)).toContain(JSON.stringify(org.organisation));
+    expect(JSON.stringify(b)).toContain(JSON.stringify(org.role));
+    expect(JSON.stringify(b)).toContain('"organisation"');
+  });
+
+  it('publishes the wall with the CLI, and the page shows only consenting signers', async () => {
+    const envelopes = join(dataDir, 'envelopes.ndjson');
+    const decrypted = join(dataDir, 'decrypted.ndjson');
+    const { stdout } = await runNode(CLI, ['decrypt', '--key', demo.keyFile, '--campaign', CAMPAIGN, '-i', envelopes, '--format', 'ndjson'], { env });
+    writeFileSync(decrypted, `${stdout}\n`, { mode: 0o600 });
+    const wallData = join(dataDir, 'wall-data.json');
+    const wall = join(dataDir, 'wall.json');
+    const built = await runNode(CLI, ['wall', 'build', '--from', decrypted]);
+    writeFileSync(wallData, built.stdout, { mode: 0o600 });
+    await runNode(CLI, ['wall', 'sign', '--key', demo.keyFile, '--campaign', CAMPAIGN, wallData, '-o', wall], { env });
+    await runNode(CLI, ['wall', 'publish', '--collector', demo.collectorUrl, '--campaign', CAMPAIGN, '--token-file', demo.tokenFile, '--key', demo.keyFile, wall]);
+    expect(readFileSync(wall, 'utf8')).not.toContain(alice.email);
+
+    const fresh = await browser.newContext();
+    const page = await newPage(fresh);
+    await page.getByRole('button', { name: 'Show recent signers' }).click();
+    await page.getByText(alice.name).waitFor({ timeout: 30_000 });
+    expect(await page.getByText(org.name).count()).toBe(0);
+    await fresh.close();
+  });
+
+  it('refuses a wall tampered with on the collector disk', async () => {
+    const Database = createRequire(join(import.meta.dirname, '../../packages/collector/package.json'))('better-sqlite3');
+    const db = new Database(join(dataDir, 'collector', 'collector.sqlite'));
+    const row = db.prepare("SELECT body FROM files WHERE campaign = ? AND name = 'wall.json'").get(CAMPAIGN) as { body: string };
+    expect(row.body).toContain(alice.name);
+    db.prepare("UPDATE files SET body = ? WHERE campaign = ? AND name = 'wall.json'").run(row.body.replace(alice.name, 'Mallory Forged'), CAMPAIGN);
+    db.close();
+
+    const fresh = await browser.newContext();
+    const page = await newPage(fresh);
+    const served = await page.evaluate(async (url) => (await fetch(url, { cache: 'no-store' })).text(), `${demo.collectorUrl}/v1/campaigns/${CAMPAIGN}/files/wall.json`);
+    expect(served).toContain('Mallory Forged');
+    await page.getByRole('button', { name: 'Show recent signers' }).click();
+    await expect.poll(() => events.some((e) => e.includes('could not be verified'))).toBe(true);
+    expect(await page.getByText('Mallory Forged').count()).toBe(0);
+    expect(await page.getByText(alice.name).count()).toBe(0);
+    await fresh.close();
+  });
+
+  it('keeps a signature made while the collector is down and delivers it once when it is back', async () => {
+    const port = new URL(demo.collectorUrl).port;
+    const page = await newPage(context);
+    await page.getByLabel('Full name').waitFor();
+    await demo.collector.stop();
+    await fill(page, offline, false);
+    await signAndWait(page, /Saved on this device/);
+    const queued = await page.evaluate(() => Object.entries(localStorage).map(([k, v]) => `${k}=${v}`).join('\n'));
+    expect(queued).toContain('secure-sign:queue:v1:');
+    for (const text of typed) expect(queued).not.toContain(text);
+
+    demo.collector = await startCollector({ dataDir: join(dataDir, 'collector'), host: '127.0.0.1', port: Number(port) });
+    await page.reload();
+    await expect
+      .poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('secure-sign:queue:v1:') && localStorage.getItem(k) !== '[]').length), { timeout: 60_000 })
+      .toBe(0);
+    // A second reload must not send it again.
+    await page.reload();
+    await page.getByLabel('Full name').waitFor();
+
+    const records = await decryptAll();
+    expect(records).toHaveLength(3);
+    expect(signersNamed(records, offline.name)).toHaveLength(1);
+    expect(signersNamed(records, alice.name)).toHaveLength(1);
+  });
+});
