@@ -433,6 +433,28 @@ describe('collector HTTP API limits and failures', () => {
     expect(more).toEqual([201, 429]);
   });
 
+  it('keys rate limits on the last X-Forwarded-For hop only with trustProxy', async () => {
+    await addCampaign(store, 'proxied');
+    const statuses = async (trustProxy: boolean) => {
+      const app = createApp({ store, config: resolveConfig({ challengeRateLimit: 1, trustProxy }), logger: pino({ level: 'silent' }) });
+      // This server must not close the store the other tests share.
+      const proxied = await startServer({ app, store: { ...store, close: async () => {} }, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+      try {
+        const result = [];
+        // A client may prepend anything; only the hop the proxy appended (the last) counts.
+        for (const xff of ['203.0.113.1', 'spoofed, 203.0.113.1', '203.0.113.2']) {
+          const response = await fetch(`${proxied.url}/v1/campaigns/proxied/challenge`, { method: 'POST', headers: { 'x-forwarded-for': xff } });
+          result.push(response.status);
+        }
+        return result;
+      } finally {
+        await proxied.close();
+      }
+    };
+    expect(await statuses(true)).toEqual([201, 429, 201]);
+    expect(await statuses(false)).toEqual([201, 429, 429]);
+  });
+
   it('has the admin API off without an admin token', async () => {
     const response = await fetch(`${server.url}/v1/admin/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(((await expectDocumented(response, 'POST', '/v1/admin/campaigns')) as { code: string }).code).toBe('not-found');
