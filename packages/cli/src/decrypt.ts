@@ -13,6 +13,7 @@ import { SingleBar } from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
 import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
@@ -88,6 +89,11 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     }
   }
   const total = options.input !== undefined && options.input !== '-' ? await inputSize(options.input) : undefined;
+  for (const [name, path] of [['-o', options.output], ['--rejects', options.rejects]] as const) {
+    if (path !== undefined && path !== '-' && options.input !== undefined && options.input !== '-' && resolve(path) === resolve(options.input)) {
+      throw new CliError(`${name} is the input file`, 'write the output to another file', EXIT.USAGE);
+    }
+  }
   const input = openInput(options.input);
 
   const outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);

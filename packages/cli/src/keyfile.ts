@@ -20,7 +20,8 @@ import {
 } from '@secure-sign/crypto';
 import * as z from 'zod';
 import { CliError } from './errors.js';
-import { createPrivateFile, readSmallFile } from './io.js';
+import { stat } from 'node:fs/promises';
+import { createPrivateFile, readSmallFile, say } from './io.js';
 
 /** The `type` field of every key file. */
 export const KEY_FILE_TYPE = 'secure-sign campaign key';
@@ -131,6 +132,8 @@ export async function createKeyFile(path: string, passphrase: string, force: boo
  */
 export async function readKeyFile(path: string): Promise<KeyFile> {
   const text = await readSmallFile(path, MAX_KEY_FILE_BYTES, 'key file');
+  const mode = (await stat(path)).mode;
+  if ((mode & 0o077) !== 0) say(`warning: key file ${path} can be read by other users (chmod 600 ${path})`);
   let json: unknown;
   try {
     json = JSON.parse(text);

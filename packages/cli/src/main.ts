@@ -23,6 +23,15 @@ import { buildWall, checkWallData, parseAllowList } from './wall.js';
 const VERSION = '0.1.0';
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
+/** The protocol of a URL, or '' if it is not one (URL.parse is Node 22+). */
+function urlProtocol(text: string): string {
+  try {
+    return new URL(text).protocol;
+  } catch {
+    return '';
+  }
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -168,6 +177,12 @@ Full reference: docs/cli.md`,
     .action(async (opts: { campaign: string; key?: string; publicKey?: string; collector: string; scriptUrl?: string; bundle?: string; lang?: string; privacyUrl?: string }) => {
       const publicKey = await publicKeyFrom(opts);
       const collector = collectorUrl(opts.collector).href.replace(/\/$/, '');
+      if (opts.lang !== undefined && !/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/.test(opts.lang)) {
+        throw new CliError(`--lang ${JSON.stringify(opts.lang)} is not a language tag`, 'e.g. en, de, pt-BR', EXIT.USAGE);
+      }
+      if (opts.privacyUrl !== undefined && !/^https?:$/.test(urlProtocol(opts.privacyUrl))) {
+        throw new CliError('--privacy-url must be an http(s) URL', undefined, EXIT.USAGE);
+      }
       process.stdout.write(
         await snippet({
           campaign: campaignId(opts.campaign),

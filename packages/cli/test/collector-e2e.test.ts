@@ -133,6 +133,7 @@ describe.skipIf(!BUILT)('with the real collector', () => {
 
   it('pulls with the token that `secure-sign-collector campaign add` prints', async () => {
     const add = await collectorCommand(['campaign', 'add', 'second-letter', '--key', keys.publicKey.keyString, '--data-dir', t.path('data')]);
+    expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
     await writeFile(t.path('second.token'), add.stdout, { mode: 0o600 });
     const envelope = await sealSubmission({ publicKey: keys.publicKey, campaign: 'second-letter', signer: signer(9) });

@@ -85,10 +85,13 @@ describe('pubkey, fingerprint and a wrong passphrase', () => {
     expect(r.stderr).toContain('secure-sign: error: key file a.key: the public key stored in it does not match its secret key\n');
   });
 
-  it('refuses a file that is not a key file', async () => {
-    await writeFile(t.path('x.key'), '{"hello":1}');
+  it('refuses a file that is not a key file, and warns when a key file is readable by others', async () => {
+    await writeFile(t.path('x.key'), '{"hello":1}', { mode: 0o644 });
     const r = await run(t.dir, ['pubkey', '--key', 'x.key']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('secure-sign: error: x.key is not a valid secure-sign key file\nsecure-sign: hint: pass the file written by `secure-sign keygen`\n');
+    expect(r.stderr).toBe(
+      'secure-sign: warning: key file x.key can be read by other users (chmod 600 x.key)\n' +
+        'secure-sign: error: x.key is not a valid secure-sign key file\nsecure-sign: hint: pass the file written by `secure-sign keygen`\n',
+    );
   });
 });
