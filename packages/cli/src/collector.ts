@@ -270,56 +270,69 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
       let lines = 0;
       let chunk: string[] = [];
       let lastSeq = state.lastSeq;
+      // Every line is validated on its own, so whatever went wrong, the good lines before it
+      // are committed (and the state moves past them) before the error is reported.
+      const commit = async (): Promise<void> => {
+        if (chunk.length > 0) await handle.write(chunk.join('\n') + '\n');
+        chunk = [];
+        if (lastSeq === state.lastSeq) return;
+        await handle.sync();
+        state.size = (await handle.stat()).size;
+        state.lastSeq = lastSeq;
+        await writeState(statePath, state);
+      };
       try {
-      const response = await request(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/x-ndjson' } }, timer);
-      if (!response.ok) throw await failure(response, 'export');
-      if (!response.body) throw new CliError('the collector sent an empty export');
-      for await (const { number, bytes } of splitLines(response.body, MAX_LINE_BYTES)) {
-        timer.kick();
-        const bad = (why: string): CliError => new CliError(`the collector sent a bad export line (${number}): ${why}`, 'the collector (or something between) may be faulty or hostile; this page was not kept, earlier pages were');
-        if (bytes === undefined) throw bad('too long');
-        let text: string;
-        try {
-          text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-        } catch {
-          throw bad('invalid UTF-8');
+        const response = await request(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/x-ndjson' } }, timer);
+        if (!response.ok) throw await failure(response, 'export');
+        if (!response.body) throw new CliError('the collector sent an empty export');
+        for await (const { number, bytes, unterminated } of splitLines(response.body, MAX_LINE_BYTES)) {
+          timer.kick();
+          const bad = (why: string): CliError =>
+            new CliError(`the collector sent a bad export line (${number}): ${why}`, 'the collector (or something between) may be faulty or hostile; the envelopes before that line were kept');
+          if (bytes === undefined) throw bad('too long');
+          if (unterminated) {
+            // The collector streams; a body that ends mid-line is a connection cut short.
+            throw new CliError('export: the collector\'s answer ended in the middle of a line (connection lost?)', 'run pull again: it resumes after the last envelope saved');
+          }
+          let text: string;
+          try {
+            text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+          } catch {
+            throw bad('invalid UTF-8');
+          }
+          if (text.trim() === '') continue;
+          let line;
+          try {
+            line = exportLineSchema.parse(JSON.parse(text));
+          } catch {
+            throw bad('not an export line');
+          }
+          if (line.seq <= lastSeq) throw bad('seq is not increasing');
+          let envelope;
+          try {
+            envelope = parseEnvelope(line.envelope);
+          } catch {
+            throw bad('malformed envelope');
+          }
+          if (envelope.campaign !== options.campaign) throw bad('envelope of another campaign');
+          lastSeq = line.seq;
+          chunk.push(JSON.stringify(envelope));
+          lines++;
+          if (chunk.length >= 1000) {
+            await handle.write(chunk.join('\n') + '\n');
+            chunk = [];
+          }
+          bar?.increment();
         }
-        if (text.trim() === '') continue;
-        let line;
-        try {
-          line = exportLineSchema.parse(JSON.parse(text));
-        } catch {
-          throw bad('not an export line');
-        }
-        if (line.seq <= lastSeq) throw bad('seq is not increasing');
-        let envelope;
-        try {
-          envelope = parseEnvelope(line.envelope);
-        } catch {
-          throw bad('malformed envelope');
-        }
-        if (envelope.campaign !== options.campaign) throw bad('envelope of another campaign');
-        lastSeq = line.seq;
-        chunk.push(JSON.stringify(envelope));
-        lines++;
-        if (chunk.length >= 1000) {
-          await handle.write(chunk.join('\n') + '\n');
-          chunk = [];
-        }
-        bar?.increment();
-      }
+        await commit();
       } catch (error) {
+        await commit();
+        fetched += lines;
         if (error instanceof CliError) throw error;
-        throw new CliError('export: connection to the collector lost or timed out', 'run pull again: it resumes after the last committed envelope', undefined, { cause: error });
+        throw new CliError('export: connection to the collector lost or timed out', 'run pull again: it resumes after the last envelope saved', undefined, { cause: error });
       } finally {
         timer.stop();
       }
-      if (chunk.length > 0) await handle.write(chunk.join('\n') + '\n');
-      if (lines === 0) break;
-      await handle.sync();
-      state.size = (await handle.stat()).size;
-      state.lastSeq = lastSeq;
-      await writeState(statePath, state);
       fetched += lines;
       if (lines < options.pageSize) break;
     }

@@ -120,6 +120,8 @@ export function finish(stream: Writable): Promise<void> {
 export interface Line {
   readonly number: number;
   readonly bytes: Uint8Array | undefined;
+  /** True for a last line that did not end with a line break (a stream cut short?). */
+  readonly unterminated?: boolean;
 }
 
 /**
@@ -176,7 +178,7 @@ export async function* splitLines(input: AsyncIterable<Uint8Array | string>, max
       start = end + 1;
     }
   }
-  if (length > 0 || overflow) yield emit();
+  if (length > 0 || overflow) yield { ...emit(), unterminated: true };
 }
 
 /** Whether a line holds only white space (such lines are skipped, not counted as records). */

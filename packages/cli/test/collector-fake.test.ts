@@ -122,26 +122,30 @@ describe('pull (against a fake collector)', () => {
     expect(await lines('a.ndjson')).toEqual([...all, all[0]].map((e) => JSON.stringify(e)));
   });
 
-  it('refuses hostile export answers and keeps only committed pages', async () => {
+  it('refuses hostile export answers, keeping only the valid lines before the bad one', async () => {
     fake = await startFake();
-    const hostile = async (body: string, why: string): Promise<void> => {
+    let n = 0;
+    const hostile = async (body: string, error: string, kept: Envelope[] = []): Promise<void> => {
       fake.exportOverride = (res) => {
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         res.end(body);
       };
-      const r = await run(t.dir, pullArgs('h.ndjson'));
+      const out = `h${n++}.ndjson`;
+      const r = await run(t.dir, pullArgs(out));
+      expect(r.stderr).toContain(`secure-sign: error: ${error}\nsecure-sign: hint: `);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`secure-sign: error: the collector sent a bad export line (`);
-      expect(r.stderr).toContain(`): ${why}\n`);
-      expect(await readFile(t.path('h.ndjson'), 'utf8')).toBe('');
+      expect(await readFile(t.path(out), 'utf8')).toBe(kept.map((e) => JSON.stringify(e) + '\n').join(''));
     };
     const line = (seq: number, envelope: unknown) => JSON.stringify({ seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope }) + '\n';
-    await hostile(line(2, all[0]) + line(2, all[1]), 'seq is not increasing');
-    await hostile(line(1, { ...all[0], campaign: 'another' }), 'envelope of another campaign');
-    await hostile(line(1, { ...all[0], ct: 42 }), 'malformed envelope');
-    await hostile(line(-1, all[0]), 'not an export line');
-    await hostile('x'.repeat(2 * 1024 * 1024), 'too long');
-    await hostile(Buffer.from([0xff, 0xfe, 0x0a]).toString('latin1'), 'not an export line');
+    await hostile(line(2, all[0]) + line(2, all[1]), 'the collector sent a bad export line (2): seq is not increasing', [all[0]!]);
+    await hostile(line(1, { ...all[0], campaign: 'another' }), 'the collector sent a bad export line (1): envelope of another campaign');
+    await hostile(line(1, { ...all[0], ct: 42 }), 'the collector sent a bad export line (1): malformed envelope');
+    await hostile(line(-1, all[0]), 'the collector sent a bad export line (1): not an export line');
+    await hostile('x'.repeat(2 * 1024 * 1024), 'the collector sent a bad export line (1): too long');
+    await hostile(Buffer.from([0xff, 0xfe, 0x0a]).toString('latin1'), 'the collector sent a bad export line (1): not an export line');
+    // A streamed answer cut short: the complete lines are kept, the torn one is not.
+    await hostile(line(1, all[0]) + line(2, all[1]).slice(0, 50), "export: the collector's answer ended in the middle of a line (connection lost?)", [all[0]!]);
+    expect(JSON.parse(await readFile(t.path(`h${n - 1}.ndjson.state.json`), 'utf8')).lastSeq).toBe(1);
   });
 
   it('stops waiting for a collector that goes silent', async () => {
@@ -152,7 +156,10 @@ describe('pull (against a fake collector)', () => {
     };
     const r = await run(t.dir, pullArgs('s.ndjson', '--timeout', '1'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('secure-sign: error: export: connection to the collector lost or timed out\nsecure-sign: hint: run pull again: it resumes after the last committed envelope\n');
+    expect(r.stderr).toBe('secure-sign: error: export: connection to the collector lost or timed out\nsecure-sign: hint: run pull again: it resumes after the last envelope saved\n');
+    // The line that did arrive is saved, and the state moved past it.
+    expect(await readFile(t.path('s.ndjson'), 'utf8')).toBe(JSON.stringify(all[0]) + '\n');
+    expect(JSON.parse(await readFile(t.path('s.ndjson.state.json'), 'utf8')).lastSeq).toBe(1);
   });
 
   it('explains a wrong token and never prints it', async () => {
