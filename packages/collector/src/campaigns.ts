@@ -41,6 +41,39 @@ export async function registerCampaign(store: Store, input: unknown): Promise<Re
   return created ? { ok: true, token } : { ok: false, reason: 'exists' };
 }
 
+/**
+ * Changes a campaign's origins, goal or dates; fields left undefined keep their value, `null`
+ * clears one (an empty origins list allows any origin). The result is validated as a whole.
+ *
+ * @returns false if there is no such campaign.
+ * @throws TypeError if the resulting settings are invalid (the message names the field).
+ */
+export async function updateCampaign(
+  store: Store,
+  id: string,
+  changes: { origins?: string[]; goal?: number | null; opensAt?: string | null; closesAt?: string | null },
+): Promise<boolean> {
+  const current = await store.getCampaign(id);
+  if (!current) return false;
+  const input = {
+    campaign: current.id,
+    key: current.key,
+    origins: changes.origins ?? [...current.origins],
+    goal: changes.goal === undefined ? current.goal : changes.goal,
+    opensAt: changes.opensAt === undefined ? current.opensAt : changes.opensAt,
+    closesAt: changes.closesAt === undefined ? current.closesAt : changes.closesAt,
+  };
+  const problem = describeCampaignInputError(input);
+  if (problem !== undefined) throw new TypeError(problem);
+  const valid = campaignInputSchema.parse(input);
+  return store.updateCampaign(id, {
+    origins: valid.origins ?? [],
+    goal: valid.goal ?? null,
+    opensAt: valid.opensAt ?? null,
+    closesAt: valid.closesAt ?? null,
+  });
+}
+
 /** Replaces a campaign's staff token; undefined if there is no such campaign. */
 export async function rotateStaffToken(store: Store, campaign: string): Promise<string | undefined> {
   const token = newStaffToken();

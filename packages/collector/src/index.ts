@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { createApp, MAX_EXPORT_LIMIT, MAX_FILE_BYTES, MAX_SUBMISSION_BODY_BYTES, type AppOptions, type Clock } from './app.js';
-export { isOpen, registerCampaign, rotateStaffToken, type RegisterResult } from './campaigns.js';
+export { isOpen, registerCampaign, rotateStaffToken, updateCampaign, type RegisterResult } from './campaigns.js';
 export { campaignInputSchema, DEFAULT_POW_DIFFICULTY, resolveConfig, type CampaignInput, type CollectorConfig } from './config.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { POW_ALGORITHM, type IssuedChallenge } from './pow.js';
@@ -15,5 +15,5 @@ export { PROBLEMS, PROBLEM_TYPE_BASE, problem, type Problem, type ProblemCode } 
 export { MAX_HEADER_BYTES, startServer, type RunningServer, type ServerOptions } from './server.js';
 export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { openSqliteStore, SQLITE_FILE_NAME } from './store/sqlite.js';
-export type { CampaignRecord, InsertResult, NewCampaign, Store, StoredFile, StoredSubmission, SubmissionInsert, SubmissionTrace } from './store/types.js';
+export type { CampaignRecord, CampaignSettings, InsertResult, NewCampaign, Store, StoredFile, StoredSubmission, SubmissionInsert, SubmissionTrace } from './store/types.js';
 export { STAFF_TOKEN_PATTERN } from './tokens.js';

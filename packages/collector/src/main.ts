@@ -5,13 +5,13 @@
 import { pino, type Logger } from 'pino';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
-import { registerCampaign, rotateStaffToken, isOpen } from './campaigns.js';
+import { registerCampaign, rotateStaffToken, isOpen, updateCampaign } from './campaigns.js';
 import { resolveConfig, type CollectorConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { startServer } from './server.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
-import type { Store } from './store/types.js';
+import type { CampaignRecord, Store } from './store/types.js';
 
 const NAME = 'secure-sign-collector';
 
@@ -21,6 +21,8 @@ export const USAGE = `Usage:
                   [--rate-limit N] [--rate-window SECONDS] [--trust-proxy] [--log-level LEVEL]
   ${NAME} campaign add ID --key sspk1... [--origin URL]... [--goal N] [--opens ISO] [--closes ISO]
                   [storage options]
+  ${NAME} campaign set ID [--origin URL]... [--any-origin] [--goal N|none] [--opens ISO|none]
+                  [--closes ISO|none] [storage options]
   ${NAME} campaign token ID [storage options]
   ${NAME} campaign list [storage options]
 
@@ -51,6 +53,9 @@ Logs are JSON lines on stderr. SIGTERM or SIGINT stops it gracefully.
 
 campaign add prints the new staff token (sst_...) alone on stdout, once: give it to the
 campaign's staff. campaign token replaces it with a new one (the old one stops working).
+campaign set changes origins (--origin replaces the list, --any-origin empties it), goal or
+dates (none clears one) and prints the campaign's list line. campaign list prints one
+tab-separated line per campaign.
 
 Example:
   ${NAME} campaign add open-letter --key sspk1... --origin https://partner.example \\
@@ -79,6 +84,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         'rate-limit': { type: 'string' },
         'rate-window': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
+        'any-origin': { type: 'boolean' },
         'log-level': { type: 'string' },
         key: { type: 'string' },
         origin: { type: 'string', multiple: true },
@@ -216,26 +222,13 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
     if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
     const store = await openStore(values, env);
     try {
-      const now = Date.now();
-      for (const c of await store.listCampaigns()) {
-        const facts = [
-          c.id,
-          `count=${c.count}`,
-          `goal=${c.goal ?? '-'}`,
-          `open=${isOpen(c, now)}`,
-          `opens=${c.opensAt ?? '-'}`,
-          `closes=${c.closesAt ?? '-'}`,
-          `origins=${c.origins.length > 0 ? c.origins.join(',') : '*'}`,
-          `key=${c.key}`,
-        ];
-        process.stdout.write(`${facts.join('\t')}\n`);
-      }
+      for (const c of await store.listCampaigns()) process.stdout.write(listLine(c));
     } finally {
       await store.close();
     }
     return 0;
   }
-  if (action !== 'add' && action !== 'token') throw new UsageError('expected campaign add, campaign token or campaign list');
+  if (action !== 'add' && action !== 'token' && action !== 'set') throw new UsageError('expected campaign add, set, token or list');
   if (id === undefined) throw new UsageError(`campaign ${action}: missing campaign id`);
   if (action === 'add') {
     const key = str(values, 'key');
@@ -264,6 +257,32 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
       await store.close();
     }
   }
+  if (action === 'set') {
+    const origins = values['origin'];
+    if (Array.isArray(origins) && values['any-origin'] === true) throw new UsageError('give --origin or --any-origin, not both');
+    const clearable = (name: string, parse: (text: string) => unknown) => {
+      const text = str(values, name);
+      return text === undefined ? {} : text === 'none' ? { [name]: null } : { [name]: parse(text) };
+    };
+    const changes = {
+      ...(Array.isArray(origins) ? { origins } : values['any-origin'] === true ? { origins: [] } : {}),
+      ...renameKey(clearable('goal', (text) => integer(text, '--goal')), 'goal', 'goal'),
+      ...renameKey(clearable('opens', (text) => text), 'opens', 'opensAt'),
+      ...renameKey(clearable('closes', (text) => text), 'closes', 'closesAt'),
+    };
+    const store = await openStore(values, env);
+    try {
+      if (!(await updateCampaign(store, id, changes))) {
+        say(`error: no campaign ${id}`);
+        say(`hint: run ${NAME} campaign list`);
+        return 1;
+      }
+      process.stdout.write(listLine((await store.getCampaign(id))!));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
   const store = await openStore(values, env);
   try {
     const token = await rotateStaffToken(store, id);
@@ -277,4 +296,23 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
   } finally {
     await store.close();
   }
+}
+
+function renameKey(object: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
+  return from in object ? { [to]: object[from] } : {};
+}
+
+/** One line of `campaign list`: tab-separated `id count=.. goal=.. open=.. opens=.. closes=.. origins=.. key=..`. */
+function listLine(c: CampaignRecord): string {
+  const facts = [
+    c.id,
+    `count=${c.count}`,
+    `goal=${c.goal ?? '-'}`,
+    `open=${isOpen(c, Date.now())}`,
+    `opens=${c.opensAt ?? '-'}`,
+    `closes=${c.closesAt ?? '-'}`,
+    `origins=${c.origins.length > 0 ? c.origins.join(',') : '*'}`,
+    `key=${c.key}`,
+  ];
+  return `${facts.join('\t')}\n`;
 }

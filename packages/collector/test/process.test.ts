@@ -119,6 +119,15 @@ describe('secure-sign-collector command', () => {
       expect(rotated.stdout).not.toBe(add.stdout);
       const list = run(['campaign', 'list', ...fixture.flags]);
       expect(list.stdout).toContain('open-letter\tcount=0\tgoal=10\topen=true\topens=-\tcloses=2030-01-01T00:00:00.000Z\torigins=https://partner.example');
+      const set = run(['campaign', 'set', 'open-letter', '--any-origin', '--goal', 'none', '--closes', '2031-01-01T00:00:00+01:00', ...fixture.flags]);
+      expect(set.stderr).toBe('');
+      expect(set.status).toBe(0);
+      expect(set.stdout).toContain('open-letter\tcount=0\tgoal=-\topen=true\topens=-\tcloses=2030-12-31T23:00:00.000Z\torigins=*');
+      const reversed = run(['campaign', 'set', 'open-letter', '--opens', '2032-01-01T00:00:00Z', ...fixture.flags]);
+      expect(reversed.status).toBe(2);
+      expect(reversed.stderr).toContain('closesAt: closesAt must be after opensAt');
+      expect(run(['campaign', 'set', 'open-letter', '--origin', 'https://a.example/path', ...fixture.flags]).status).toBe(2);
+      expect(run(['campaign', 'set', 'nope', '--goal', '3', ...fixture.flags]).status).toBe(1);
       const badKey = run(['campaign', 'add', 'x', '--key', 'sspk1-not-a-key-secret-looking', ...fixture.flags]);
       expect(badKey.status).toBe(2);
       expect(badKey.stderr).toContain('key:');

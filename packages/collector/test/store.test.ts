@@ -53,6 +53,13 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect(await store.getCampaign('nope')).toBeUndefined();
   });
 
+  it('changes the settings of existing campaigns only', async () => {
+    const settings = { origins: [], goal: null, opensAt: '2026-01-01T00:00:00.000Z', closesAt: null };
+    expect(await store.updateCampaign('c1', settings)).toBe(true);
+    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0 });
+    expect(await store.updateCampaign('nope', settings)).toBe(false);
+  });
+
   it('replaces the token hash of existing campaigns only', async () => {
     expect(await store.setTokenHash('c1', 'cd'.repeat(32))).toBe(true);
     expect((await store.getCampaign('c1'))!.tokenHash).toBe('cd'.repeat(32));

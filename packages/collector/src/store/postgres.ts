@@ -168,6 +168,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns ORDER BY id');
       return rows.map(toCampaign);
     },
+    async updateCampaign(id, settings) {
+      const result = await pool.query('UPDATE campaigns SET origins = $2, goal = $3, opens_at = $4, closes_at = $5 WHERE id = $1', [
+        id,
+        JSON.stringify(settings.origins),
+        settings.goal,
+        settings.opensAt,
+        settings.closesAt,
+      ]);
+      return result.rowCount === 1;
+    },
     async setTokenHash(id, tokenHash) {
       const result = await pool.query('UPDATE campaigns SET token_hash = $1 WHERE id = $2', [tokenHash, id]);
       return result.rowCount === 1;

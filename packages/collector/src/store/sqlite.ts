@@ -115,6 +115,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     getCampaign: db.prepare<[string], CampaignRow>('SELECT * FROM campaigns WHERE id = ?'),
     listCampaigns: db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY id'),
     setToken: db.prepare('UPDATE campaigns SET token_hash = ? WHERE id = ?'),
+    updateCampaign: db.prepare('UPDATE campaigns SET origins = @origins, goal = @goal, opens_at = @opensAt, closes_at = @closesAt WHERE id = @id'),
     findSubmission: db.prepare<[string, string], { envelope_hash: string; received_at: string; deleted: number }>(
       'SELECT envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
     ),
@@ -178,6 +179,9 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     },
     async listCampaigns() {
       return stmt.listCampaigns.all().map(toCampaign);
+    },
+    async updateCampaign(id, settings) {
+      return stmt.updateCampaign.run({ id, ...settings, origins: JSON.stringify(settings.origins) }).changes === 1;
     },
     async setTokenHash(id, tokenHash) {
       return stmt.setToken.run(tokenHash, id).changes === 1;

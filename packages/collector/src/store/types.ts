@@ -23,6 +23,9 @@ export interface CampaignRecord {
 /** A new campaign. */
 export type NewCampaign = Omit<CampaignRecord, 'count'>;
 
+/** The settings of a campaign that can change after it is registered. */
+export type CampaignSettings = Pick<CampaignRecord, 'origins' | 'goal' | 'opensAt' | 'closesAt'>;
+
 /** A stored submission as exported. */
 export interface StoredSubmission {
   readonly seq: number;
@@ -87,6 +90,8 @@ export interface Store {
   createCampaign(campaign: NewCampaign): Promise<boolean>;
   getCampaign(id: string): Promise<CampaignRecord | undefined>;
   listCampaigns(): Promise<CampaignRecord[]>;
+  /** Replaces a campaign's changeable settings; false if the campaign does not exist. */
+  updateCampaign(id: string, settings: CampaignSettings): Promise<boolean>;
   /** Replaces the staff token hash; false if the campaign does not exist. */
   setTokenHash(id: string, tokenHash: string): Promise<boolean>;
   /**
