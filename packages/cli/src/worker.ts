@@ -2,7 +2,7 @@
 // Each line is decoded (strict UTF-8), parsed and opened here, so that the main thread only
 // reads, orders and writes. A worker never throws on a line: every failure becomes a reason code.
 
-import { isSecureSignError, parseCampaignSecretKey, parseEnvelope, openSubmission, type CampaignKeyPair } from '@secure-sign/crypto';
+import { isSecureSignError, parseCampaignSecretKey, parseEnvelope, openSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toRecord } from './records.js';
 import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
@@ -37,11 +37,16 @@ async function main(): Promise<void> {
       if (typeof value === 'object' && value !== null && !Array.isArray(value) && !('v' in value) && 'envelope' in value) {
         value = value.envelope;
       }
-      const envelope = parseEnvelope(value);
-      const pair = keys.get(envelope.kid);
-      if (data.campaign !== undefined && envelope.campaign !== data.campaign) return { ok: false, reason: 'CAMPAIGN_MISMATCH' };
-      if (!pair) return { ok: false, reason: 'KEY_MISMATCH' };
-      const opened = await openSubmission(pair, envelope, data.campaign === undefined ? {} : { campaign: data.campaign });
+      // The key is looked up by the unvalidated kid only to choose it; openSubmission then
+      // validates the whole envelope (validating twice cost a fifth of the time per record).
+      const kid = typeof value === 'object' && value !== null && 'kid' in value ? value.kid : undefined;
+      const pair = typeof kid === 'string' ? keys.get(kid) : undefined;
+      if (!pair) {
+        const envelope = parseEnvelope(value);
+        if (data.campaign !== undefined && envelope.campaign !== data.campaign) return { ok: false, reason: 'CAMPAIGN_MISMATCH' };
+        return { ok: false, reason: 'KEY_MISMATCH' };
+      }
+      const opened = await openSubmission(pair, value as Envelope, data.campaign === undefined ? {} : { campaign: data.campaign });
       return { ok: true, record: toRecord(opened) };
     } catch (error) {
       if (isSecureSignError(error)) return { ok: false, reason: error.code };
