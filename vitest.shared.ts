@@ -1,8 +1,10 @@
 // Settings every package's vitest config shares. Workspace packages resolve to their TypeScript
 // sources (the "source" export condition), so Node tests never run against a stale build.
+// "import" is deliberately absent: vitest passes these conditions to Node for external
+// dependencies, and under it CommonJS packages such as pg load their ESM twins through require().
 import { defineProject, mergeConfig, type UserWorkspaceConfig } from 'vitest/config';
 
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+const conditions = ['source', 'module', 'node', 'default'];
 
 export function packageProject(name: string, overrides: UserWorkspaceConfig = {}) {
   return mergeConfig(

@@ -160,6 +160,11 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
  * ```
  */
 export function parseEnvelope(input: unknown): Envelope {
+  return readEnvelope(input).envelope;
+}
+
+/** Parses and checks an envelope, returning it with its decoded sealed box (decoded once). */
+function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array } {
   let value = input;
   if (typeof input === 'string') {
     // Measured in UTF-16 units first, which bounds the UTF-8 size to three times as much.
@@ -194,9 +199,10 @@ export function parseEnvelope(input: unknown): Envelope {
   if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
     throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
   }
-  if (!fromBase64Url(envelope.ct)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
+  const sealed = fromBase64Url(envelope.ct);
+  if (!sealed) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
   if (!fromBase32(envelope.kid)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: kid: not canonical base32');
-  return envelope;
+  return { envelope, sealed };
 }
 
 /** Options of {@link openSubmission}. */
@@ -225,7 +231,7 @@ export async function openSubmission(
   input: Envelope | string,
   options: OpenOptions = {},
 ): Promise<OpenedSubmission> {
-  const envelope = parseEnvelope(input);
+  const { envelope, sealed } = readEnvelope(input);
   if (options.campaign !== undefined && envelope.campaign !== options.campaign) {
     throw new SecureSignError('CAMPAIGN_MISMATCH', 'envelope belongs to another campaign');
   }
@@ -233,7 +239,6 @@ export async function openSubmission(
     throw new SecureSignError('KEY_MISMATCH', 'envelope was sealed to another campaign key');
   }
   const sodium = await ready();
-  const sealed = fromBase64Url(envelope.ct) as Uint8Array;
   let padded: Uint8Array;
   try {
     padded = sodium.crypto_box_seal_open(sealed, keys.publicKey.encryptionKey, keys.encryptionSecretKey);
