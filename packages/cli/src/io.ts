@@ -17,22 +17,37 @@ export function say(message: string): void {
   process.stderr.write(`secure-sign: ${message}\n`);
 }
 
-/** Opens a file for writing, created 0600, refusing to replace an existing file unless `force`. */
+/**
+ * Opens a file for writing, created 0600, refusing to replace an existing regular file unless
+ * `force` (which then truncates it and resets its mode to 0600). An existing non-regular file
+ * (a pipe, /dev/null, a terminal) is opened as it is: nothing to overwrite, and its mode is not
+ * ours to change.
+ */
 export async function createPrivateFile(path: string, force: boolean, what = 'output file'): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    handle = force
-      ? await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600)
-      : await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    return handle;
   } catch (error) {
-    if (errno(error) === 'EEXIST') {
-      throw new CliError(`${what} ${path} already exists`, 'choose another name, or pass --force to overwrite it');
-    }
-    throw fileError(error, path, `cannot create ${what}`);
+    if (errno(error) !== 'EEXIST') throw fileError(error, path, `cannot create ${what}`);
   }
-  // An existing file keeps its old mode on O_TRUNC: make sure it is private now.
-  if (force) await handle.chmod(0o600);
-  return handle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    throw fileError(error, path, `cannot open ${what}`);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return handle;
+    if (!force) throw new CliError(`${what} ${path} already exists`, 'choose another name, or pass --force to overwrite it');
+    await handle.truncate(0);
+    // An existing file keeps its old mode: make sure it is private now.
+    await handle.chmod(0o600);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    if (error instanceof CliError) throw error;
+    throw fileError(error, path, `cannot write ${what}`);
+  }
 }
 
 /** The `code` of a Node system error, if any. */
@@ -47,6 +62,7 @@ export function fileError(error: unknown, path: string, doing: string): CliError
     code === 'ENOENT' ? 'no such file or directory'
     : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
     : code === 'EISDIR' ? 'is a directory'
+    : code === 'ELOOP' ? 'is a symbolic link (refused: give the real path)'
     : code ?? (error instanceof Error ? error.message : String(error));
   return new CliError(`${doing} ${path}: ${why}`, code === 'ENOENT' ? 'check the path' : undefined, undefined, { cause: error });
 }

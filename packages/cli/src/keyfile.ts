@@ -117,6 +117,7 @@ export async function createKeyFile(path: string, passphrase: string, force: boo
   };
   const handle = await createPrivateFile(path, force, 'key file');
   try {
+    if (!(await handle.stat()).isFile()) throw new CliError(`key file ${path} must be a regular file`, 'give a file name');
     await handle.writeFile(JSON.stringify(file, null, 2) + '\n');
     await handle.sync();
   } finally {

@@ -14,7 +14,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { campaignId, collectorUrl, publish, pull, readToken, register } from './collector.js';
 import { decrypt, report, type Format } from './decrypt.js';
 import { CliError, EXIT } from './errors.js';
-import { createPrivateFile, readSmallFile, say } from './io.js';
+import { createPrivateFile, errno, readSmallFile, say } from './io.js';
 import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
 import { getPassphrase } from './passphrase.js';
 import { snippet } from './snippet.js';
@@ -65,7 +65,10 @@ async function output(path: string | undefined, data: string, force: boolean): P
   const handle = await createPrivateFile(path, force);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    // Pipes and devices cannot be fsynced (EINVAL); only files need it.
+    await handle.sync().catch((error: unknown) => {
+      if (errno(error) !== 'EINVAL') throw error;
+    });
   } finally {
     await handle.close();
   }
