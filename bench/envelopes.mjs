@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const cryptoUrl = new URL('../packages/crypto/dist/index.js', import.meta.url).href;
 
-if (isMainThread) {
+// Run as a command only when it is the entry script (run.mjs imports makeEnvelopes).
+if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       'public-key': { type: 'string' },

@@ -10,7 +10,7 @@ export { createApp, MAX_EXPORT_LIMIT, MAX_FILE_BYTES, MAX_SUBMISSION_BODY_BYTES,
 export { isOpen, registerCampaign, rotateStaffToken, updateCampaign, type RegisterResult } from './campaigns.js';
 export { campaignInputSchema, DEFAULT_POW_DIFFICULTY, resolveConfig, type CampaignInput, type CollectorConfig } from './config.js';
 export { createMetrics, type Metrics } from './metrics.js';
-export { POW_ALGORITHM, type IssuedChallenge } from './pow.js';
+export { POW_ALGORITHM, checkPow, issueChallenge, type IssuedChallenge, type PowCheck, type PowSecrets } from './pow.js';
 export { PROBLEMS, PROBLEM_TYPE_BASE, problem, type Problem, type ProblemCode } from './problems.js';
 export { MAX_HEADER_BYTES, startServer, type RunningServer, type ServerOptions } from './server.js';
 export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
