@@ -12,7 +12,7 @@
 import { SingleBar } from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
 import { availableParallelism } from 'node:os';
-import { stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
@@ -94,19 +94,29 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
       throw new CliError(`${name} is the input file`, 'write the output to another file', EXIT.USAGE);
     }
   }
+  // Workers first: if they cannot start, no output file is left behind.
+  const jobs = Math.max(1, options.jobs ?? availableParallelism());
+  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign });
   const input = openInput(options.input);
 
-  const outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
+  let outHandle: FileHandle | undefined;
+  let rejectHandle: FileHandle | undefined;
+  try {
+    outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
+    rejectHandle = options.rejects === undefined ? undefined : await createPrivateFile(options.rejects, options.force, 'rejects file');
+  } catch (error) {
+    // Running workers would keep the process alive.
+    await pool.close();
+    await outHandle?.close();
+    throw error;
+  }
   const out: Writable = outHandle ? outHandle.createWriteStream() : process.stdout;
   // Failures surface through write() (stream.errored); this listener only keeps an early one,
   // such as a closed pipe, from crashing the process.
   const ignore = (): void => {};
   out.on('error', ignore);
-  const rejectHandle = options.rejects === undefined ? undefined : await createPrivateFile(options.rejects, options.force, 'rejects file');
   const rejectOut = rejectHandle?.createWriteStream();
 
-  const jobs = Math.max(1, options.jobs ?? availableParallelism());
-  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign });
   const writer = new RecordWriter(out, options.format, options.csvBom);
   const bar = process.stderr.isTTY && total !== undefined
     ? new SingleBar({ stream: process.stderr, format: 'secure-sign: decrypting [{bar}] {percentage}% | {records} records', hideCursor: true })

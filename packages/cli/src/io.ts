@@ -147,7 +147,7 @@ export interface Line {
  * is busy (backpressure comes from the async iteration). A trailing `\r` is removed.
  */
 export async function* splitLines(input: AsyncIterable<Uint8Array | string>, maxBytes: number): AsyncGenerator<Line> {
-  let parts: Buffer[] = [];
+  let parts: Uint8Array[] = [];
   let length = 0;
   let overflow = false;
   let number = 0;
@@ -159,13 +159,23 @@ export async function* splitLines(input: AsyncIterable<Uint8Array | string>, max
       length = 0;
       return { number, bytes: undefined };
     }
-    let bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
+    // A fresh, exactly sized copy: a line must not keep a whole read chunk alive, and a line sent
+    // to a worker is cloned with its whole underlying buffer (a pooled Buffer's is 8 KiB).
+    let end = length;
+    const last = parts.at(-1);
+    if (last && last.length > 0 && last[last.length - 1] === 0x0d) end--;
+    const bytes = new Uint8Array(end);
+    let offset = 0;
+    for (const part of parts) {
+      const n = Math.min(part.length, end - offset);
+      bytes.set(n === part.length ? part : part.subarray(0, n), offset);
+      offset += n;
+    }
     parts = [];
     length = 0;
-    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
     return { number, bytes: bytes.length > maxBytes ? undefined : bytes };
   };
-  const take = (piece: Buffer): void => {
+  const take = (piece: Uint8Array): void => {
     if (overflow) return;
     // One byte of slack for a trailing \r.
     if (length + piece.length > maxBytes + 1) {
@@ -175,8 +185,7 @@ export async function* splitLines(input: AsyncIterable<Uint8Array | string>, max
       return;
     }
     if (piece.length > 0) {
-      // Copy: the chunk's buffer is reused or kept alive by slices otherwise.
-      parts.push(Buffer.from(piece));
+      parts.push(piece);
       length += piece.length;
     }
   };
