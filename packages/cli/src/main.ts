@@ -308,6 +308,10 @@ Examples:
     .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
       if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
       if (opts.campaign !== undefined) campaignId(opts.campaign);
+      // Checked before the passphrase is asked for: a command that cannot run should not ask.
+      if (opts.input === '-' && process.stdin.isTTY) {
+        throw new CliError('no input: stdin is a terminal', 'pass -i envelopes.ndjson, or pipe the envelopes in', EXIT.USAGE);
+      }
       const secretKeys: string[] = [];
       for (const path of opts.key) {
         const keys = await unlockKeyFile(path, await getPassphrase({ file: opts.passphraseFile }, `key file ${path}`));

@@ -3,9 +3,10 @@
 // A passphrase is never printed, logged or put into an error message.
 
 import { openSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { ReadStream, WriteStream } from 'node:tty';
 import { CliError, EXIT } from './errors.js';
-import { readSmallFile } from './io.js';
+import { readSmallFile, say } from './io.js';
 
 /** Where to look for a passphrase. */
 export interface PassphraseSource {
@@ -26,6 +27,7 @@ export async function getPassphrase(source: PassphraseSource, purpose: string, c
   let passphrase: string;
   if (source.file !== undefined) {
     const text = await readSmallFile(source.file, 64 * 1024, 'passphrase file');
+    if (((await stat(source.file)).mode & 0o077) !== 0) say(`warning: passphrase file ${source.file} can be read by other users (chmod 600 ${source.file})`);
     passphrase = text.split(/\r?\n/, 1)[0] ?? '';
   } else if (process.env[PASSPHRASE_ENV] !== undefined) {
     passphrase = process.env[PASSPHRASE_ENV] ?? '';

@@ -61,6 +61,11 @@ describe.skipIf(!existsSync(SCRIPT))('passphrase prompt on a terminal', () => {
     expect(bar.code).toBe(0);
     expect((await readFile(t.path('out.csv'), 'utf8')).split('\n')).toHaveLength(302);
 
+    // Envelopes from a terminal make no sense: say so before asking for anything.
+    const noInput = await onTerminal(`node ${BIN} decrypt --key tty.key -o x.csv`, []);
+    expect(noInput.output).toBe('secure-sign: error: no input: stdin is a terminal\r\nsecure-sign: hint: pass -i envelopes.ndjson, or pipe the envelopes in\r\n');
+    expect(noInput.code).toBe(2);
+
     const differ = await onTerminal(`node ${BIN} keygen --out other.key`, [
       [/Passphrase for the new key file other\.key: $/, 'one passphrase here'],
       [/Same passphrase again: $/, 'another passphrase'],
