@@ -20,7 +20,9 @@ import {
 } from '@secure-sign/crypto';
 import * as z from 'zod';
 import { CliError } from './errors.js';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { createPrivateFile, readSmallFile, say } from './io.js';
 
 /** The `type` field of every key file. */
@@ -69,15 +71,38 @@ async function sumo(): Promise<Sodium> {
   return sodium;
 }
 
-function deriveKey(sodium: Sodium, passphrase: string, salt: Uint8Array, opslimit: number, memlimit: number): Uint8Array {
-  return sodium.crypto_pwhash(
-    sodium.crypto_secretbox_KEYBYTES,
-    sodium.from_string(passphrase),
-    salt,
-    opslimit,
-    memlimit,
-    sodium.crypto_pwhash_ALG_ARGON2ID13,
-  );
+/** @internal What the Argon2id thread is given. */
+export interface KdfRequest {
+  readonly passphrase: string;
+  readonly salt: Uint8Array;
+  readonly opslimit: number;
+  readonly memlimit: number;
+}
+
+/**
+ * Argon2id in a short-lived worker thread (dist/kdf-worker.js), so its memory is returned when it
+ * ends. From the TypeScript sources (the tests import them) there is no such file, and the key
+ * is derived in this thread instead.
+ */
+async function deriveKey(sodium: Sodium, passphrase: string, salt: Uint8Array, opslimit: number, memlimit: number): Promise<Uint8Array> {
+  const url = new URL('./kdf-worker.js', import.meta.url);
+  if (!existsSync(url)) {
+    return sodium.crypto_pwhash(sodium.crypto_secretbox_KEYBYTES, sodium.from_string(passphrase), salt, opslimit, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  }
+  const request: KdfRequest = { passphrase, salt, opslimit, memlimit };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: request });
+    const fail = (): void => reject(new CliError('the passphrase key derivation (Argon2id) failed', 'is there enough free memory? it needs the limits written in the key file'));
+    worker.once('message', (message: { key: Uint8Array | null }) => {
+      void worker.terminate();
+      if (message.key instanceof Uint8Array && message.key.length === sodium.crypto_secretbox_KEYBYTES) resolve(message.key);
+      else fail();
+    });
+    worker.once('error', fail);
+    worker.once('exit', (code) => {
+      if (code !== 0) fail();
+    });
+  });
 }
 
 /**
@@ -99,7 +124,7 @@ export async function createKeyFile(path: string, passphrase: string, force: boo
   const memlimit = fast ? sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE : sodium.crypto_pwhash_MEMLIMIT_MODERATE;
   const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
   const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
-  const key = deriveKey(sodium, passphrase, salt, opslimit, memlimit);
+  const key = await deriveKey(sodium, passphrase, salt, opslimit, memlimit);
   const secret = sodium.from_string(formatCampaignSecretKey(keys));
   const sealed = sodium.crypto_secretbox_easy(secret, nonce, key);
   sodium.memzero(key);
@@ -187,7 +212,7 @@ export async function unlockKeyFile(path: string, passphrase: string): Promise<C
   if (salt.length !== sodium.crypto_pwhash_SALTBYTES || nonce.length !== sodium.crypto_secretbox_NONCEBYTES) {
     throw new CliError(`${path} is not a valid secure-sign key file`, 'the file is damaged; use your backup');
   }
-  const key = deriveKey(sodium, passphrase, salt, file.kdf.opslimit, file.kdf.memlimit);
+  const key = await deriveKey(sodium, passphrase, salt, file.kdf.opslimit, file.kdf.memlimit);
   let secret: Uint8Array;
   try {
     secret = sodium.crypto_secretbox_open_easy(sealed, nonce, key);
