@@ -19,7 +19,7 @@ import { CliError, EXIT } from './errors.js';
 import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
 import type { LineResult } from './protocol.js';
-import { CSV_COLUMNS, csvRow, emailKey, type DecryptedRecord } from './records.js';
+import { CSV_COLUMNS } from './records.js';
 import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 
 /** Longest input line read: an envelope of the largest size, inside a collector export line. */
@@ -53,7 +53,7 @@ export interface DecryptSummary {
   readonly rejected: ReadonlyMap<string, number>;
 }
 
-/** Writes records in one of the formats. */
+/** Writes records, already formatted by the workers, in one of the formats. */
 class RecordWriter {
   #first = true;
   constructor(readonly stream: Writable, readonly format: Format, readonly bom: boolean) {}
@@ -63,11 +63,9 @@ class RecordWriter {
     if (this.format === 'json') await write(this.stream, '[');
   }
 
-  async record(record: DecryptedRecord): Promise<void> {
-    if (this.format === 'csv') return write(this.stream, stringify([csvRow(record)]));
-    const json = JSON.stringify(record);
-    if (this.format === 'ndjson') return write(this.stream, json + '\n');
-    await write(this.stream, (this.#first ? '\n' : ',\n') + json);
+  async record(text: string): Promise<void> {
+    if (this.format !== 'json') return write(this.stream, text);
+    await write(this.stream, (this.#first ? '\n' : ',\n') + text);
     this.#first = false;
   }
 
@@ -96,7 +94,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
   }
   // Workers first: if they cannot start, no output file is left behind.
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
-  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign });
+  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format, dedupe: options.dedupeEmail });
   const input = openInput(options.input);
 
   let outHandle: FileHandle | undefined;
@@ -128,7 +126,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
   let opened = 0;
   let written = 0;
   let bytesRead = 0;
-  const winners = options.dedupeEmail ? new Map<string, { record: DecryptedRecord; index: number; time: number }>() : undefined;
+  const winners = options.dedupeEmail ? new Map<string, { text: string; index: number; time: number }>() : undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
   const handle = async (batch: { numbers: number[]; lines: (Uint8Array | null)[] }, results: readonly LineResult[]): Promise<void> => {
@@ -137,12 +135,12 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
       if (result.ok) {
         opened++;
         if (winners) {
-          const key = emailKey(result.record.signer.email);
-          const time = Date.parse(result.record.createdAt);
+          const key = result.email ?? '';
+          const time = result.time ?? 0;
           const held = winners.get(key);
-          if (!held || time < held.time) winners.set(key, { record: result.record, index: opened, time });
+          if (!held || time < held.time) winners.set(key, { text: result.text, index: opened, time });
         } else {
-          await writer.record(result.record);
+          await writer.record(result.text);
           written++;
         }
       } else {
@@ -194,8 +192,8 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     if (winners) {
       const kept = [...winners.values()].sort((a, b) => a.index - b.index);
       winners.clear();
-      for (const { record } of kept) {
-        await writer.record(record);
+      for (const { text } of kept) {
+        await writer.record(text);
         written++;
       }
     }

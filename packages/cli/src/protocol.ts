@@ -1,5 +1,5 @@
 // Messages between `decrypt` and its workers.
-import type { DecryptedRecord } from './records.js';
+import type { Format } from './decrypt.js';
 
 /** What a worker starts with. */
 export interface WorkerData {
@@ -7,6 +7,10 @@ export interface WorkerData {
   readonly secretKeys: readonly string[];
   /** --campaign, if given: envelopes for any other campaign are rejected. */
   readonly campaign: string | undefined;
+  /** Output format: workers format each record, so the main thread only orders and writes. */
+  readonly format: Format;
+  /** --dedupe-email: send each record's e-mail key and time along. */
+  readonly dedupe: boolean;
 }
 
 /** A batch of raw lines; `null` stands for a line that was too long. */
@@ -15,8 +19,14 @@ export interface WorkerRequest {
   readonly lines: readonly (Uint8Array | null)[];
 }
 
-/** The outcome of one line: the record, or why it was rejected (a SecureSignError code or one of ours). */
-export type LineResult = { readonly ok: true; readonly record: DecryptedRecord } | { readonly ok: false; readonly reason: string };
+/**
+ * The outcome of one line: the record formatted for the output (a CSV row or one JSON text, with
+ * its line break for CSV and NDJSON), or why it was rejected (a SecureSignError code or one of
+ * ours). With --dedupe-email, `email` is the normalised address and `time` the createdAt in ms.
+ */
+export type LineResult =
+  | { readonly ok: true; readonly text: string; readonly email?: string; readonly time?: number }
+  | { readonly ok: false; readonly reason: string };
 
 /** The outcomes of one batch, in the order of its lines. */
 export interface WorkerResponse {

@@ -4,7 +4,8 @@
 
 import { isSecureSignError, parseCampaignSecretKey, parseEnvelope, openSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { toRecord } from './records.js';
+import { stringify } from 'csv-stringify/sync';
+import { csvRow, emailKey, toRecord } from './records.js';
 import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
 
 const data = workerData as WorkerData;
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
         return { ok: false, reason: 'KEY_MISMATCH' };
       }
       const opened = await openSubmission(pair, value as Envelope, data.campaign === undefined ? {} : { campaign: data.campaign });
-      return { ok: true, record: toRecord(opened) };
+      const record = toRecord(opened);
+      const formatted =
+        data.format === 'csv' ? stringify([csvRow(record)]) : data.format === 'ndjson' ? JSON.stringify(record) + '\n' : JSON.stringify(record);
+      return data.dedupe ? { ok: true, text: formatted, email: emailKey(record.signer.email), time: opened.createdAt } : { ok: true, text: formatted };
     } catch (error) {
       if (isSecureSignError(error)) return { ok: false, reason: error.code };
       return { ok: false, reason: 'INTERNAL_ERROR' };
