@@ -110,21 +110,23 @@ export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8
     await collector.stop();
     throw error;
   }
-  return {
+  const demo = {
     campaign: CAMPAIGN,
     campaignKey,
     keyFile,
     tokenFile,
     passphrase: DEMO_PASSPHRASE,
     collectorUrl: collector.url,
+    /** The running collector; a caller that restarts it replaces this, and stop() stops that one. */
     collector,
     pageUrl: `${pages.url}/open-letter/`,
     partnerUrl: `${pages.url}/partner-fr/`,
     async stop() {
       await pages.close();
-      await collector.stop();
+      await demo.collector.stop();
     },
   };
+  return demo;
 }
 
 /** The staff token of a demo data folder. */

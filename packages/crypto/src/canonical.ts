@@ -36,8 +36,12 @@ function write(value: unknown, depth: number, path: string): string {
       if (proto !== Object.prototype && proto !== null) {
         throw new TypeError(`value: only plain objects are allowed (at ${path})`);
       }
-      // JCS orders members by the UTF-16 code units of their names: the default sort does exactly that.
-      const keys = Object.keys(value).sort();
+      // JCS orders members by the UTF-16 code units of their names: the default sort does exactly
+      // that. Members whose value is undefined are left out, as JSON.stringify leaves them out
+      // (an optional field set to undefined is an absent field, never a serialisation error).
+      const keys = Object.keys(value)
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .sort();
       const members = keys.map((key) => {
         if (!key.isWellFormed()) throw new TypeError(`value: member name with a lone surrogate at ${path}`);
         return `${JSON.stringify(key)}:${write((value as Record<string, unknown>)[key], depth + 1, `${path}.${key}`)}`;
@@ -54,7 +58,10 @@ function write(value: unknown, depth: number, path: string): string {
  * escaped as JSON.stringify does, integers only.
  *
  * @param value - a JSON value of plain objects, arrays, strings, safe integers, booleans and null.
- * @throws TypeError for anything else (floats, undefined, functions, class instances, lone surrogates).
+ * Object members whose value is `undefined` are omitted, as `JSON.stringify` omits them.
+ *
+ * @throws TypeError for anything else (floats, a bare or array-element undefined, functions, class
+ * instances, lone surrogates).
  * @throws RangeError if nested deeper than {@link MAX_CANONICAL_DEPTH}.
  * @example
  * ```ts

@@ -30,6 +30,11 @@ describe('canonicalJson', () => {
     expect(canonicalJson(Number.MAX_SAFE_INTEGER)).toBe('9007199254740991');
   });
 
+  it('leaves out members whose value is undefined, as JSON.stringify does', () => {
+    expect(canonicalJson({ b: undefined, a: 1 })).toBe('{"a":1}');
+    expect(() => canonicalJson([undefined])).toThrow(TypeError);
+  });
+
   it('refuses what has no single canonical form', () => {
     for (const bad of [0.5, 1e21, Number.NaN, Infinity, undefined, () => 1, new Date(0), 10n, '\ud800', { ['\udc00']: 1 }]) {
       expect(() => canonicalJson(bad), String(bad)).toThrow();

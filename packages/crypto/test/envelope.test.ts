@@ -82,6 +82,13 @@ describe('sealSubmission and openSubmission', () => {
     expect(opened.country).toBe('FR');
   });
 
+  it('treats optional fields set to undefined as absent', async () => {
+    const envelope = await seal({ ...signer, comment: undefined, role: undefined } as SignerInput);
+    const { signer: opened } = await openSubmission(keys, envelope);
+    expect(opened).not.toHaveProperty('comment');
+    expect(opened).not.toHaveProperty('role');
+  });
+
   it('refuses to seal invalid signer data, naming fields but never values', async () => {
     const error = await seal({ ...signer, email: 'not-an-address', name: '' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecureSignError);
