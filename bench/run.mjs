@@ -10,7 +10,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -259,7 +260,11 @@ async function benchCli() {
   const keys = await unlockKeyFile(keyFile, env.SECURE_SIGN_PASSPHRASE);
   const sodium = fromCli('libsodium-wrappers-sumo');
   await sodium.ready;
-  const sample = readFileSync(envelopes, 'utf8').split('\n', COUNTS.rawOpen).map((line) => Buffer.from(JSON.parse(line).ct, 'base64url'));
+  const sample = [];
+  for await (const line of createInterface({ input: createReadStream(envelopes), crlfDelay: Infinity })) {
+    sample.push(Buffer.from(JSON.parse(line).ct, 'base64url'));
+    if (sample.length === COUNTS.rawOpen) break;
+  }
   const rates = [];
   for (let i = 0; i < COUNTS.rawRuns; i++) {
     const t0 = process.hrtime.bigint();

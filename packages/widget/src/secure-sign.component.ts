@@ -293,7 +293,8 @@ export class SecureSign extends LitElement {
     void this.#lazy.then((lazy) => {
       this._countries = lazy.COUNTRY_CODES;
     });
-    this.#publicKey = this.#lazy.then((lazy) => lazy.parseCampaignPublicKey(this.campaignKey));
+    // loadKey also warms the sealing code up in the background, so the click seals fast.
+    this.#publicKey = this.#lazy.then((lazy) => lazy.loadKey(this.campaignKey, this.campaign));
     this.#publicKey.catch(() => {
       this.#fail('invalid-key', 'the "campaign-key" attribute could not be parsed. Nothing will be sent.');
     });
