@@ -1,7 +1,7 @@
 // One storage suite, run against SQLite and PostgreSQL: both engines must behave identically.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store, SubmissionInsert } from '../src/store/types.js';
-import { ENGINES, type EngineFixture } from './helpers.js';
+import { ENGINES, postgresFixture, type EngineFixture } from './helpers.js';
 
 const campaign = (id: string) => ({
   id,
@@ -104,6 +104,60 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect((await store.getCampaign('c1'))!.count).toBe(40);
   });
 
+  it('gives each of many concurrent inserts the result of one-by-one inserts in arrival order', async () => {
+    // Concurrent calls are written in batches (PostgreSQL group commit): duplicates, conflicts and
+    // replays inside one batch, against rows already stored, and challenges already spent must
+    // all come out as if each call had been alone.
+    const pre = insert();
+    const spentBefore = insert();
+    expect(await store.insertSubmission(pre)).toMatchObject({ status: 'created', seq: 1 });
+    expect(await store.insertSubmission(spentBefore)).toMatchObject({ status: 'created', seq: 2 });
+    const later = '2027-01-01T00:00:00.000Z';
+    const calls: { insert: SubmissionInsert; expected: string }[] = [];
+    const unusedPows: string[] = [];
+    for (let k = 0; k < 20; k += 1) {
+      const a = insert();
+      const replayedSid = insert({ powId: spentBefore.powId });
+      const dupOfA = { ...a, powId: `dup-pow-${k}`, receivedAt: later };
+      const conflictOfA = { ...a, envelope: '{"other":1}', envelopeHash: `other-${k}`, powId: `conflict-pow-${k}` };
+      unusedPows.push(conflictOfA.powId);
+      calls.push(
+        { insert: a, expected: 'created' },
+        { insert: dupOfA, expected: `duplicate ${a.receivedAt}` },
+        { insert: conflictOfA, expected: 'conflict' },
+        { insert: insert({ powId: a.powId }), expected: 'pow-replayed' },
+        // Replayed challenge: its sid stays free, so the next item with that sid is created.
+        { insert: replayedSid, expected: 'pow-replayed' },
+        { insert: insert({ sid: replayedSid.sid }), expected: 'created' },
+        { insert: { ...pre, powId: `pre-dup-${k}`, receivedAt: later }, expected: `duplicate ${pre.receivedAt}` },
+        { insert: { ...pre, envelopeHash: `x-${k}`, powId: `pre-conflict-${k}` }, expected: 'conflict' },
+        // The duplicate above did not spend its challenge: a new submission may.
+        { insert: insert({ powId: dupOfA.powId }), expected: 'created' },
+        { insert: insert({ campaign: 'nope' }), expected: 'unknown-campaign' },
+      );
+    }
+    expect(calls).toHaveLength(200);
+    const results = await Promise.all(calls.map((c) => store.insertSubmission(c.insert)));
+    const describe = (r: (typeof results)[number]) =>
+      r.status === 'duplicate' ? `duplicate ${r.receivedAt}` : r.status;
+    expect(results.map(describe)).toEqual(calls.map((c) => c.expected));
+    // Created rows got seq 3..62 in arrival order, no gaps, each with its own receipt time.
+    const created = calls.filter((c) => c.expected === 'created');
+    expect(results.filter((r) => r.status === 'created')).toEqual(
+      created.map((c, i) => ({ status: 'created', seq: i + 3, receivedAt: c.insert.receivedAt })),
+    );
+    expect((await store.getCampaign('c1'))!.count).toBe(62);
+    const rows = [];
+    for await (const row of store.exportSubmissions('c1', 0, 1000)) rows.push(row);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 62 }, (_, i) => i + 1));
+    expect(rows.slice(2).map((r) => [r.sid, r.envelope])).toEqual(created.map((c) => [c.insert.sid, c.insert.envelope]));
+    // Every created item spent its challenge...
+    const replays = await Promise.all(created.map((c) => store.insertSubmission(insert({ powId: c.insert.powId }))));
+    expect(replays.map((r) => r.status)).toEqual(created.map(() => 'pow-replayed'));
+    // ...and refused items spent nothing: their challenges are still good.
+    expect(await store.insertSubmission(insert({ powId: unusedPows[0]! }))).toMatchObject({ status: 'created', seq: 63 });
+  });
+
   it('exports after a cursor, bounded by a limit, oldest first', async () => {
     const inserts = Array.from({ length: 7 }, () => insert());
     for (const i of inserts) await store.insertSubmission(i);
@@ -170,5 +224,39 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect((await store.getCampaign('c1'))!.count).toBe(1);
     expect(await store.findSubmission('c1', a.sid)).toBeDefined();
     expect(await store.insertSubmission(insert())).toMatchObject({ status: 'created', seq: 2 });
+  });
+});
+
+describe('store on postgres: group commit', () => {
+  let fixture: EngineFixture;
+  let store: Store;
+
+  beforeEach(async () => {
+    fixture = postgresFixture();
+    store = await fixture.open();
+    await store.createCampaign(campaign('c1'));
+  });
+  afterEach(async () => {
+    await store.close();
+    await fixture.cleanup();
+  });
+
+  it('splits more concurrent inserts than one batch takes, seqs still consecutive in arrival order', async () => {
+    const inserts = Array.from({ length: 600 }, () => insert());
+    const results = await Promise.all(inserts.map((i) => store.insertSubmission(i)));
+    expect(results).toEqual(inserts.map((i, k) => ({ status: 'created', seq: k + 1, receivedAt: i.receivedAt })));
+    expect((await store.getCampaign('c1'))!.count).toBe(600);
+  });
+
+  it('rejects every caller of a batch whose transaction fails, and stores none of it', async () => {
+    const good = Array.from({ length: 5 }, () => insert());
+    // PostgreSQL refuses NUL in text (the app never sends one: normalised JSON escapes it).
+    const bad = insert({ envelope: '{"n":"\u0000"}' });
+    const settled = await Promise.allSettled([...good, bad].map((i) => store.insertSubmission(i)));
+    expect(settled.map((s) => s.status)).toEqual(Array(6).fill('rejected'));
+    expect((await store.getCampaign('c1'))!.count).toBe(0);
+    expect(await store.findSubmission('c1', good[0]!.sid)).toBeUndefined();
+    // Nothing was spent either, and the store keeps working.
+    expect(await store.insertSubmission(good[0]!)).toEqual({ status: 'created', seq: 1, receivedAt: good[0]!.receivedAt });
   });
 });
