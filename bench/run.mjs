@@ -35,7 +35,7 @@ const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (part) => !only || only.has(part);
 const COUNTS = smoke
   ? { widgetRuns: 1, powSolves: 3, powVerifies: 50, loadRequests: 200, loadRuns: 1, envelopes: 3000, rawOpen: 1000, rawRuns: 1, decryptRuns: 1 }
-  : { widgetRuns: 7, powSolves: 40, powVerifies: 3000, loadRequests: 6000, loadRuns: 3, envelopes: 1_000_000, rawOpen: 20_000, rawRuns: 5, decryptRuns: 3 };
+  : { widgetRuns: 7, powSolves: 40, powVerifies: 3000, loadRequests: 10000, loadRuns: 3, envelopes: 1_000_000, rawOpen: 20_000, rawRuns: 5, decryptRuns: 3 };
 
 const CLI = join(root, 'packages/cli/bin/secure-sign.js');
 const COLLECTOR = join(root, 'packages/collector/bin/secure-sign-collector.js');
