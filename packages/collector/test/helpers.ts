@@ -12,8 +12,22 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import type { Store } from '../src/store/types.js';
+import type { Store, SubmissionInsert } from '../src/store/types.js';
 import { registerCampaign } from '../src/campaigns.js';
+
+/** A store-level submission numbered `n` for campaign c1, with its own sid, envelope and challenge. */
+export function submissionInsert(n: number, over: Partial<SubmissionInsert> = {}): SubmissionInsert {
+  return {
+    campaign: 'c1',
+    sid: `sid${String(n).padStart(18, '0')}A`,
+    envelope: `{"n":${n}}`,
+    envelopeHash: `hash-${n}`,
+    receivedAt: '2026-11-27T10:00:00.000Z',
+    powId: `pow-${n}`,
+    powExpiresAt: 2_000_000_000_000,
+    ...over,
+  };
+}
 
 /** PostgreSQL of the test machine (trust auth). */
 export const PG_URL = process.env['SECURE_SIGN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';

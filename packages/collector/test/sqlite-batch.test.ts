@@ -7,21 +7,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SQLITE_FILE_NAME, openSqliteStore } from '../src/store/sqlite.js';
-import type { Store, SubmissionInsert } from '../src/store/types.js';
+import type { Store } from '../src/store/types.js';
+import { submissionInsert } from './helpers.js';
 
 let dir: string;
 let store: Store;
 
-const submission = (n: number, over: Partial<SubmissionInsert> = {}): SubmissionInsert => ({
-  campaign: 'c1',
-  sid: `sid${String(n).padStart(18, '0')}A`,
-  envelope: `{"n":${n}}`,
-  envelopeHash: `hash-${n}`,
-  receivedAt: '2026-11-27T10:00:00.000Z',
-  powId: `pow-${n}`,
-  powExpiresAt: 2_000_000_000_000,
-  ...over,
-});
+const submission = submissionInsert;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'secure-sign-batch-'));

@@ -1,7 +1,7 @@
 // One storage suite, run against SQLite and PostgreSQL: both engines must behave identically.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store, SubmissionInsert } from '../src/store/types.js';
-import { ENGINES, postgresFixture, type EngineFixture } from './helpers.js';
+import { ENGINES, postgresFixture, submissionInsert, type EngineFixture } from './helpers.js';
 
 const campaign = (id: string) => ({
   id,
@@ -15,19 +15,7 @@ const campaign = (id: string) => ({
 });
 
 let n = 0;
-const insert = (over: Partial<SubmissionInsert> = {}): SubmissionInsert => {
-  n += 1;
-  return {
-    campaign: 'c1',
-    sid: `sid${String(n).padStart(18, '0')}A`,
-    envelope: `{"n":${n}}`,
-    envelopeHash: `hash-${n}`,
-    receivedAt: '2026-11-27T10:00:00.000Z',
-    powId: `pow-${n}`,
-    powExpiresAt: 2_000_000_000_000,
-    ...over,
-  };
-};
+const insert = (over: Partial<SubmissionInsert> = {}): SubmissionInsert => submissionInsert(++n, over);
 
 describe.each(ENGINES)('store on $name', ({ make }) => {
   let fixture: EngineFixture;
