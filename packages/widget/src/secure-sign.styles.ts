@@ -1,5 +1,20 @@
 import { css } from 'lit';
 
+// The dark palette, applied by the page's colour scheme unless theme="light", or by theme="dark".
+const dark = css`
+  --_accent: var(--secure-sign-accent, #8cb4ff);
+  --_on-accent: var(--secure-sign-on-accent, #0b1526);
+  --_bg: var(--secure-sign-background, #161b22);
+  --_surface: var(--secure-sign-surface, #1f262f);
+  --_text: var(--secure-sign-text, #e6edf3);
+  --_muted: var(--secure-sign-muted, #a5b0bc);
+  --_border: var(--secure-sign-border, #6e7781);
+  --_error: var(--secure-sign-error, #ff9c94);
+  --_success: var(--secure-sign-success, #6fdd8b);
+  --_focus: var(--secure-sign-focus, #8cb4ff);
+  color-scheme: dark;
+`;
+
 // Calm and neutral so it sits on any page: the host's font, a soft card, one accent colour.
 // Default colours meet WCAG 2.2 AA (4.5:1 for text, 3:1 for borders and focus) in both themes.
 export const styles = css`
@@ -28,31 +43,11 @@ export const styles = css`
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      --_accent: var(--secure-sign-accent, #8cb4ff);
-      --_on-accent: var(--secure-sign-on-accent, #0b1526);
-      --_bg: var(--secure-sign-background, #161b22);
-      --_surface: var(--secure-sign-surface, #1f262f);
-      --_text: var(--secure-sign-text, #e6edf3);
-      --_muted: var(--secure-sign-muted, #a5b0bc);
-      --_border: var(--secure-sign-border, #6e7781);
-      --_error: var(--secure-sign-error, #ff9c94);
-      --_success: var(--secure-sign-success, #6fdd8b);
-      --_focus: var(--secure-sign-focus, #8cb4ff);
-      color-scheme: dark;
+      ${dark}
     }
   }
   :host([theme='dark']) {
-    --_accent: var(--secure-sign-accent, #8cb4ff);
-    --_on-accent: var(--secure-sign-on-accent, #0b1526);
-    --_bg: var(--secure-sign-background, #161b22);
-    --_surface: var(--secure-sign-surface, #1f262f);
-    --_text: var(--secure-sign-text, #e6edf3);
-    --_muted: var(--secure-sign-muted, #a5b0bc);
-    --_border: var(--secure-sign-border, #6e7781);
-    --_error: var(--secure-sign-error, #ff9c94);
-    --_success: var(--secure-sign-success, #6fdd8b);
-    --_focus: var(--secure-sign-focus, #8cb4ff);
-    color-scheme: dark;
+    ${dark}
   }
   *,
   *::before,
