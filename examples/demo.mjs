@@ -7,11 +7,10 @@
 //   campaign.key   the campaign key file (throwaway passphrase: DEMO_PASSPHRASE)
 //   staff.token    the collector's staff token for the campaign (mode 0600)
 //   collector/     the collector's SQLite database
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run, startProcess } from '../scripts/processes.mjs';
 import { startExampleServer } from './serve.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,54 +20,20 @@ export const COLLECTOR = join(root, 'packages/collector/bin/secure-sign-collecto
 export const DEMO_PASSPHRASE = 'demo-only-passphrase-not-secret';
 export const CAMPAIGN = 'open-letter';
 
-/** Runs a Node script to completion; resolves with trimmed stdout, rejects with its stderr. */
+/** Runs a Node script to completion; resolves with its trimmed stdout, rejects with its stderr. */
 export async function runNode(script, args, { env = {} } = {}) {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const [code] = await once(child, 'exit');
-  if (code !== 0) {
-    throw new Error(`${script.split('/').pop()} ${args[0]} failed (exit ${code}):\n${stderr.trim()}`);
-  }
+  const { stdout, stderr } = await run(process.execPath, [script, ...args], { env, label: `${basename(script)} ${args[0]}` });
   return { stdout: stdout.trim(), stderr };
 }
 
 /** Starts the collector's `serve` and resolves once it prints its listening line. */
 export async function startCollector({ dataDir, host, port }) {
-  const child = spawn(
+  const { child, match, stop } = await startProcess(
     process.execPath,
     [COLLECTOR, 'serve', '--data-dir', dataDir, '--host', host, '--port', String(port), '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { ready: /secure-sign-collector: listening on (\S+)/, graceMs: 15_000, label: 'the collector' },
   );
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  const url = await new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /secure-sign-collector: listening on (\S+)/.exec(stdout);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`the collector exited (${code}) before listening:\n${stderr.trim()}`)));
-  });
-  return {
-    url,
-    child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await once(child, 'exit');
-      clearTimeout(timer);
-    },
-  };
+  return { url: match[1], child, stop };
 }
 
 /**
