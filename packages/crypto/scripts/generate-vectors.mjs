@@ -172,6 +172,11 @@ vector('envelope-bad-base64', envelopeHeader('malformed envelope', 'ciphertext w
 }
 
 // --- signed documents ---------------------------------------------------------------------
+// Every document vector names the time to verify at (`now`), so that vectors never expire.
+const ISSUED = new Date(CREATED);
+const VALID_UNTIL = new Date(CREATED + 30 * 24 * 3600 * 1000);
+const NOW = new Date(CREATED + 24 * 3600 * 1000).toISOString();
+const SERIAL = 7;
 const docHeader = (expect, comment, extra = {}) => ({
   kind: 'document',
   expect,
@@ -179,6 +184,7 @@ const docHeader = (expect, comment, extra = {}) => ({
   'public-key': keys.publicKey.keyString,
   type: 'wall',
   campaign: CAMPAIGN,
+  now: NOW,
   ...extra,
 });
 const wallData = {
@@ -187,11 +193,19 @@ const wallData = {
     { kind: 'organisation', name: 'Grace Hopper', organisation: 'Example Foundation', role: 'Chair' },
   ],
 };
-const wall = await signDocument(keys, { type: 'wall', campaign: CAMPAIGN, data: wallData, issuedAt: new Date(CREATED) });
+const sign = (over = {}, signingKeys = keys) =>
+  signDocument(signingKeys, { type: 'wall', campaign: CAMPAIGN, serial: SERIAL, data: wallData, issuedAt: ISSUED, ...over });
+const wall = await sign();
 vector('document-success', docHeader('success', 'a signer wall', { payload: canonicalJson(wall.payload) }), json(wall));
 {
   // Same document, members reordered and pretty-printed: canonical form makes it verify all the same.
-  const reordered = { sig: wall.sig, payload: { data: wall.payload.data, issuedAt: wall.payload.issuedAt, campaign: CAMPAIGN, type: 'wall' }, kid: wall.kid, v: 1 };
+  const p = wall.payload;
+  const reordered = {
+    sig: wall.sig,
+    payload: { data: p.data, validUntil: p.validUntil, issuedAt: p.issuedAt, serial: p.serial, campaign: CAMPAIGN, type: 'wall' },
+    kid: wall.kid,
+    v: 1,
+  };
   vector('document-success-reordered', docHeader('success', 'members reordered and indented; the signature covers the canonical form', {
     payload: canonicalJson(wall.payload),
   }), JSON.stringify(reordered, null, 2));
@@ -200,16 +214,38 @@ vector('document-success', docHeader('success', 'a signer wall', { payload: cano
   const tampered = structuredClone(wall);
   tampered.payload.data.entries[0].name = 'Mallory';
   vector('document-tampered', docHeader('authentication failed', 'an entry changed after signing'), json(tampered));
-  const otherSigned = await signDocument(otherKeys, { type: 'wall', campaign: CAMPAIGN, data: wallData, issuedAt: new Date(CREATED) });
+  const otherSigned = await sign({}, otherKeys);
   vector('document-wrong-key', docHeader('authentication failed', 'signed by another key, labelled with this key id'), json({ ...otherSigned, kid: wall.kid }));
   vector('document-key-mismatch', docHeader('key mismatch', 'signed and labelled by another key'), json(otherSigned));
-  const notice = await signDocument(keys, { type: 'notice', campaign: CAMPAIGN, data: { text: 'hi' }, issuedAt: new Date(CREATED) });
+  const notice = await sign({ type: 'notice', data: { text: 'hi' } });
   vector('document-type-mismatch', docHeader('document type mismatch', 'an authentic document of type notice where a wall is expected'), json(notice));
-  const elsewhere = await signDocument(keys, { type: 'wall', campaign: 'another-campaign', data: wallData, issuedAt: new Date(CREATED) });
+  const elsewhere = await sign({ campaign: 'another-campaign' });
   vector('document-campaign-mismatch', docHeader('campaign mismatch', 'an authentic wall of another campaign'), json(elsewhere));
   vector('document-unknown-version', docHeader('unsupported version', 'version 2 is not defined'), json({ ...wall, v: 2 }));
   vector('document-float', docHeader('malformed document', 'a number that is not an integer cannot be canonicalised'),
     json({ ...wall, payload: { ...wall.payload, data: { ratio: 0.5 } } }));
+}
+{
+  // Freshness (§5.5): the reader already holds serial 8, and is offered the authentic serial 7.
+  vector('document-rolled-back', docHeader('document rolled back', 'an authentic older wall (serial 7) where serial 8 was already seen', {
+    'min-serial': SERIAL + 1,
+  }), json(wall));
+  vector('document-success-same-serial', docHeader('success', 'the wall already held (same serial) fetched again', {
+    'min-serial': SERIAL,
+    payload: canonicalJson(wall.payload),
+  }), json(wall));
+  vector('document-expired', docHeader('document expired', 'an authentic wall verified at the instant its validUntil is reached', {
+    now: VALID_UNTIL.toISOString(),
+  }), json(wall));
+  vector('document-success-last-millisecond', docHeader('success', 'verified one millisecond before validUntil', {
+    now: new Date(VALID_UNTIL.getTime() - 1).toISOString(),
+    payload: canonicalJson(wall.payload),
+  }), json(wall));
+  // An impossible date, signed correctly (raw Ed25519 over the canonical payload), so only the date check can catch it.
+  const bogus = { ...wall.payload, issuedAt: '2026-13-45T25:61:61.000Z' };
+  const message = sodium.from_string(`secure-sign signed document v1\n${canonicalJson(bogus)}`);
+  vector('document-impossible-issued-at', docHeader('malformed document', 'issuedAt is 2026-13-45T25:61:61.000Z, signed correctly'),
+    json({ ...wall, payload: bogus, sig: b64url(sodium.crypto_sign_detached(message, keys.signingSecretKey)) }));
 }
 
 // --- key strings --------------------------------------------------------------------------

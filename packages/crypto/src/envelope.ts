@@ -10,6 +10,7 @@ import { SecureSignError, authenticationFailed, type SchemaIssue } from './error
 import type { CampaignKeyPair, CampaignPublicKey } from './keys.js';
 import { PADDING_BUCKETS, pad, unpad } from './padding.js';
 import {
+  MAX_CREATED_AT,
   campaignIdSchema,
   plaintextSchema,
   signerSchema,
@@ -23,7 +24,11 @@ import { ready } from './sodium.js';
 export const ENVELOPE_VERSION = 1;
 /** Overhead that crypto_box_seal adds to the padded plaintext: an ephemeral key and a MAC. */
 const SEAL_OVERHEAD = 48;
-/** Largest envelope, as JSON text, that any part of the system needs to accept. */
+/**
+ * The size limit of an envelope: 49152 bytes of JSON text, counted in UTF-8 bytes. Every reader
+ * (collector, CLI, this library) applies exactly this limit to an envelope's text: text over it is
+ * `OVERSIZE`, text of at most this many bytes is parsed. Import it rather than restating it.
+ */
 export const MAX_ENVELOPE_BYTES = 48 * 1024;
 
 /** A sealed submission as it travels and is stored. */
@@ -115,7 +120,7 @@ export interface SealOptions {
   readonly signer: SignerInput;
   /** A submission id to reuse (for a retry); a new random one by default. */
   readonly submissionId?: string;
-  /** Creation time in ms since the epoch; `Date.now()` by default. */
+  /** Creation time in ms since the epoch, 0 to {@link MAX_CREATED_AT}; `Date.now()` by default. */
   readonly createdAt?: number;
 }
 
@@ -125,6 +130,7 @@ export interface SealOptions {
  *
  * @throws {@link SecureSignError} `SCHEMA_VIOLATION` if the signer data is invalid.
  * @throws TypeError if `campaign` or `submissionId` is malformed.
+ * @throws RangeError if `createdAt` is not an integer from 0 to {@link MAX_CREATED_AT}.
  * @example
  * ```ts
  * const publicKey = await parseCampaignPublicKey(keyString);
@@ -142,7 +148,9 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
   const sid = options.submissionId ?? toBase64Url(sodium.randombytes_buf(16));
   if (!submissionIdSchema.safeParse(sid).success) throw new TypeError('submissionId: not a valid submission id');
   const createdAt = options.createdAt ?? Date.now();
-  if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new RangeError('createdAt: expected a non-negative integer');
+  if (!Number.isSafeInteger(createdAt) || createdAt < 0 || createdAt > MAX_CREATED_AT) {
+    throw new RangeError(`createdAt: expected an integer from 0 to ${MAX_CREATED_AT}`);
+  }
   const signer = validateSigner(options.signer);
   const plaintext = utf8(canonicalJson({ v: 1, campaign, sid, createdAt, signer }));
   const sealed = sodium.crypto_box_seal(pad(plaintext), publicKey.encryptionKey);

@@ -38,7 +38,11 @@ export type SecureSignErrorCode =
   /** A signed document is not well formed. */
   | 'MALFORMED_DOCUMENT'
   /** A signed document is authentic but of another type than expected. */
-  | 'DOCUMENT_TYPE_MISMATCH';
+  | 'DOCUMENT_TYPE_MISMATCH'
+  /** A signed document is authentic but its serial is lower than one the reader already holds. */
+  | 'DOCUMENT_ROLLED_BACK'
+  /** A signed document is authentic but its `validUntil` has passed. */
+  | 'DOCUMENT_EXPIRED';
 
 /** The one message shared by every authentication failure. */
 export const AUTHENTICATION_FAILED_MESSAGE = 'authentication failed: wrong key or tampered data';

@@ -8,6 +8,7 @@
 export { canonicalJson, MAX_CANONICAL_DEPTH, type CanonicalValue } from './canonical.js';
 export { COUNTRY_CODES } from './countries.js';
 export {
+  DEFAULT_DOCUMENT_VALIDITY_MS,
   DEFAULT_MAX_DOCUMENT_BYTES,
   DOCUMENT_VERSION,
   signDocument,
@@ -55,7 +56,9 @@ export {
 export { MAX_PLAINTEXT_BYTES, PADDING_BUCKETS } from './padding.js';
 export {
   LIMITS,
+  MAX_CREATED_AT,
   campaignIdSchema,
+  isoTimestampSchema,
   plaintextSchema,
   signerSchema,
   submissionIdSchema,

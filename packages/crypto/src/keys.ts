@@ -9,6 +9,14 @@ import { ready, type Sodium } from './sodium.js';
 
 /** Domain separation for the key id hash (docs/format.md §2.3). */
 const KEY_ID_CONTEXT = 'secure-sign key id v1\0';
+/** The key id is the first 10 bytes of the key hash: enough to pick a key, not to authenticate one. */
+const KEY_ID_BYTES = 10;
+/**
+ * The fingerprint is the first 20 bytes (160 bits) of the same hash. People compare it to detect a
+ * substituted key, which an attacker must make by a second preimage: 80 bits (the key id) is
+ * within reach of a well-funded attacker, 160 bits is not.
+ */
+const FINGERPRINT_BYTES = 20;
 
 /** The public half of a campaign key: what partners paste into the embed. */
 export interface CampaignPublicKey {
@@ -16,9 +24,13 @@ export interface CampaignPublicKey {
   readonly encryptionKey: Uint8Array;
   /** Ed25519 public key (32 bytes) that verifies the campaign's signed documents. */
   readonly signingKey: Uint8Array;
-  /** Short id carried in envelopes and documents: 16 base32 characters. */
+  /** Short id carried in envelopes and documents: 16 base32 characters (80 bits, for lookup only). */
   readonly keyId: string;
-  /** The key id for people to compare, in groups: `ABCD EFGH IJKL MNOP`. */
+  /**
+   * What people compare to be sure a key string is the campaign's: 160 bits of the key hash as 32
+   * upper-case base32 characters in eight groups of four, e.g.
+   * `ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567`. It starts with the key id (upper-cased).
+   */
   readonly fingerprint: string;
   /** The public campaign key string (`sspk1...`). */
   readonly keyString: string;
@@ -47,12 +59,12 @@ export function encodeKeyString(prefix: string, keyBytes: Uint8Array): string {
 function buildPublicKey(sodium: Sodium, encryptionKey: Uint8Array, signingKey: Uint8Array): CampaignPublicKey {
   const keyBytes = concatBytes(encryptionKey, signingKey);
   const digest = sodium.crypto_generichash(32, concatBytes(utf8(KEY_ID_CONTEXT), keyBytes), null);
-  const keyId = toBase32(digest.subarray(0, 10));
+  const keyId = toBase32(digest.subarray(0, KEY_ID_BYTES));
   return Object.freeze({
     encryptionKey,
     signingKey,
     keyId,
-    fingerprint: keyId.toUpperCase().match(/.{4}/g)!.join(' '),
+    fingerprint: toBase32(digest.subarray(0, FINGERPRINT_BYTES)).toUpperCase().match(/.{4}/g)!.join(' '),
     keyString: encodeKeyString(PUBLIC_KEY_PREFIX, keyBytes),
   });
 }

@@ -11,7 +11,16 @@
 import * as z from 'zod/mini';
 import { COUNTRY_CODES } from './countries.js';
 
-/** Field limits, in Unicode code points. */
+/**
+ * The largest `createdAt` (ms since the epoch): the last millisecond of 9999-12-31, so that
+ * `new Date(createdAt).toISOString()` is always a normal date with a four-digit year.
+ */
+export const MAX_CREATED_AT = 253402300799999;
+
+/**
+ * Limits of the format: text lengths in Unicode code points, `extraFields` as a count of fields,
+ * `createdAt` as the largest accepted timestamp ({@link MAX_CREATED_AT}).
+ */
 export const LIMITS = Object.freeze({
   name: 200,
   email: 254,
@@ -22,6 +31,7 @@ export const LIMITS = Object.freeze({
   extraKey: 32,
   extraValue: 200,
   campaignId: 64,
+  createdAt: MAX_CREATED_AT,
 });
 
 const codePoints = (text: string): number => {
@@ -61,6 +71,30 @@ export const campaignIdSchema = z.string().check(
 export const submissionIdSchema = z.string().check(
   z.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, { message: 'must be 16 bytes in base64url (22 characters)' }),
 );
+
+/** Exactly the form `Date.prototype.toISOString` writes for years 0000 to 9999. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * A timestamp as signed documents carry it: `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC, milliseconds) naming
+ * a real instant, so `2026-02-30T00:00:00.000Z` or `2026-13-45T25:61:61.000Z` are refused. The
+ * check is a round trip: the text must be exactly what `toISOString` writes for the date it parses to.
+ *
+ * @example
+ * ```ts
+ * isoTimestampSchema.safeParse(new Date(createdAt).toISOString()).success; // true
+ * ```
+ */
+export const isoTimestampSchema = z.string().check(
+  z.refine((value) => ISO_TIMESTAMP.test(value) && isRealTimestamp(value), {
+    message: 'must be a real UTC date in the form YYYY-MM-DDTHH:MM:SS.sssZ',
+  }),
+);
+
+function isRealTimestamp(value: string): boolean {
+  const time = Date.parse(value);
+  return Number.isFinite(time) && new Date(time).toISOString() === value;
+}
 
 /** The data a person submits when signing. See docs/format.md §4.1. */
 export const signerSchema = z
@@ -123,7 +157,7 @@ export const plaintextSchema = z.strictObject({
   campaign: campaignIdSchema,
   sid: submissionIdSchema,
   /** Creation time in milliseconds since the Unix epoch, as the signer's clock saw it. */
-  createdAt: z.number().check(z.int(), z.gte(0), z.lte(8.64e15)),
+  createdAt: z.number().check(z.int(), z.gte(0), z.lte(MAX_CREATED_AT)),
   signer: signerSchema,
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   AUTHENTICATION_FAILED_MESSAGE,
+  LIMITS,
+  MAX_CREATED_AT,
   MAX_ENVELOPE_BYTES,
   PADDING_BUCKETS,
   SecureSignError,
@@ -125,6 +127,42 @@ describe('sealSubmission and openSubmission', () => {
     expect(validateSigner({ ...signer, comment: 'x'.repeat(2000) }).comment).toHaveLength(2000);
     expect(validateSigner({ ...signer, comment: '😀'.repeat(2000) }).comment).toHaveLength(4000);
     expect(validateSigner({ ...signer, email: 'zoë@exämple.org' }).email).toBe('zoë@exämple.org');
+  });
+
+  it('bounds createdAt to the last millisecond of the year 9999, sealing and opening', async () => {
+    expect(MAX_CREATED_AT).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+    expect(LIMITS.createdAt).toBe(MAX_CREATED_AT);
+    const last = await seal(signer, { createdAt: MAX_CREATED_AT });
+    expect((await openSubmission(keys, last)).createdAt).toBe(MAX_CREATED_AT);
+    expect((await openSubmission(keys, await seal(signer, { createdAt: 0 }))).createdAt).toBe(0);
+    for (const bad of [MAX_CREATED_AT + 1, 8.64e15, -1, 1.5]) {
+      await expect(seal(signer, { createdAt: bad }), String(bad)).rejects.toThrow(/^createdAt:/);
+    }
+    // A hostile sender can seal any createdAt: the reader refuses what the schema does not allow.
+    const { canonicalJson } = await import('@secure-sign/crypto');
+    const { pad } = await import('../src/padding.js');
+    const { ready } = await import('../src/sodium.js');
+    const { toBase64Url } = await import('../src/encode.js');
+    const sodium = await ready();
+    const sid = await newSubmissionId();
+    for (const [createdAt, expected] of [[MAX_CREATED_AT, 'OK'], [MAX_CREATED_AT + 1, 'SCHEMA_VIOLATION'], [8.64e15, 'SCHEMA_VIOLATION']] as const) {
+      const plaintext = new TextEncoder().encode(canonicalJson({ v: 1, campaign, sid, createdAt, signer: validateSigner(signer) }));
+      const ct = toBase64Url(sodium.crypto_box_seal(pad(plaintext), keys.publicKey.encryptionKey));
+      const envelope = { v: 1 as const, campaign, kid: keys.publicKey.keyId, sid, ct };
+      expect(await codeOf(openSubmission(keys, envelope)), String(createdAt)).toBe(expected);
+    }
+  });
+
+  it('applies MAX_ENVELOPE_BYTES (49152) to the UTF-8 bytes of the text, exactly', async () => {
+    expect(MAX_ENVELOPE_BYTES).toBe(49152);
+    const text = JSON.stringify(await seal());
+    const padTo = (size: number) => `${text.slice(0, -1)}${' '.repeat(size - new TextEncoder().encode(text).length)}}`;
+    expect(await codeOf(openSubmission(keys, padTo(MAX_ENVELOPE_BYTES)))).toBe('OK');
+    expect(await codeOf(openSubmission(keys, padTo(MAX_ENVELOPE_BYTES + 1)))).toBe('OVERSIZE');
+    // Bytes, not characters: 'é' is two bytes of UTF-8.
+    const wide = `${text.slice(0, -1)},"x":"${'é'.repeat(24000)}"}`;
+    expect(wide.length).toBeLessThan(MAX_ENVELOPE_BYTES);
+    expect(await codeOf(openSubmission(keys, wide))).toBe('OVERSIZE');
   });
 
   it('refuses misused arguments with TypeError naming the argument', async () => {

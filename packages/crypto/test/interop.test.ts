@@ -73,20 +73,25 @@ describe('interoperability with sodium-native', () => {
   });
 
   it('signatures verify both ways', async () => {
-    const doc = await signDocument(keys, { type: 'wall', campaign, data: { entries: [] } });
+    const doc = await signDocument(keys, { type: 'wall', campaign, serial: 1, data: { entries: [] } });
     const signed = Buffer.concat([Buffer.from('secure-sign signed document v1\n'), Buffer.from(canonicalJson(doc.payload))]);
     expect(
       sodium.crypto_sign_verify_detached(Buffer.from(doc.sig, 'base64url'), signed, Buffer.from(keys.publicKey.signingKey)),
     ).toBe(true);
 
-    const payload = { type: 'wall', campaign, issuedAt: '2026-01-01T00:00:00.000Z', data: { entries: [{ name: 'É' }] } };
+    const payload = {
+      type: 'wall', campaign, serial: 12, issuedAt: '2026-01-01T00:00:00.000Z', validUntil: '2026-02-01T00:00:00.000Z',
+      data: { entries: [{ name: 'É' }] },
+    };
     const sig = Buffer.alloc(64);
     sodium.crypto_sign_detached(
       sig,
       Buffer.concat([Buffer.from('secure-sign signed document v1\n'), Buffer.from(canonicalJson(payload))]),
       Buffer.from(keys.signingSecretKey),
     );
-    const verified = await verifyDocument(keys.publicKey, { v: 1, kid: keys.publicKey.keyId, payload, sig: b64url(sig) });
+    const verified = await verifyDocument(keys.publicKey, { v: 1, kid: keys.publicKey.keyId, payload, sig: b64url(sig) }, {
+      now: new Date('2026-01-15T00:00:00.000Z'),
+    });
     expect(verified).toEqual(payload);
   });
 });

@@ -33,8 +33,10 @@ describe('campaign key strings', () => {
     expect(keyString).toMatch(/^sspk1[a-z2-7]+$/);
     const parsed = await parseCampaignPublicKey(`  ${keyString}\n`);
     expect(parsed.keyId).toBe(keys.publicKey.keyId);
-    expect(parsed.fingerprint).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{4}){3}$/);
-    expect(parsed.fingerprint.replaceAll(' ', '').toLowerCase()).toBe(parsed.keyId);
+    // 160 bits: 32 base32 characters in eight groups of four, starting with the key id.
+    expect(parsed.fingerprint).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{4}){7}$/);
+    expect(parsed.fingerprint.replaceAll(' ', '').toLowerCase().slice(0, 16)).toBe(parsed.keyId);
+    expect(parsed.fingerprint).toBe(keys.publicKey.fingerprint);
     expect(parsed.encryptionKey).toEqual(keys.publicKey.encryptionKey);
     expect(parsed.signingKey).toEqual(keys.publicKey.signingKey);
   });
@@ -44,6 +46,24 @@ describe('campaign key strings', () => {
     expect(again.publicKey.keyString).toBe(keyString);
     expect(again.signingSecretKey).toEqual(keys.signingSecretKey);
     expect(again.encryptionSecretKey).toEqual(keys.encryptionSecretKey);
+  });
+
+  it('derives the fingerprint as the first 20 bytes of the key hash (format.md §2.3)', async () => {
+    const { createRequire } = await import('node:module');
+    const sodium = createRequire(import.meta.url)('sodium-native') as {
+      crypto_generichash(out: Buffer, input: Buffer): void;
+    };
+    const digest = Buffer.alloc(32);
+    sodium.crypto_generichash(
+      digest,
+      Buffer.concat([Buffer.from('secure-sign key id v1\0'), keys.publicKey.encryptionKey, keys.publicKey.signingKey]),
+    );
+    // RFC 4648 base32 of 20 bytes is 32 characters with no padding.
+    let bits = '';
+    for (const byte of digest.subarray(0, 20)) bits += byte.toString(2).padStart(8, '0');
+    const base32 = bits.match(/.{5}/g)!.map((chunk) => BASE32[parseInt(chunk, 2)]).join('');
+    expect(keys.publicKey.fingerprint).toBe(base32.toUpperCase().match(/.{4}/g)!.join(' '));
+    expect(keys.publicKey.keyId).toBe(base32.slice(0, 16));
   });
 
   it('gives different keys each time', async () => {

@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   COUNTRY_CODES,
+  MAX_CREATED_AT,
   SecureSignError,
+  isoTimestampSchema,
+  plaintextSchema,
   generateCampaignKeys,
   openSubmission,
   sealSubmission,
@@ -57,6 +60,32 @@ describe('properties', () => {
       { numRuns: 150 },
     );
     expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('every createdAt the plaintext schema accepts writes as a timestamp that signed documents accept', () => {
+    const createdAt = fc.oneof(
+      fc.integer({ min: 0, max: MAX_CREATED_AT }),
+      fc.constantFrom(0, 1, 999, 1000, 86_399_999, MAX_CREATED_AT - 1, MAX_CREATED_AT),
+      // Around the year boundaries that change the ISO form: 0000, 1970, 9999 and just past it.
+      fc.integer({ min: MAX_CREATED_AT - 1000, max: MAX_CREATED_AT + 1000 }),
+      fc.integer({ min: -1000, max: 1000 }),
+      fc.integer({ min: 8.64e15 - 1000, max: 8.64e15 }),
+    );
+    const base = { v: 1, campaign, sid: 'AAAAAAAAAAAAAAAAAAAAAA', signer: { kind: 'individual', name: 'A', email: 'a@b.cd', consent: { listPublicly: true, contactLater: true } } };
+    let accepted = 0;
+    fc.assert(
+      fc.property(createdAt, (x) => {
+        const inSchema = plaintextSchema.safeParse({ ...base, createdAt: x }).success;
+        expect(inSchema).toBe(x >= 0 && x <= MAX_CREATED_AT);
+        if (!inSchema) return;
+        accepted++;
+        const iso = new Date(x).toISOString();
+        expect(iso).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+        expect(isoTimestampSchema.safeParse(iso).success, iso).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(accepted).toBeGreaterThan(500);
   });
 
   it('validation never throws anything but a schema violation, whatever the input', () => {

@@ -16,7 +16,7 @@ describe('test vectors', () => {
     for (const outcome of [
       'success', 'authentication failed', 'key mismatch', 'malformed envelope', 'unsupported version',
       'campaign mismatch', 'submission mismatch', 'bad padding', 'schema violation', 'oversize',
-      'malformed document', 'document type mismatch', 'invalid key',
+      'malformed document', 'document type mismatch', 'document rolled back', 'document expired', 'invalid key',
     ]) expect(expects).toContain(outcome);
   });
 

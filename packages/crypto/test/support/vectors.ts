@@ -51,9 +51,14 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
       }
       case 'document': {
         const key = await parseCampaignPublicKey(header['public-key']);
+        const now = header['now'];
+        const minSerial = header['min-serial'];
+        if (now === undefined) throw new Error('document vector without a now header');
         const payload = await verifyDocument(key, body, {
           type: header['type'] as string,
           campaign: header['campaign'] as string,
+          now: new Date(now),
+          ...(minSerial === undefined ? {} : { minSerial: Number(minSerial) }),
         });
         return { outcome: 'success', output: canonicalJson(payload) };
       }
