@@ -1,0 +1,192 @@
+// What every route module shares: the Hono environment type, the dependencies createApp hands
+// to each sub-app, the request limits, and the checks more than one resource needs (campaign
+// lookup, staff and admin tokens, CORS, bounded JSON bodies). Rules of the routes:
+// - Every client mistake is answered with a ProblemError (problem+json, stable code); only a
+//   failing database or a bug reaches the 5xx path.
+// - Nothing here logs or echoes an envelope, a token, a client address or a request path with
+//   values in it: logs carry the route pattern, the status and the problem code.
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { CollectorConfig } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { PowSecrets } from '../pow.js';
+import { ProblemError, problem, type ProblemCode } from '../problems.js';
+import type { RateLimiter } from '../rate-limit.js';
+import type { CampaignRecord, Store } from '../store/types.js';
+import { STAFF_TOKEN_PATTERN, tokenMatches } from '../tokens.js';
+
+/** Source of the current time, in ms since the epoch (tests move it). */
+export interface Clock {
+  now(): number;
+}
+
+/** Largest submission body. */
+export const MAX_SUBMISSION_BODY_BYTES = 64 * 1024;
+/** Largest uploaded document. */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Largest admin request body. */
+export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+/** Largest export page. */
+export const MAX_EXPORT_LIMIT = 100_000;
+
+export const CAMPAIGN_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const FILE_NAME = /^[a-z0-9][a-z0-9-]{0,62}\.json$/;
+
+/** The Hono environment of the app and of every sub-app. */
+export type Env = {
+  Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
+  Variables: { problemCode: ProblemCode };
+};
+
+/** What createApp gives each route module: all state lives here, none in module scope. */
+export interface RouteDeps {
+  readonly store: Store;
+  readonly config: CollectorConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly submissionLimiter: RateLimiter;
+  readonly challengeLimiter: RateLimiter;
+  /** The proof-of-work secrets, read from the store once (retried after a failure). */
+  powSecrets(): Promise<PowSecrets>;
+}
+
+/** Answers with a problem+json document (and counts it). */
+export function sendProblem(deps: RouteDeps, c: Context<Env>, code: ProblemCode, detail: string, headers: Record<string, string> = {}): Response {
+  const body = problem(code, detail);
+  deps.metrics.rejected.inc({ code });
+  c.set('problemCode', code);
+  return c.body(JSON.stringify(body), body.status as 400, {
+    ...headers,
+    'Content-Type': 'application/problem+json',
+    'Cache-Control': 'no-store',
+  });
+}
+
+/** The campaign named by the `:campaign` path parameter; `404 unknown-campaign` otherwise. */
+export async function campaignOf(deps: RouteDeps, c: Context<Env>): Promise<CampaignRecord> {
+  const id = c.req.param('campaign') ?? '';
+  if (!CAMPAIGN_ID.test(id)) throw new ProblemError('unknown-campaign', 'No campaign has this id.');
+  const campaign = await deps.store.getCampaign(id);
+  if (!campaign) throw new ProblemError('unknown-campaign', 'No campaign has this id.');
+  return campaign;
+}
+
+/** The client address rate limits are keyed on (never stored or logged). */
+export function clientAddress(deps: RouteDeps, c: Context<Env>): string {
+  if (deps.config.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for');
+    const last = forwarded?.split(',').at(-1)?.trim();
+    if (last) return last;
+  }
+  return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** CORS for a browser POST: the campaign's origins, or any when it lists none. */
+export function checkOrigin(c: Context<Env>, campaign: CampaignRecord): void {
+  const origin = c.req.header('origin');
+  if (origin === undefined) return; // not a browser, or same-origin navigation: CORS does not apply
+  if (campaign.origins.length > 0 && !campaign.origins.includes(origin)) {
+    throw new ProblemError('origin-not-allowed', 'This page is not allowed to submit to this campaign.');
+  }
+  c.header('Access-Control-Allow-Origin', campaign.origins.length > 0 ? origin : '*');
+  c.header('Vary', 'Origin');
+}
+
+/** Public reads are open to every origin. */
+export function publicCors(c: Context<Env>): void {
+  c.header('Access-Control-Allow-Origin', '*');
+}
+
+/** Reads an `application/json` body of at most `maxBytes` and parses it. */
+export async function readJsonBody(c: Context<Env>, maxBytes: number): Promise<{ text: string; value: unknown }> {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new ProblemError('unsupported-media-type', 'Send the body as application/json.');
+  const text = await readBody(c, maxBytes);
+  try {
+    return { text, value: JSON.parse(text) as unknown };
+  } catch {
+    throw new ProblemError('malformed-json', 'The body is not valid JSON.');
+  }
+}
+
+/** The campaign's staff token must be the bearer; `401 unauthorized` otherwise. */
+export function requireStaff(c: Context<Env>, campaign: CampaignRecord): void {
+  const token = bearer(c);
+  if (token === undefined || !STAFF_TOKEN_PATTERN.test(token) || !tokenMatches(token, campaign.tokenHash)) {
+    throw new ProblemError('unauthorized', 'A valid staff token for this campaign is required.', {
+      'WWW-Authenticate': 'Bearer realm="secure-sign"',
+    });
+  }
+  c.header('Cache-Control', 'no-store');
+}
+
+/** The admin token must be the bearer; without a configured admin token the admin API does not exist. */
+export function requireAdmin(deps: RouteDeps, c: Context<Env>): void {
+  if (deps.config.adminToken === undefined) throw new ProblemError('not-found', 'Nothing here.');
+  const token = bearer(c) ?? '';
+  const a = createHash('sha256').update(token).digest();
+  const b = createHash('sha256').update(deps.config.adminToken).digest();
+  if (!timingSafeEqual(a, b)) {
+    throw new ProblemError('unauthorized', 'A valid admin token is required.', { 'WWW-Authenticate': 'Bearer realm="secure-sign-admin"' });
+  }
+  c.header('Cache-Control', 'no-store');
+}
+
+function bearer(c: Context<Env>): string | undefined {
+  const header = c.req.header('authorization');
+  const match = header === undefined ? null : /^Bearer ([^\s]+)$/.exec(header);
+  return match?.[1];
+}
+
+/** Decodes a path segment; '' when it is not valid percent-encoding. */
+export function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
+/** Whether an error comes from the database (answered 503) rather than from a bug (500). */
+export function isDatabaseError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  if (name === 'SqliteError') return true;
+  if (typeof code === 'string' && /^(?:[0-9A-Z]{5}|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|57P01)$/.test(code)) return true;
+  return error instanceof Error && /Connection terminated|pool after calling end|not open/i.test(error.message);
+}
+
+async function readBody(c: Context<Env>, maxBytes: number): Promise<string> {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    throw new ProblemError('payload-too-large', `The body is larger than ${maxBytes} bytes.`);
+  }
+  const body = c.req.raw.body;
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new ProblemError('payload-too-large', `The body is larger than ${maxBytes} bytes.`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ProblemError('malformed-json', 'The body is not valid UTF-8 JSON.');
+  }
+}

@@ -1,0 +1,134 @@
+// Submissions: the browser's preflight, proof-of-work challenge and sealed-envelope POST, and
+// the staff DELETE of one submission. Idempotent by submission id (docs/api.md).
+import { isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
+import { Hono } from 'hono';
+import { createHash } from 'node:crypto';
+import { isOpen } from '../campaigns.js';
+import { checkPow, issueChallenge } from '../pow.js';
+import { ProblemError } from '../problems.js';
+import {
+  MAX_SUBMISSION_BODY_BYTES,
+  campaignOf,
+  checkOrigin,
+  clientAddress,
+  readJsonBody,
+  requireStaff,
+  type Env,
+  type RouteDeps,
+} from './context.js';
+
+/**
+ * `OPTIONS` preflight, `POST /v1/campaigns/{campaign}/challenge`,
+ * `POST /v1/campaigns/{campaign}/submissions` and `DELETE /v1/campaigns/{campaign}/submissions/{sid}`.
+ */
+export function submissionRoutes(deps: RouteDeps): Hono<Env> {
+  const { store, config, clock, metrics } = deps;
+  const app = new Hono<Env>();
+
+  // Preflight for the two browser POSTs.
+  app.options('/v1/campaigns/:campaign/:action{challenge|submissions}', async (c) => {
+    const campaign = await campaignOf(deps, c);
+    const origin = c.req.header('origin');
+    if (origin !== undefined && (campaign.origins.length === 0 || campaign.origins.includes(origin))) {
+      c.header('Access-Control-Allow-Origin', campaign.origins.length > 0 ? origin : '*');
+      c.header('Access-Control-Allow-Methods', 'POST');
+      c.header('Access-Control-Allow-Headers', 'Content-Type');
+      c.header('Access-Control-Max-Age', '600');
+    }
+    c.header('Vary', 'Origin');
+    return c.body(null, 204);
+  });
+
+  app.post('/v1/campaigns/:campaign/challenge', async (c) => {
+    const campaign = await campaignOf(deps, c);
+    checkOrigin(c, campaign);
+    const now = clock.now();
+    if (!isOpen(campaign, now)) throw new ProblemError('campaign-closed', 'This campaign does not accept signatures now.');
+    const decision = deps.challengeLimiter.take(clientAddress(deps, c), now);
+    if (!decision.ok) {
+      throw new ProblemError('rate-limited', 'Too many requests. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
+    }
+    const challenge = await issueChallenge(await deps.powSecrets(), campaign.id, config.powDifficulty, config.powTtlSeconds, now);
+    c.header('Cache-Control', 'no-store');
+    return c.json(challenge, 201);
+  });
+
+  app.post('/v1/campaigns/:campaign/submissions', async (c) => {
+    const campaign = await campaignOf(deps, c);
+    checkOrigin(c, campaign);
+    c.header('Cache-Control', 'no-store');
+    const { value } = await readJsonBody(c, MAX_SUBMISSION_BODY_BYTES);
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !('envelope' in value)) {
+      throw new ProblemError('malformed-envelope', 'The body must be {"envelope": ..., "pow": ...}.');
+    }
+    const body = value as Record<string, unknown>;
+    let envelope;
+    try {
+      envelope = parseEnvelope(body['envelope']);
+    } catch (error) {
+      if (isSecureSignError(error, 'UNSUPPORTED_VERSION')) throw new ProblemError('unsupported-version', 'This envelope version is not supported.');
+      if (isSecureSignError(error, 'OVERSIZE')) throw new ProblemError('payload-too-large', 'The envelope is too large.');
+      throw new ProblemError('malformed-envelope', 'The envelope is not a well-formed version 1 envelope.');
+    }
+    if (envelope.campaign !== campaign.id) throw new ProblemError('campaign-mismatch', 'The envelope was sealed for another campaign.');
+    if (envelope.kid !== campaign.keyId) throw new ProblemError('key-mismatch', 'The envelope was sealed to another campaign key.');
+    // Normalised text: field order fixed, so "the same envelope" is a string comparison.
+    const text = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, ct: envelope.ct });
+    const envelopeHash = createHash('sha256').update(text).digest('hex');
+    const receipt = (receivedAt: string) => ({ campaign: campaign.id, sid: envelope.sid, receivedAt });
+
+    // Idempotency before proof of work: a retry of a stored envelope always succeeds.
+    const existing = await store.findSubmission(campaign.id, envelope.sid);
+    if (existing) {
+      // (A deleted submission answers too: its id stays reserved, so a retry does not restore it.)
+      if (existing.envelopeHash !== envelopeHash) throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
+      return c.json(receipt(existing.receivedAt), 200);
+    }
+
+    const now = clock.now();
+    const pow = await checkPow(await deps.powSecrets(), body['pow'], campaign.id, now);
+    if (!pow.ok) {
+      throw new ProblemError(pow.code, pow.code === 'pow-expired' ? 'The challenge expired: request a new one.' : 'The proof of work does not verify.');
+    }
+    if (!isOpen(campaign, now)) throw new ProblemError('campaign-closed', 'This campaign does not accept signatures now.');
+    const decision = deps.submissionLimiter.take(clientAddress(deps, c), now);
+    if (!decision.ok) {
+      throw new ProblemError('rate-limited', 'Too many submissions. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
+    }
+
+    const result = await store.insertSubmission({
+      campaign: campaign.id,
+      sid: envelope.sid,
+      envelope: text,
+      envelopeHash,
+      receivedAt: new Date(now).toISOString(),
+      powId: pow.id,
+      powExpiresAt: pow.expiresAt,
+    });
+    switch (result.status) {
+      case 'created':
+        metrics.accepted.inc({ campaign: campaign.id });
+        return c.json(receipt(result.receivedAt), 201);
+      case 'duplicate':
+        return c.json(receipt(result.receivedAt), 200);
+      case 'conflict':
+        throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
+      case 'pow-replayed':
+        throw new ProblemError('pow-replayed', 'This challenge was already used: request a new one.');
+      case 'unknown-campaign':
+        throw new ProblemError('unknown-campaign', 'No campaign has this id.');
+    }
+  });
+
+  app.delete('/v1/campaigns/:campaign/submissions/:sid', async (c) => {
+    const campaign = await campaignOf(deps, c);
+    requireStaff(c, campaign);
+    const sid = c.req.param('sid');
+    if (!/^[A-Za-z0-9_-]{22}$/.test(sid) || !(await store.deleteSubmission(campaign.id, sid))) {
+      throw new ProblemError('not-found', 'No submission with this id is stored.');
+    }
+    return c.body(null, 204);
+  });
+
+  return app;
+}
