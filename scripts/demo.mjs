@@ -26,6 +26,13 @@ if (process.env.SECURE_SIGN_SKIP_INSTALL !== '1') {
   }
 }
 
+// better-sqlite3 built by an earlier install for another Node is rebuilt for this one.
+const { ensureNativeModules } = await import('./setup/native.mjs');
+if (!(await ensureNativeModules({ say, root }))) {
+  say('hint: run `node scripts/pnpm.mjs rebuild better-sqlite3` and read its output');
+  process.exit(1);
+}
+
 const { startDemo } = await import('../examples/demo.mjs');
 const dataDir = process.env.DEMO_DATA_DIR ?? join(root, '.demo-data');
 const pagePort = Number(process.env.DEMO_PORT ?? 8080);
