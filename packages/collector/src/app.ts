@@ -86,7 +86,9 @@ export function createApp(options: AppOptions): Hono<Env> {
   });
 
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return sendProblem(deps, c, error.problem.code, error.problem.detail, { ...error.headers });
+    if (error instanceof ProblemError) {
+      return sendProblem(deps, c, error.problem.code, error.problem.detail, { ...error.headers }, error.extensions);
+    }
     const database = isDatabaseError(error);
     // Only the error's class and code: pg messages can quote row values.
     logger.error({ err: { name: error.name, code: (error as { code?: unknown }).code } }, database ? 'database failure' : 'unexpected failure');

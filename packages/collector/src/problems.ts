@@ -10,6 +10,7 @@ export const PROBLEMS = {
   'bad-cursor': { status: 400, title: 'Bad cursor' },
   'bad-limit': { status: 400, title: 'Bad limit' },
   'invalid-request': { status: 400, title: 'Invalid request' },
+  'expired-document': { status: 400, title: 'Expired document' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   'campaign-closed': { status: 403, title: 'Campaign closed' },
   'origin-not-allowed': { status: 403, title: 'Origin not allowed' },
@@ -18,6 +19,7 @@ export const PROBLEMS = {
   'submission-id-conflict': { status: 409, title: 'Submission id conflict' },
   'pow-replayed': { status: 409, title: 'Proof of work replayed' },
   'campaign-exists': { status: 409, title: 'Campaign exists' },
+  'stale-document': { status: 409, title: 'Stale document' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'campaign-mismatch': { status: 422, title: 'Campaign mismatch' },
@@ -34,8 +36,14 @@ export const PROBLEMS = {
 /** A stable problem code. */
 export type ProblemCode = keyof typeof PROBLEMS;
 
+/** Extension members some problems carry besides the standard ones (RFC 9457 §3.2). */
+export interface ProblemExtensions {
+  /** `stale-document`: the serial of the document the collector serves under that name. */
+  readonly currentSerial?: number;
+}
+
 /** An RFC 9457 problem document as the collector sends it. */
-export interface Problem {
+export interface Problem extends ProblemExtensions {
   readonly type: string;
   readonly title: string;
   readonly status: number;
@@ -47,9 +55,9 @@ export interface Problem {
 export const PROBLEM_TYPE_BASE = 'https://secure-sign.org/problems/';
 
 /** Builds the problem document for a code. */
-export function problem(code: ProblemCode, detail: string): Problem {
+export function problem(code: ProblemCode, detail: string, extensions: ProblemExtensions = {}): Problem {
   const { status, title } = PROBLEMS[code];
-  return { type: `${PROBLEM_TYPE_BASE}${code}`, title, status, code, detail };
+  return { type: `${PROBLEM_TYPE_BASE}${code}`, title, status, code, detail, ...extensions };
 }
 
 /** Thrown inside request handlers to answer with a problem; caught by the app's error handler. */
@@ -58,11 +66,14 @@ export class ProblemError extends Error {
   readonly problem: Problem;
   /** Extra response headers (e.g. `Retry-After`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Extension members of the problem document (e.g. `currentSerial`). */
+  readonly extensions: ProblemExtensions;
 
-  constructor(code: ProblemCode, detail: string, headers: Record<string, string> = {}) {
+  constructor(code: ProblemCode, detail: string, headers: Record<string, string> = {}, extensions: ProblemExtensions = {}) {
     super(`${code}: ${detail}`);
     this.name = 'ProblemError';
-    this.problem = problem(code, detail);
+    this.problem = problem(code, detail, extensions);
     this.headers = headers;
+    this.extensions = extensions;
   }
 }

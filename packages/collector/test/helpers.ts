@@ -4,6 +4,7 @@ import { generateCampaignKeys, sealSubmission, type CampaignKeyPair, type Envelo
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { openPostgresStore } from '../src/store/postgres.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { SQLITE_FILE_NAME, openSqliteStore } from '../src/store/sqlite.js';
 import type { Store, SubmissionInsert } from '../src/store/types.js';
 import { registerCampaign } from '../src/campaigns.js';
 
@@ -39,7 +40,14 @@ export interface EngineFixture {
   open(): Promise<Store>;
   /** Flags the real binary needs to use the same storage. */
   readonly flags: string[];
+  /** Runs SQL on the storage directly, without a store (e.g. to lay down an older schema). */
+  exec(sql: string): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/** The schema an engine's store created in release 0.1.0 (test/fixtures), for migration tests. */
+export function legacySchema(engine: 'sqlite' | 'postgres'): string {
+  return readFileSync(new URL(`./fixtures/schema-0.1.0.${engine}.sql`, import.meta.url), 'utf8');
 }
 
 /** A fresh SQLite directory. */
@@ -49,6 +57,14 @@ export function sqliteFixture(exportPageSize?: number): EngineFixture {
     name: 'sqlite',
     open: async () => openSqliteStore(dir, exportPageSize === undefined ? {} : { exportPageSize }),
     flags: ['--data-dir', dir],
+    exec: async (sql) => {
+      const db = new Database(join(dir, SQLITE_FILE_NAME));
+      try {
+        db.exec(sql);
+      } finally {
+        db.close();
+      }
+    },
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -60,6 +76,15 @@ export function postgresFixture(exportPageSize?: number): EngineFixture {
     name: 'postgres',
     open: () => openPostgresStore(PG_URL, { schema, maxConnections: 5, ...(exportPageSize === undefined ? {} : { exportPageSize }) }),
     flags: ['--database-url', PG_URL, '--database-schema', schema],
+    exec: async (sql) => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}; ${sql}`);
+      } finally {
+        await client.end();
+      }
+    },
     cleanup: async () => {
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();

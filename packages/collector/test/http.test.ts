@@ -313,12 +313,17 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
   it('publishes a verified signed wall and serves it as uploaded', async () => {
     const missing = await api('/v1/campaigns/open-letter/files/wall.json');
     expect(((await expectDocumented(missing, 'GET', '/v1/campaigns/{campaign}/files/{name}')) as { code: string }).code).toBe('not-found');
-    const wall = await signDocument(open.keys, { type: 'wall', campaign: 'open-letter', data: { entries: [{ name: 'Ada Lovelace' }] } });
+    const wall = await signDocument(open.keys, { type: 'wall', campaign: 'open-letter', serial: 1, data: { entries: [{ name: 'Ada Lovelace' }] } });
     const text = `${JSON.stringify(wall, null, 1)}\n`;
     const put = (name: string, body: string, token = open.token, type = 'application/json') =>
       api(`/v1/campaigns/open-letter/files/${name}`, { method: 'PUT', headers: { ...staff(token), 'content-type': type }, body });
     const stored = await put('wall.json', text);
-    expect(await expectDocumented(stored, 'PUT', '/v1/campaigns/{campaign}/files/{name}')).toEqual({ name: 'wall.json', issuedAt: wall.payload.issuedAt });
+    expect(await expectDocumented(stored, 'PUT', '/v1/campaigns/{campaign}/files/{name}')).toEqual({
+      name: 'wall.json',
+      serial: 1,
+      issuedAt: wall.payload.issuedAt,
+      validUntil: wall.payload.validUntil,
+    });
     const got = await api('/v1/campaigns/open-letter/files/wall.json', { headers: { origin: 'https://anywhere.example' } });
     expect(got.headers.get('cache-control')).toContain('max-age=60');
     expect(got.headers.get('access-control-allow-origin')).toBe('*');
@@ -326,10 +331,10 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     await expectDocumented(got, 'GET', '/v1/campaigns/{campaign}/files/{name}');
 
     const otherKeys = await generateCampaignKeys();
-    const foreign = await signDocument(otherKeys, { type: 'wall', campaign: 'open-letter', data: { entries: [] } });
-    const tampered = { ...wall, payload: { ...wall.payload, data: { entries: [{ name: 'Mallory' }] } } };
-    const notWall = await signDocument(open.keys, { type: 'notice', campaign: 'open-letter', data: {} });
-    const otherCampaign = await signDocument(open.keys, { type: 'wall', campaign: 'partner', data: { entries: [] } });
+    const foreign = await signDocument(otherKeys, { type: 'wall', campaign: 'open-letter', serial: 2, data: { entries: [] } });
+    const tampered = { ...wall, payload: { ...wall.payload, serial: 2, data: { entries: [{ name: 'Mallory' }] } } };
+    const notWall = await signDocument(open.keys, { type: 'notice', campaign: 'open-letter', serial: 2, data: {} });
+    const otherCampaign = await signDocument(open.keys, { type: 'wall', campaign: 'partner', serial: 2, data: { entries: [] } });
     const cases: [string, Response, number, string][] = [
       ['foreign key', await put('wall.json', JSON.stringify(foreign)), 422, 'bad-signature'],
       ['tampered', await put('wall.json', JSON.stringify(tampered)), 422, 'bad-signature'],
@@ -349,6 +354,124 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     expect((await put('notice.json', JSON.stringify(notWall))).status).toBe(200);
     // The stored wall is unchanged by the refused uploads.
     expect(await (await api('/v1/campaigns/open-letter/files/wall.json')).text()).toBe(text);
+  });
+
+  describe('signed walls cannot roll back', () => {
+    const put = (campaign: TestCampaign, name: string, body: string, target = api) =>
+      target(`/v1/campaigns/${campaign.id}/files/${name}`, { method: 'PUT', headers: { ...staff(campaign.token), 'content-type': 'application/json' }, body });
+    const wallOf = async (campaign: TestCampaign, serial: number, names: string[], dates: { issuedAt?: Date; validUntil?: Date } = {}) =>
+      JSON.stringify(await signDocument(campaign.keys, { type: 'wall', campaign: campaign.id, serial, data: { entries: names.map((name) => ({ name })) }, ...dates }));
+    const served = async (campaign: TestCampaign) => (await api(`/v1/campaigns/${campaign.id}/files/wall.json`)).text();
+    const expectStale = async (response: Response, currentSerial: number) => {
+      expect(response.status).toBe(409);
+      const problem = (await expectDocumented(response, 'PUT', '/v1/campaigns/{campaign}/files/{name}')) as { code: string; currentSerial: number };
+      expect(problem).toMatchObject({ code: 'stale-document', currentSerial });
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    };
+
+    it('refuses a wall whose serial is not greater than the served one: 409 stale-document with currentSerial', async () => {
+      const campaign = await addCampaign(store, 'rollback');
+      const withErased = await wallOf(campaign, 4, ['Ada Lovelace', 'Erased Signer']);
+      const afterErasure = await wallOf(campaign, 5, ['Ada Lovelace']);
+      const first = await put(campaign, 'wall.json', withErased);
+      expect(await expectDocumented(first, 'PUT', '/v1/campaigns/{campaign}/files/{name}')).toMatchObject({ name: 'wall.json', serial: 4 });
+      expect((await put(campaign, 'wall.json', afterErasure)).status).toBe(200);
+      // The old wall, validly signed, would bring the erased signer back: refused.
+      await expectStale(await put(campaign, 'wall.json', withErased), 5);
+      // So is another wall with the same serial, and a re-upload of the served one.
+      await expectStale(await put(campaign, 'wall.json', await wallOf(campaign, 5, ['Mallory'])), 5);
+      await expectStale(await put(campaign, 'wall.json', afterErasure), 5);
+      expect(await served(campaign)).toBe(afterErasure);
+      // Serials are per file name: another document starts its own sequence.
+      const notice = JSON.stringify(await signDocument(campaign.keys, { type: 'notice', campaign: campaign.id, serial: 1, data: {} }));
+      expect((await put(campaign, 'notice.json', notice)).status).toBe(200);
+      const next = await wallOf(campaign, 6, ['Ada Lovelace', 'Grace Hopper']);
+      expect(await expectDocumented(await put(campaign, 'wall.json', next), 'PUT', '/v1/campaigns/{campaign}/files/{name}')).toMatchObject({ serial: 6 });
+      expect(await served(campaign)).toBe(next);
+    });
+
+    it('refuses a document expired by the app clock: 400 expired-document', async () => {
+      const campaign = await addCampaign(store, 'expiry');
+      const hour = 3_600_000;
+      const shortLived = await wallOf(campaign, 1, ['Ada'], { issuedAt: new Date(START - hour), validUntil: new Date(START + hour) });
+      now += 2 * hour;
+      try {
+        const expired = await put(campaign, 'wall.json', shortLived);
+        expect(expired.status).toBe(400);
+        expect(((await expectDocumented(expired, 'PUT', '/v1/campaigns/{campaign}/files/{name}')) as { code: string }).code).toBe('expired-document');
+      } finally {
+        now -= 2 * hour;
+      }
+      expect((await api('/v1/campaigns/expiry/files/wall.json')).status).toBe(404);
+      // The app's clock decides, not the machine's: at an app time before validUntil it is accepted.
+      const pastDue = await wallOf(campaign, 2, ['Ada'], { issuedAt: new Date(START - 3 * hour), validUntil: new Date(START - hour) });
+      now -= 2 * hour;
+      try {
+        const accepted = await put(campaign, 'wall.json', pastDue);
+        expect(await expectDocumented(accepted, 'PUT', '/v1/campaigns/{campaign}/files/{name}')).toEqual({
+          name: 'wall.json',
+          serial: 2,
+          issuedAt: new Date(START - 3 * hour).toISOString(),
+          validUntil: new Date(START - hour).toISOString(),
+        });
+      } finally {
+        now += 2 * hour;
+      }
+    });
+
+    it('serves walls with a short max-age and an entity tag, so caches pick up a newer wall', async () => {
+      const campaign = await addCampaign(store, 'caching');
+      const get = (headers: Record<string, string> = {}) => api('/v1/campaigns/caching/files/wall.json', { headers: { origin: 'https://anywhere.example', ...headers } });
+      const v1 = await wallOf(campaign, 1, ['Ada']);
+      expect((await put(campaign, 'wall.json', v1)).status).toBe(200);
+      const first = await get();
+      const maxAge = Number(/(?:^|,)\s*max-age=(\d+)/.exec(first.headers.get('cache-control') ?? '')?.[1]);
+      expect(maxAge).toBeGreaterThan(0);
+      expect(maxAge).toBeLessThanOrEqual(60);
+      expect(first.headers.get('cache-control')).toMatch(/^public,/);
+      const tag = first.headers.get('etag');
+      expect(tag).toMatch(/^"[^"]+"$/);
+      expect(await expectDocumented(first, 'GET', '/v1/campaigns/{campaign}/files/{name}')).toEqual(JSON.parse(v1));
+
+      // Revalidation while unchanged: 304, no body, same validators and cache policy, still CORS.
+      const unchanged = await get({ 'if-none-match': `"other", ${tag}` });
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.headers.get('etag')).toBe(tag);
+      expect(unchanged.headers.get('cache-control')).toBe(first.headers.get('cache-control'));
+      expect(unchanged.headers.get('access-control-allow-origin')).toBe('*');
+      await expectDocumented(unchanged, 'GET', '/v1/campaigns/{campaign}/files/{name}');
+
+      // A newer wall: the old tag no longer matches, the new wall comes back whole.
+      const v2 = await wallOf(campaign, 2, ['Ada', 'Grace']);
+      expect((await put(campaign, 'wall.json', v2)).status).toBe(200);
+      const changed = await get({ 'if-none-match': tag! });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get('etag')).not.toBe(tag);
+      expect(await changed.text()).toBe(v2);
+      // A refused upload changes nothing, validators included.
+      expect((await put(campaign, 'wall.json', v1)).status).toBe(409);
+      expect((await get()).headers.get('etag')).toBe(changed.headers.get('etag'));
+    });
+
+    it('stores one of two concurrent uploads with the same serial sent to two apps on one database', async () => {
+      const campaign = await addCampaign(store, 'two-apps');
+      const otherStore = await fixture.open();
+      try {
+        const other = createApp({ store: otherStore, config: resolveConfig({ powDifficulty: 50 }), clock: { now: () => now }, logger: pino({ level: 'silent' }) });
+        const viaOther = (path: string, init: RequestInit = {}) => Promise.resolve(other.request(path, init));
+        for (let serial = 1; serial <= 6; serial += 1) {
+          const a = await wallOf(campaign, serial, [`A${serial}`]);
+          const b = await wallOf(campaign, serial, [`B${serial}`]);
+          const [ra, rb] = await Promise.all([put(campaign, 'wall.json', a), put(campaign, 'wall.json', b, viaOther)]);
+          expect([ra.status, rb.status].sort(), `serial ${serial}`).toEqual([200, 409]);
+          const loser = ra.status === 409 ? ra : rb;
+          expect(((await loser.json()) as { code: string; currentSerial: number })).toMatchObject({ code: 'stale-document', currentSerial: serial });
+          expect(await served(campaign)).toBe(ra.status === 200 ? a : b);
+        }
+      } finally {
+        await otherStore.close();
+      }
+    });
   });
 
   it('registers campaigns and rotates tokens over the admin API', async () => {

@@ -1,7 +1,7 @@
 // One storage suite, run against SQLite and PostgreSQL: both engines must behave identically.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store, SubmissionInsert } from '../src/store/types.js';
-import { ENGINES, postgresFixture, submissionInsert, type EngineFixture } from './helpers.js';
+import { ENGINES, legacySchema, postgresFixture, submissionInsert, type EngineFixture } from './helpers.js';
 
 const campaign = (id: string) => ({
   id,
@@ -190,9 +190,48 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
 
   it('stores, replaces and reads files', async () => {
     expect(await store.getFile('c1', 'wall.json')).toBeUndefined();
-    await store.putFile('c1', 'wall.json', { body: '{"a":1}', issuedAt: 'i1', updatedAt: 'u1' });
-    await store.putFile('c1', 'wall.json', { body: '{"a":2}', issuedAt: 'i2', updatedAt: 'u2' });
-    expect(await store.getFile('c1', 'wall.json')).toEqual({ body: '{"a":2}', issuedAt: 'i2', updatedAt: 'u2' });
+    expect(await store.putFile('c1', 'wall.json', { body: '{"a":1}', serial: 1, issuedAt: 'i1', updatedAt: 'u1' })).toEqual({ status: 'stored' });
+    expect(await store.putFile('c1', 'wall.json', { body: '{"a":2}', serial: 7, issuedAt: 'i2', updatedAt: 'u2' })).toEqual({ status: 'stored' });
+    expect(await store.getFile('c1', 'wall.json')).toEqual({ body: '{"a":2}', serial: 7, issuedAt: 'i2', updatedAt: 'u2' });
+    // Serials are safe integers, beyond 32 bits.
+    const big = Number.MAX_SAFE_INTEGER;
+    expect(await store.putFile('c1', 'big.json', { body: '{}', serial: big, issuedAt: 'i', updatedAt: 'u' })).toEqual({ status: 'stored' });
+    expect((await store.getFile('c1', 'big.json'))!.serial).toBe(big);
+  });
+
+  it('never replaces a file by one whose serial is not greater', async () => {
+    await store.putFile('c1', 'wall.json', { body: '{"a":5}', serial: 5, issuedAt: 'i5', updatedAt: 'u5' });
+    // Equal (even the same body: an upload is a new publication, not a retry) and lower: refused.
+    for (const [body, serial] of [['{"other":5}', 5], ['{"a":5}', 5], ['{"a":4}', 4], ['{"a":1}', 1]] as const) {
+      expect(await store.putFile('c1', 'wall.json', { body, serial, issuedAt: 'x', updatedAt: 'x' })).toEqual({ status: 'stale', currentSerial: 5 });
+    }
+    expect(await store.getFile('c1', 'wall.json')).toEqual({ body: '{"a":5}', serial: 5, issuedAt: 'i5', updatedAt: 'u5' });
+    // Each name has its own serials.
+    expect(await store.putFile('c1', 'notice.json', { body: '{"n":1}', serial: 1, issuedAt: 'i', updatedAt: 'u' })).toEqual({ status: 'stored' });
+    expect(await store.putFile('c1', 'wall.json', { body: '{"a":6}', serial: 6, issuedAt: 'i6', updatedAt: 'u6' })).toEqual({ status: 'stored' });
+    expect((await store.getFile('c1', 'wall.json'))!.body).toBe('{"a":6}');
+  });
+
+  it('stores exactly one of concurrent puts with the same serial, across two stores on one database', async () => {
+    const other = await fixture.open();
+    try {
+      for (let serial = 1; serial <= 5; serial += 1) {
+        const puts = Array.from({ length: 12 }, (_, k) =>
+          (k % 2 === 0 ? store : other).putFile('c1', 'wall.json', { body: `{"serial":${serial},"k":${k}}`, serial, issuedAt: 'i', updatedAt: `u${k}` }),
+        );
+        const results = await Promise.all(puts);
+        const stored = results.flatMap((r, k) => (r.status === 'stored' ? [k] : []));
+        expect(stored, `serial ${serial}`).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'stale')).toEqual(Array(11).fill({ status: 'stale', currentSerial: serial }));
+        expect((await other.getFile('c1', 'wall.json'))!.body).toBe(`{"serial":${serial},"k":${stored[0]}}`);
+      }
+      // Out-of-order concurrent serials: whatever the interleaving, the greatest one is what stays.
+      const serials = [9, 14, 7, 12, 20, 6, 18, 11];
+      await Promise.all(serials.map((serial, k) => (k % 2 === 0 ? store : other).putFile('c1', 'wall.json', { body: `{"s":${serial}}`, serial, issuedAt: 'i', updatedAt: 'u' })));
+      expect(await store.getFile('c1', 'wall.json')).toMatchObject({ body: '{"s":20}', serial: 20 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('prunes only expired spent challenges', async () => {
@@ -212,6 +251,36 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect((await store.getCampaign('c1'))!.count).toBe(1);
     expect(await store.findSubmission('c1', a.sid)).toBeDefined();
     expect(await store.insertSubmission(insert())).toMatchObject({ status: 'created', seq: 2 });
+  });
+});
+
+describe.each(ENGINES)('store on $name opening a database of version 0.1.0', ({ name, make }) => {
+  let fixture: EngineFixture;
+  afterEach(async () => {
+    await fixture.cleanup();
+  });
+
+  it('adds the file serial in place: old files read as serial 0, any signed document replaces them', async () => {
+    fixture = make();
+    await fixture.exec(legacySchema(name));
+    await fixture.exec(
+      `INSERT INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash)
+       VALUES ('c1', 'sspk1-test', 'aaaaaaaaaaaaaaaa', '[]', NULL, NULL, NULL, '${'ab'.repeat(32)}');
+       INSERT INTO files (campaign, name, body, issued_at, updated_at) VALUES ('c1', 'wall.json', '{"old":1}', 'i0', 'u0');`,
+    );
+    let store = await fixture.open();
+    try {
+      expect(await store.getFile('c1', 'wall.json')).toEqual({ body: '{"old":1}', serial: 0, issuedAt: 'i0', updatedAt: 'u0' });
+      expect((await store.getCampaign('c1'))!.count).toBe(0);
+      expect(await store.putFile('c1', 'wall.json', { body: '{"new":1}', serial: 1, issuedAt: 'i1', updatedAt: 'u1' })).toEqual({ status: 'stored' });
+      // Opening the migrated database again changes nothing.
+      await store.close();
+      store = await fixture.open();
+      expect(await store.getFile('c1', 'wall.json')).toEqual({ body: '{"new":1}', serial: 1, issuedAt: 'i1', updatedAt: 'u1' });
+      expect(await store.putFile('c1', 'wall.json', { body: '{"again":1}', serial: 1, issuedAt: 'i', updatedAt: 'u' })).toEqual({ status: 'stale', currentSerial: 1 });
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CollectorConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { PowSecrets } from '../pow.js';
-import { ProblemError, problem, type ProblemCode } from '../problems.js';
+import { ProblemError, problem, type ProblemCode, type ProblemExtensions } from '../problems.js';
 import type { RateLimiter } from '../rate-limit.js';
 import type { CampaignRecord, Store } from '../store/types.js';
 import { STAFF_TOKEN_PATTERN, tokenMatches } from '../tokens.js';
@@ -53,8 +53,15 @@ export interface RouteDeps {
 }
 
 /** Answers with a problem+json document (and counts it). */
-export function sendProblem(deps: RouteDeps, c: Context<Env>, code: ProblemCode, detail: string, headers: Record<string, string> = {}): Response {
-  const body = problem(code, detail);
+export function sendProblem(
+  deps: RouteDeps,
+  c: Context<Env>,
+  code: ProblemCode,
+  detail: string,
+  headers: Record<string, string> = {},
+  extensions: ProblemExtensions = {},
+): Response {
+  const body = problem(code, detail, extensions);
   deps.metrics.rejected.inc({ code });
   c.set('problemCode', code);
   return c.body(JSON.stringify(body), body.status as 400, {

@@ -44,11 +44,26 @@ CREATE TABLE IF NOT EXISTS files (
   campaign TEXT NOT NULL REFERENCES campaigns(id),
   name TEXT NOT NULL,
   body TEXT NOT NULL,
+  -- The signed document's serial; 0 for files stored before serials existed.
+  serial BIGINT NOT NULL DEFAULT 0,
   issued_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   PRIMARY KEY (campaign, name)
 );
 `;
+
+/**
+ * Brings a database created by an earlier version up to SCHEMA, in place (CREATE TABLE IF NOT
+ * EXISTS leaves an old table as it was). Runs on every open, under the migration lock; each step
+ * looks first, so that once done no process takes an exclusive table lock at start-up.
+ */
+async function migrate(client: pg.PoolClient): Promise<void> {
+  const serial = await client.query(
+    `SELECT 1 FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'files' AND column_name = 'serial'`,
+  );
+  if (serial.rowCount === 0) await client.query('ALTER TABLE files ADD COLUMN serial BIGINT NOT NULL DEFAULT 0');
+}
 
 /** Most submissions written by one transaction (see the group commit comment below). */
 const MAX_BATCH = 256;
@@ -142,6 +157,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(SCHEMA);
+    await migrate(client);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -348,18 +364,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       });
     },
     async putFile(campaign, name, file) {
-      await pool.query(
-        `INSERT INTO files (campaign, name, body, issued_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (campaign, name) DO UPDATE SET body = EXCLUDED.body, issued_at = EXCLUDED.issued_at, updated_at = EXCLUDED.updated_at`,
-        [campaign, name, file.body, file.issuedAt, file.updatedAt],
+      // One statement decides and writes. A concurrent writer of the same row (from any process)
+      // makes this one wait on the row lock or the unique index; the WHERE is then evaluated
+      // against the row that writer committed, so of two puts with the same serial one updates
+      // nothing.
+      const stored = await pool.query(
+        `INSERT INTO files (campaign, name, body, serial, issued_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (campaign, name) DO UPDATE
+         SET body = EXCLUDED.body, serial = EXCLUDED.serial, issued_at = EXCLUDED.issued_at, updated_at = EXCLUDED.updated_at
+         WHERE files.serial < EXCLUDED.serial
+         RETURNING 1`,
+        [campaign, name, file.body, file.serial, file.issuedAt, file.updatedAt],
       );
+      if (stored.rowCount === 1) return { status: 'stored' };
+      // A fresh statement sees the winner's commit. Serials only grow, so this is >= file.serial.
+      const { rows } = await pool.query<{ serial: string }>('SELECT serial FROM files WHERE campaign = $1 AND name = $2', [campaign, name]);
+      return { status: 'stale', currentSerial: Number(rows[0]!.serial) };
     },
     async getFile(campaign, name) {
-      const { rows } = await pool.query<{ body: string; issued_at: string; updated_at: string }>(
-        'SELECT body, issued_at, updated_at FROM files WHERE campaign = $1 AND name = $2',
+      const { rows } = await pool.query<{ body: string; serial: string; issued_at: string; updated_at: string }>(
+        'SELECT body, serial, issued_at, updated_at FROM files WHERE campaign = $1 AND name = $2',
         [campaign, name],
       );
-      return rows[0] && { body: rows[0].body, issuedAt: rows[0].issued_at, updatedAt: rows[0].updated_at };
+      const row = rows[0];
+      return row && { body: row.body, serial: Number(row.serial), issuedAt: row.issued_at, updatedAt: row.updated_at };
     },
     async pruneSpentChallenges(now) {
       const result = await pool.query('DELETE FROM spent_challenges WHERE expires_at < $1', [now]);

@@ -10,6 +10,7 @@ import {
   type CampaignRecord,
   type InsertResult,
   type NewCampaign,
+  type PutFileResult,
   type Store,
   type StoredFile,
   type StoredSubmission,
@@ -47,11 +48,26 @@ CREATE TABLE IF NOT EXISTS files (
   campaign TEXT NOT NULL REFERENCES campaigns(id),
   name TEXT NOT NULL,
   body TEXT NOT NULL,
+  -- The signed document's serial; 0 for files stored before serials existed (see migrate).
+  serial INTEGER NOT NULL DEFAULT 0,
   issued_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   PRIMARY KEY (campaign, name)
 );
 `;
+
+/**
+ * Brings a database created by an earlier version up to SCHEMA, in place. Each step checks what
+ * is there, so it runs on every open and does nothing once done.
+ */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const fileColumns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'files\')').all();
+    if (!fileColumns.some((column) => column.name === 'serial')) {
+      db.exec('ALTER TABLE files ADD COLUMN serial INTEGER NOT NULL DEFAULT 0');
+    }
+  }).immediate();
+}
 
 interface CampaignRow {
   id: string;
@@ -104,6 +120,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  migrate(db);
 
   const stmt = {
     getSecret: db.prepare<[string], { value: string }>('SELECT value FROM secrets WHERE name = ?'),
@@ -131,12 +148,15 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     ),
     deleteSubmission: db.prepare('UPDATE submissions SET envelope = NULL WHERE campaign = ? AND sid = ? AND envelope IS NOT NULL'),
     decrementCount: db.prepare('UPDATE campaigns SET count = count - 1 WHERE id = ?'),
+    // The serial comparison is part of the write (the upsert's WHERE), never a separate read.
     putFile: db.prepare(
-      `INSERT INTO files (campaign, name, body, issued_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (campaign, name) DO UPDATE SET body = excluded.body, issued_at = excluded.issued_at, updated_at = excluded.updated_at`,
+      `INSERT INTO files (campaign, name, body, serial, issued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (campaign, name) DO UPDATE
+       SET body = excluded.body, serial = excluded.serial, issued_at = excluded.issued_at, updated_at = excluded.updated_at
+       WHERE excluded.serial > files.serial`,
     ),
-    getFile: db.prepare<[string, string], { body: string; issued_at: string; updated_at: string }>(
-      'SELECT body, issued_at, updated_at FROM files WHERE campaign = ? AND name = ?',
+    getFile: db.prepare<[string, string], { body: string; serial: number; issued_at: string; updated_at: string }>(
+      'SELECT body, serial, issued_at, updated_at FROM files WHERE campaign = ? AND name = ?',
     ),
     prune: db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?'),
   };
@@ -185,6 +205,11 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     }
     outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.error)));
   };
+
+  const putFileTx = db.transaction((campaign: string, name: string, file: StoredFile): PutFileResult => {
+    if (stmt.putFile.run(campaign, name, file.body, file.serial, file.issuedAt, file.updatedAt).changes === 1) return { status: 'stored' };
+    return { status: 'stale', currentSerial: stmt.getFile.get(campaign, name)!.serial };
+  });
 
   const deleteTx = db.transaction((campaign: string, sid: string): boolean => {
     if (stmt.deleteSubmission.run(campaign, sid).changes === 0) return false;
@@ -244,12 +269,13 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     async deleteSubmission(campaign, sid) {
       return deleteTx.immediate(campaign, sid);
     },
-    async putFile(campaign, name, file: StoredFile) {
-      stmt.putFile.run(campaign, name, file.body, file.issuedAt, file.updatedAt);
+    async putFile(campaign, name, file) {
+      // IMMEDIATE: the write lock is taken first, so the stale answer reads the row that won.
+      return putFileTx.immediate(campaign, name, file);
     },
     async getFile(campaign, name) {
       const row = stmt.getFile.get(campaign, name);
-      return row && { body: row.body, issuedAt: row.issued_at, updatedAt: row.updated_at };
+      return row && { body: row.body, serial: row.serial, issuedAt: row.issued_at, updatedAt: row.updated_at };
     },
     async pruneSpentChallenges(now) {
       return stmt.prune.run(now).changes;

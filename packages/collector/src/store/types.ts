@@ -71,9 +71,20 @@ export interface SubmissionTrace {
 /** A published file. */
 export interface StoredFile {
   readonly body: string;
+  /**
+   * The signed document's serial (a safe integer from 1). A file stored before serials existed
+   * reads as 0, so any signed document replaces it.
+   */
+  readonly serial: number;
   readonly issuedAt: string;
   readonly updatedAt: string;
 }
+
+/** Outcome of {@link Store.putFile}. */
+export type PutFileResult =
+  | { readonly status: 'stored' }
+  /** The file served under that name has a serial greater than or equal to the one offered: nothing changed. */
+  | { readonly status: 'stale'; readonly currentSerial: number };
 
 /** Storage of one collector deployment. Methods reject only when the database itself fails. */
 export interface Store {
@@ -109,7 +120,12 @@ export interface Store {
   exportSubmissions(campaign: string, after: number, limit: number): AsyncIterable<StoredSubmission>;
   /** Deletes one submission's envelope (its id stays reserved); false if there was none. */
   deleteSubmission(campaign: string, sid: string): Promise<boolean>;
-  putFile(campaign: string, name: string, file: StoredFile): Promise<void>;
+  /**
+   * Stores a file only if its serial is strictly greater than that of the file stored under this
+   * name (if any), as one atomic step: of concurrent puts with the same serial, from any number
+   * of processes sharing the database, exactly one is stored. Resolves after commit (durable).
+   */
+  putFile(campaign: string, name: string, file: StoredFile): Promise<PutFileResult>;
   getFile(campaign: string, name: string): Promise<StoredFile | undefined>;
   /** Forgets spent challenges that expired before `now` (ms); returns how many. */
   pruneSpentChallenges(now: number): Promise<number>;
