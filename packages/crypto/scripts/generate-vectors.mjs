@@ -12,10 +12,13 @@ import { fileURLToPath } from 'node:url';
 import {
   canonicalJson,
   formatCampaignSecretKey,
+  MAX_ENVELOPE_BYTES,
   parseCampaignSecretKey,
   sealSubmission,
   signDocument,
+  validateSigner,
 } from '../dist/index.js';
+import { encodeKeyString } from '../dist/keys.js';
 
 await sodium.ready;
 const outDir = fileURLToPath(new URL('../test-vectors/', import.meta.url));
@@ -87,6 +90,40 @@ function padTo(bytes, size, marker = 0x80) {
   if (marker !== null) out[bytes.length] = marker;
   return out;
 }
+// HSalsa20 (the key derivation inside crypto_box_beforenm), written out because libsodium.js's
+// standard build does not export it and crypto_box_beforenm refuses the zero point we need.
+function hsalsa20(key, input) {
+  const word = (bytes, i) => bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+  const c = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];
+  const x = [c[0], word(key, 0), word(key, 4), word(key, 8), word(key, 12), c[1], word(input, 0), word(input, 4),
+    word(input, 8), word(input, 12), c[2], word(key, 16), word(key, 20), word(key, 24), word(key, 28), c[3]];
+  const rotl = (v, n) => (v << n) | (v >>> (32 - n));
+  const quarter = (a, b, cc, d) => {
+    x[b] ^= rotl((x[a] + x[d]) | 0, 7);
+    x[cc] ^= rotl((x[b] + x[a]) | 0, 9);
+    x[d] ^= rotl((x[cc] + x[b]) | 0, 13);
+    x[a] ^= rotl((x[d] + x[cc]) | 0, 18);
+  };
+  for (let round = 0; round < 10; round++) {
+    quarter(0, 4, 8, 12); quarter(5, 9, 13, 1); quarter(10, 14, 2, 6); quarter(15, 3, 7, 11);
+    quarter(0, 1, 2, 3); quarter(5, 6, 7, 4); quarter(10, 11, 8, 9); quarter(15, 12, 13, 14);
+  }
+  const out = new Uint8Array(32);
+  [0, 5, 10, 15, 6, 7, 8, 9].forEach((index, i) => {
+    for (let b = 0; b < 4; b++) out[i * 4 + b] = (x[index] >>> (8 * b)) & 0xff;
+  });
+  return out;
+}
+{
+  // Self-check against libsodium on a normal key pair.
+  const a = sodium.crypto_box_keypair();
+  const b = sodium.crypto_box_keypair();
+  const expected = sodium.crypto_box_beforenm(b.publicKey, a.privateKey);
+  if (sodium.to_hex(hsalsa20(sodium.crypto_scalarmult(a.privateKey, b.publicKey), new Uint8Array(16))) !== sodium.to_hex(expected)) {
+    throw new Error('hsalsa20 does not match libsodium');
+  }
+}
+
 const plaintext = (signer, over = {}) =>
   sodium.from_string(canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer, ...over }));
 const crafted = (ct, over = {}) => json({ v: 1, campaign: CAMPAIGN, kid: keys.publicKey.keyId, sid: SID, ct, ...over });
@@ -165,10 +202,87 @@ vector('envelope-bad-base64', envelopeHeader('malformed envelope', 'ciphertext w
     crafted(sealPadded(padTo(plaintext({ ...individual, comment: 'x'.repeat(2001) }), 4096))));
 }
 {
-  vector('envelope-oversize-ciphertext', envelopeHeader('oversize', 'a sealed box larger than the largest bucket'),
-    crafted(sealPadded(padTo(new Uint8Array(40000), 65536))));
-  vector('envelope-oversize-text', envelopeHeader('oversize', 'envelope text over 49152 bytes'),
-    json({ ...good, pad: 'x'.repeat(49152) }));
+  // 32769 padded bytes seal to 32817, one byte over the largest bucket plus overhead, in an
+  // envelope well under the text limit: only the ciphertext limit catches it.
+  const text = crafted(sealPadded(padTo(new Uint8Array(32000), 32769)));
+  if (text.length >= MAX_ENVELOPE_BYTES) throw new Error('oversize-ciphertext vector must fit the text limit');
+  vector('envelope-oversize-ciphertext', envelopeHeader('oversize', `a sealed box of 32817 bytes (largest bucket plus overhead is 32816) in an envelope of ${text.length} bytes`),
+    text);
+  // The text limit, exactly: the good envelope with spaces before its closing brace.
+  const goodText = json(good);
+  const padded = (size) => `${goodText.slice(0, -1)}${' '.repeat(size - goodText.length)}}`;
+  vector('envelope-success-max-text', envelopeHeader('success', `the good envelope padded with spaces to exactly ${MAX_ENVELOPE_BYTES} bytes`, {
+    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: individual }),
+  }), padded(MAX_ENVELOPE_BYTES));
+  vector('envelope-oversize-text', envelopeHeader('oversize', `the same envelope padded to ${MAX_ENVELOPE_BYTES + 1} bytes, one over the limit`),
+    padded(MAX_ENVELOPE_BYTES + 1));
+}
+
+// --- envelopes: rules the first version of the spec left open --------------------------------
+{
+  // Normalisation (§4.1): NFC, trimming of every kind of white space, CR LF and lone CR, the
+  // country's case. The sender did not normalise; the reader must, and gets exactly this.
+  const raw = {
+    kind: 'individual',
+    name: '\u00a0 Zoe\u0308 Lovelace\u3000',
+    email: ' ada@exa\u0301mple.org\t',
+    country: ' gb\u2003',
+    role: 'Cafe\u0301 owner\u200a',
+    comment: '\r\n  Line one\r\nLine two\rLine three\u2028\n ',
+    consent: { listPublicly: true, contactLater: true },
+    extra: { referral: '\ufeffpartner site\u205f' },
+  };
+  const expected = {
+    kind: 'individual',
+    name: 'Zo\u00eb Lovelace',
+    email: 'ada@ex\u00e1mple.org',
+    country: 'GB',
+    role: 'Caf\u00e9 owner',
+    comment: 'Line one\nLine two\nLine three',
+    consent: { listPublicly: true, contactLater: true },
+    extra: { referral: 'partner site' },
+  };
+  if (canonicalJson(validateSigner(raw)) !== canonicalJson(expected)) throw new Error('normalisation vector: library disagrees with the expected result');
+  vector('envelope-success-normalised', envelopeHeader('success', 'signer text that needs NFC, trimming (NBSP, U+3000, tab, U+2003, U+200A, U+FEFF, U+205F), CR LF and CR, and upper-casing', {
+    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: expected }),
+  }), crafted(sealPadded(padTo(plaintext(raw), 1024))));
+}
+vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is the empty string'), crafted(''));
+{
+  // SID ends in one of A, Q, g, w (4 unused bits zero); the next character sets an unused bit.
+  const last = SID.at(-1);
+  const lenient = SID.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1);
+  vector('envelope-non-canonical-sid', envelopeHeader('malformed envelope', 'sid whose last character has a non-zero unused bit (decodes leniently to the real sid)'),
+    json({ ...good, sid: lenient }));
+}
+{
+  // Duplicate member names (§1). JavaScript keeps the last value, which is the real one here, so
+  // a reader that does not look for duplicates opens this envelope.
+  const otherSid = b64url(hash('secure-sign test vector sid 2').subarray(0, 16));
+  const text = json(good).replace('"sid":', `"sid":"${otherSid}","sid":`);
+  vector('envelope-duplicate-member', envelopeHeader('malformed envelope', 'sid appears twice (another id first, the real one last)'), text);
+  const inner = sodium.from_string(
+    canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: individual })
+      .replace('"email":', '"email":"mallory@example.net","email":'),
+  );
+  vector('envelope-schema-duplicate-member', envelopeHeader('schema violation', 'the plaintext names email twice (another address first)'),
+    crafted(sealPadded(padTo(inner, 1024))));
+}
+{
+  // An address that displays as ada@example.org: U+202E turns the domain around.
+  vector('envelope-schema-email-bidi-override', envelopeHeader('schema violation', 'e-mail ada@ U+202E gro.elpmaxe, which displays as ada@example.org'),
+    crafted(sealPadded(padTo(plaintext({ ...individual, email: 'ada@\u202egro.elpmaxe' }), 1024))));
+}
+{
+  // A sealed box whose ephemeral key is the zero point: X25519 gives the all-zero shared secret
+  // for every recipient, so anyone can compute the box key. The box is built correctly under that
+  // key: a reader that does not refuse the all-zero secret (libsodium does) would open it.
+  const epk = new Uint8Array(32);
+  const nonce = sodium.crypto_generichash(24, new Uint8Array([...epk, ...keys.publicKey.encryptionKey]), null);
+  const boxKey = hsalsa20(new Uint8Array(32), new Uint8Array(16));
+  const box = sodium.crypto_secretbox_easy(padTo(plaintext(individual), 1024), nonce, boxKey);
+  vector('envelope-invalid-ephemeral-key', envelopeHeader('authentication failed', 'the sealed box ephemeral key is the zero point (all-zero shared secret), the box otherwise well formed'),
+    crafted(b64url(new Uint8Array([...epk, ...box]))));
 }
 
 // --- signed documents ---------------------------------------------------------------------
@@ -243,9 +357,45 @@ vector('document-success', docHeader('success', 'a signer wall', { payload: cano
   }), json(wall));
   // An impossible date, signed correctly (raw Ed25519 over the canonical payload), so only the date check can catch it.
   const bogus = { ...wall.payload, issuedAt: '2026-13-45T25:61:61.000Z' };
-  const message = sodium.from_string(`secure-sign signed document v1\n${canonicalJson(bogus)}`);
+  const signRaw = (payload) => b64url(sodium.crypto_sign_detached(
+    sodium.from_string(`secure-sign signed document v1\n${canonicalJson(payload)}`), keys.signingSecretKey));
+  // Duplicate member names: the last serial is the signed one, so JavaScript alone would accept it.
+  vector('document-duplicate-member', docHeader('malformed document', 'serial appears twice in the payload (99 first, the signed 7 last)'),
+    json(wall).replace(`"serial":${SERIAL}`, `"serial":99,"serial":${SERIAL}`));
+  // Nesting depth (§5.1): payload at depth 0, data at 1; a scalar at depth 32 is the deepest allowed.
+  const nest = (arrays) => `${'['.repeat(arrays)}1${']'.repeat(arrays)}`;
+  const nestedDoc = (arrays) => {
+    const text = canonicalJson({ ...wall.payload, data: '@' }).replace('"@"', nest(arrays));
+    const sig = b64url(sodium.crypto_sign_detached(sodium.from_string(`secure-sign signed document v1\n${text}`), keys.signingSecretKey));
+    return `{"v":1,"kid":"${wall.kid}","payload":${text},"sig":"${sig}"}`;
+  };
+  vector('document-success-depth-32', docHeader('success', 'data is 31 nested arrays around 1: that 1 is at depth 32 counting the payload as 0', {
+    payload: canonicalJson({ ...wall.payload, data: '@' }).replace('"@"', nest(31)),
+  }), nestedDoc(31));
+  vector('document-too-deep', docHeader('malformed document', 'data is 32 nested arrays around 1: that 1 is at depth 33, correctly signed'), nestedDoc(32));
   vector('document-impossible-issued-at', docHeader('malformed document', 'issuedAt is 2026-13-45T25:61:61.000Z, signed correctly'),
-    json({ ...wall, payload: bogus, sig: b64url(sodium.crypto_sign_detached(message, keys.signingSecretKey)) }));
+    json({ ...wall, payload: bogus, sig: signRaw(bogus) }));
+}
+
+// The smallest y (encoded with sign bit 0) for which no x satisfies the Ed25519 curve equation
+// -x^2 + y^2 = 1 + d x^2 y^2: x^2 = (y^2 - 1) / (d y^2 + 1) is not a square modulo p.
+function notOnCurve() {
+  const p = 2n ** 255n - 19n;
+  const pow = (b, e) => {
+    let r = 1n;
+    b %= p;
+    for (; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p;
+    return r;
+  };
+  const d = ((p - 121665n) * pow(121666n, p - 2n)) % p;
+  for (let y = 2n; ; y++) {
+    const x2 = (((y * y - 1n) % p) * pow((d * y * y + 1n) % p, p - 2n)) % p;
+    if (x2 !== 0n && pow(x2, (p - 1n) / 2n) === p - 1n) {
+      const out = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) out[i] = Number((y >> BigInt(8 * i)) & 0xffn);
+      return out;
+    }
+  }
 }
 
 // --- key strings --------------------------------------------------------------------------
@@ -258,6 +408,12 @@ vector('key-success', { kind: 'public-key-string', expect: 'success', comment: '
   const swapped = keyString.slice(0, i) + keyString[i + 1] + keyString[i] + keyString.slice(i + 2);
   if (swapped !== keyString) vector('key-transposed', { kind: 'public-key-string', expect: 'invalid key', comment: 'two neighbouring characters swapped' }, swapped);
   vector('key-truncated', { kind: 'public-key-string', expect: 'invalid key', comment: 'last character missing' }, keyString.slice(0, -1));
+  // A correctly checksummed key string whose Ed25519 part is not a point on the curve.
+  const bytes = new Uint8Array(64);
+  bytes.set(keys.publicKey.encryptionKey);
+  bytes.set(notOnCurve(), 32);
+  vector('key-invalid-signing-key', { kind: 'public-key-string', expect: 'invalid key', comment: 'checksum right, but the Ed25519 key is not a point on the curve' },
+    encodeKeyString('sspk1', bytes));
   vector('key-secret-as-public', { kind: 'public-key-string', expect: 'invalid key', comment: 'a secret key string where a public one belongs' }, formatCampaignSecretKey(keys));
 }
 

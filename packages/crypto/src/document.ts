@@ -7,6 +7,7 @@ import { canonicalJson, type CanonicalValue } from './canonical.js';
 import { fromBase64Url, toBase64Url } from './encode.js';
 import { concatBytes, utf8 } from './encoding.js';
 import { SecureSignError, authenticationFailed } from './errors.js';
+import { parseStrictJson } from './json.js';
 import type { CampaignKeyPair, CampaignPublicKey } from './keys.js';
 import { campaignIdSchema, isoTimestampSchema } from './schema.js';
 import { ready } from './sodium.js';
@@ -207,11 +208,14 @@ export async function verifyDocument(
     if (input.length > maxBytes || utf8(input).length > maxBytes) {
       throw new SecureSignError('OVERSIZE', `document is larger than ${maxBytes} bytes`);
     }
-    try {
-      value = JSON.parse(input);
-    } catch {
-      throw new SecureSignError('MALFORMED_DOCUMENT', 'document is not valid JSON');
+    const parsed = parseStrictJson(input);
+    if (!parsed.ok) {
+      throw new SecureSignError(
+        'MALFORMED_DOCUMENT',
+        parsed.problem === 'not JSON' ? 'document is not valid JSON' : 'document has two members of the same name',
+      );
     }
+    value = parsed.value;
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const version = (value as Record<string, unknown>)['v'];

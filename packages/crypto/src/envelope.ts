@@ -7,6 +7,7 @@ import { canonicalJson } from './canonical.js';
 import { fromBase64Url, fromUtf8, toBase64Url } from './encode.js';
 import { fromBase32, utf8 } from './encoding.js';
 import { SecureSignError, authenticationFailed, type SchemaIssue } from './errors.js';
+import { parseStrictJson } from './json.js';
 import type { CampaignKeyPair, CampaignPublicKey } from './keys.js';
 import { PADDING_BUCKETS, pad, unpad } from './padding.js';
 import {
@@ -50,7 +51,10 @@ const envelopeSchema = z.strictObject({
   campaign: campaignIdSchema,
   kid: z.string().check(z.regex(/^[a-z2-7]{16}$/, { message: 'must be 16 base32 characters' })),
   sid: submissionIdSchema,
-  ct: z.string().check(z.regex(/^[A-Za-z0-9_-]+$/, { message: 'must be base64url' })),
+  ct: z.string().check(
+    z.refine((value) => value.length > 0, { message: 'must not be empty' }),
+    z.regex(/^[A-Za-z0-9_-]*$/, { message: 'must be base64url' }),
+  ),
 });
 
 /** What {@link openSubmission} returns: the verified plaintext. */
@@ -160,6 +164,9 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
 /**
  * Checks that a value (or JSON text) is a well-formed envelope of a known version, within size
  * limits. It does not decrypt: collectors use it to refuse garbage before storing anything.
+ * Text over {@link MAX_ENVELOPE_BYTES} is `OVERSIZE`; text with two members of the same name in
+ * an object is `MALFORMED_ENVELOPE`; `ct` must be non-empty canonical base64url, `sid` exactly 16
+ * bytes in canonical base64url, `kid` 16 base32 characters.
  *
  * @throws {@link SecureSignError} `OVERSIZE`, `MALFORMED_ENVELOPE` or `UNSUPPORTED_VERSION`.
  * @example
@@ -179,11 +186,14 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
     if (input.length > MAX_ENVELOPE_BYTES || utf8(input).length > MAX_ENVELOPE_BYTES) {
       throw new SecureSignError('OVERSIZE', `envelope is larger than ${MAX_ENVELOPE_BYTES} bytes`);
     }
-    try {
-      value = JSON.parse(input);
-    } catch {
-      throw new SecureSignError('MALFORMED_ENVELOPE', 'envelope is not valid JSON');
+    const parsed = parseStrictJson(input);
+    if (!parsed.ok) {
+      throw new SecureSignError(
+        'MALFORMED_ENVELOPE',
+        parsed.problem === 'not JSON' ? 'envelope is not valid JSON' : 'envelope has two members of the same name',
+      );
     }
+    value = parsed.value;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SecureSignError('MALFORMED_ENVELOPE', 'envelope must be a JSON object');
@@ -210,6 +220,10 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
   const sealed = fromBase64Url(envelope.ct);
   if (!sealed) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
   if (!fromBase32(envelope.kid)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: kid: not canonical base32');
+  // The sid pattern admits only canonical encodings already; decoding states the rule where it applies.
+  if (fromBase64Url(envelope.sid)?.length !== 16) {
+    throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: sid: not 16 bytes in canonical base64url');
+  }
   return { envelope, sealed };
 }
 
@@ -254,14 +268,15 @@ export async function openSubmission(
     throw authenticationFailed();
   }
   const text = fromUtf8(unpad(padded));
-  let parsed: unknown;
-  try {
-    if (text === undefined) throw new Error('invalid UTF-8');
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SecureSignError('SCHEMA_VIOLATION', 'plaintext is not valid UTF-8 JSON');
+  if (text === undefined) throw new SecureSignError('SCHEMA_VIOLATION', 'plaintext is not valid UTF-8 JSON');
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    throw new SecureSignError(
+      'SCHEMA_VIOLATION',
+      parsed.problem === 'not JSON' ? 'plaintext is not valid UTF-8 JSON' : 'plaintext has two members of the same name',
+    );
   }
-  const result = plaintextSchema.safeParse(parsed);
+  const result = plaintextSchema.safeParse(parsed.value);
   if (!result.success) {
     const issues = toIssues(result.error);
     throw new SecureSignError('SCHEMA_VIOLATION', `invalid plaintext: ${describe(issues)}`, { issues });

@@ -40,9 +40,34 @@ const codePoints = (text: string): number => {
   return count;
 };
 
-// C0 and C1 controls, DEL, and the bidi controls that can make a name display as something else.
+// White space (docs/format.md §4.2), written out rather than left to String.prototype.trim or a
+// regular expression's \s so that no engine's Unicode tables decide: ECMAScript's WhiteSpace and
+// LineTerminator code points, which have been these since Unicode 6.3.
+const WHITE_SPACE = new Set([
+  0x0009, 0x000a, 0x000b, 0x000c, 0x000d, 0x0020, 0x00a0, 0x1680,
+  0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+  0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+]);
+/** The same set as a regular expression class body, for the e-mail shape. */
+const WHITE_SPACE_CLASS = '\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/** Removes leading and trailing {@link WHITE_SPACE} (a loop: a regular expression could backtrack). */
+function trimWhiteSpace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && WHITE_SPACE.has(value.charCodeAt(start))) start++;
+  while (end > start && WHITE_SPACE.has(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+// Text: C0 and C1 controls, DEL, and the bidi controls that can make a name display as something else.
 const FORBIDDEN_INLINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 const FORBIDDEN_MULTILINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+// E-mail addresses, stricter: also every invisible formatting character (soft hyphen, Arabic
+// letter mark, Mongolian vowel separator, zero-width characters, bidi marks, embeddings,
+// overrides and isolates, word joiner and invisible operators, byte order mark), any of which can
+// make one address look like another (`ada@\u202egro.elpmaxe` displays as `ada@example.org`).
+const FORBIDDEN_IN_EMAIL = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/u;
 
 function text(max: number, options: { multiline?: boolean } = {}) {
   const forbidden = options.multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_INLINE;
@@ -50,7 +75,7 @@ function text(max: number, options: { multiline?: boolean } = {}) {
     z.normalize('NFC'),
     // Windows line breaks become \n so that one comment has one form.
     z.overwrite((value) => (options.multiline ? value.replace(/\r\n?/g, '\n') : value)),
-    z.trim(),
+    z.overwrite(trimWhiteSpace),
     z.refine((value) => value.length > 0, { message: 'required' }),
     z.refine((value) => codePoints(value) <= max, { message: `too long (at most ${max} characters)` }),
     z.refine((value) => !forbidden.test(value), { message: 'contains control characters' }),
@@ -60,7 +85,10 @@ function text(max: number, options: { multiline?: boolean } = {}) {
 
 // Deliberately permissive about what may stand on either side of the @ (international addresses
 // are welcome); strict about shape and length. Deliverability is the campaign's business.
-const EMAIL_SHAPE = /^[^\s@]{1,64}@(?=.{1,253}$)[^\s@.]+(?:\.[^\s@.]+)+$/u;
+const EMAIL_SHAPE = new RegExp(
+  `^[^@${WHITE_SPACE_CLASS}]{1,64}@(?=.{1,253}$)[^@.${WHITE_SPACE_CLASS}]+(?:\\.[^@.${WHITE_SPACE_CLASS}]+)+$`,
+  'u',
+);
 
 /** A campaign id: 1 to 64 lower-case letters, digits and inner hyphens, safe in any URL path. */
 export const campaignIdSchema = z.string().check(
@@ -104,17 +132,20 @@ export const signerSchema = z
     name: text(LIMITS.name),
     email: z.string().check(
       z.normalize('NFC'),
-      z.trim(),
+      z.overwrite(trimWhiteSpace),
       z.refine((value) => value.length > 0, { message: 'required' }),
       z.refine((value) => codePoints(value) <= LIMITS.email, { message: `too long (at most ${LIMITS.email} characters)` }),
+      z.refine((value) => !FORBIDDEN_IN_EMAIL.test(value), { message: 'contains control or invisible formatting characters' }),
       z.refine((value) => EMAIL_SHAPE.test(value), { message: 'not an e-mail address' }),
+      z.refine((value) => value.isWellFormed(), { message: 'contains invalid Unicode' }),
     ),
     organisation: z.optional(text(LIMITS.organisation)),
     role: z.optional(text(LIMITS.role)),
     country: z.optional(
       z.string().check(
-        z.trim(),
-        z.toUpperCase(),
+        z.overwrite(trimWhiteSpace),
+        // ASCII only: toUpperCase would also turn dotless ı into I and long ſ into S.
+        z.overwrite((value) => value.replace(/[a-z]/g, (letter) => letter.toUpperCase())),
         z.refine((value) => COUNTRY_CODES.includes(value), { message: 'not an ISO 3166-1 alpha-2 country code' }),
       ),
     ),

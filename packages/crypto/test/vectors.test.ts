@@ -20,6 +20,27 @@ describe('test vectors', () => {
     ]) expect(expects).toContain(outcome);
   });
 
+  it('include a scenario for every rule format.md decides', () => {
+    for (const name of [
+      'envelope-success-normalised', 'envelope-success-max-text', 'envelope-oversize-text', 'envelope-oversize-ciphertext',
+      'envelope-invalid-ephemeral-key', 'envelope-empty-ciphertext', 'envelope-non-canonical-sid',
+      'envelope-duplicate-member', 'envelope-schema-duplicate-member', 'envelope-schema-email-bidi-override',
+      'document-duplicate-member', 'document-rolled-back', 'document-expired', 'document-impossible-issued-at',
+      'document-success-depth-32', 'document-too-deep', 'key-invalid-signing-key',
+    ]) expect(index).toContain(`${name}.txt`);
+  });
+
+  it('size vectors sit exactly at the limits they test', async () => {
+    const { MAX_ENVELOPE_BYTES } = await import('@secure-sign/crypto');
+    const body = (name: string) => parseVector(readFileSync(new URL(`${name}.txt`, dir), 'utf8')).body;
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
+    expect(bytes(body('envelope-success-max-text'))).toBe(MAX_ENVELOPE_BYTES);
+    expect(bytes(body('envelope-oversize-text'))).toBe(MAX_ENVELOPE_BYTES + 1);
+    const oversizeCt = body('envelope-oversize-ciphertext');
+    expect(bytes(oversizeCt)).toBeLessThan(MAX_ENVELOPE_BYTES);
+    expect(Buffer.from(JSON.parse(oversizeCt).ct, 'base64url').length).toBe(32816 + 1);
+  });
+
   for (const file of index) {
     it(file, async () => {
       const vector = parseVector(readFileSync(new URL(file, dir), 'utf8'));
