@@ -5,6 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
+import { CollectorError } from './errors.js';
 import { registerCampaign, rotateStaffToken, isOpen, updateCampaign } from './campaigns.js';
 import { resolveConfig, type CollectorConfig } from './config.js';
 import { createMetrics } from './metrics.js';
@@ -111,6 +112,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new UsageError(`unknown command: ${command}`);
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message);
+    if (error instanceof CollectorError) {
+      // A failure with a known fix (a database migrated by a newer build): say that
+      // fix, not the generic "check the database" below.
+      say(`error: ${error.message}`);
+      for (const line of error.hint.split('\n')) say(`hint: ${line}`);
+      return 1;
+    }
     if (error instanceof TypeError || error instanceof RangeError) {
       say(`error: ${error.message}`);
       return 2;

@@ -7,9 +7,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { SQLITE_FILE_NAME, openSqliteStore } from '../src/store/sqlite.js';
@@ -42,6 +43,8 @@ export interface EngineFixture {
   readonly flags: string[];
   /** Runs SQL on the storage directly, without a store (e.g. to lay down an older schema). */
   exec(sql: string): Promise<void>;
+  /** Runs one statement with parameters directly on the storage; the rows it returns, if any. */
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   cleanup(): Promise<void>;
 }
 
@@ -50,21 +53,90 @@ export function legacySchema(engine: 'sqlite' | 'postgres'): string {
   return readFileSync(new URL(`./fixtures/schema-0.1.0.${engine}.sql`, import.meta.url), 'utf8');
 }
 
+/**
+ * A database made by release 0.1.0 itself, through its HTTP API (test/fixtures/make-collector-0.1.0.ts):
+ * campaigns open-letter (4 submissions, one withdrawn, and a published wall.json) and partner
+ * (1 submission). `tokens` are their staff tokens.
+ */
+export const LEGACY_DATABASE = {
+  file: fileURLToPath(new URL('./fixtures/collector-0.1.0.sqlite', import.meta.url)),
+  tokens: Object.fromEntries(
+    Object.entries(
+      (JSON.parse(readFileSync(new URL('./fixtures/collector-0.1.0.json', import.meta.url), 'utf8')) as { campaigns: Record<string, { token: string }> }).campaigns,
+    ).map(([id, { token }]) => [id, token]),
+  ),
+};
+
+/** The tables of the 0.1.0 database, in an order that satisfies its foreign keys. */
+const LEGACY_TABLES = ['secrets', 'campaigns', 'submissions', 'spent_challenges', 'files'] as const;
+
+/** The rows of the 0.1.0 database, by table; the two that tests look into are typed. */
+export type LegacyRows = Record<'secrets' | 'campaigns' | 'spent_challenges', Record<string, unknown>[]> & {
+  submissions: { campaign: string; seq: number; sid: string; envelope: string | null; envelope_hash: string; received_at: string }[];
+  files: { campaign: string; name: string; body: string; issued_at: string; updated_at: string }[];
+};
+
+/** Every row of the committed 0.1.0 database, table by table (read from a copy: the fixture is never opened in place). */
+export function legacyRows(): LegacyRows {
+  const dir = mkdtempSync(join(tmpdir(), 'secure-sign-legacy-'));
+  try {
+    copyFileSync(LEGACY_DATABASE.file, join(dir, 'copy.sqlite'));
+    const db = new Database(join(dir, 'copy.sqlite'), { readonly: true });
+    try {
+      return Object.fromEntries(LEGACY_TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()])) as LegacyRows;
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Lays the 0.1.0 database down in a fresh fixture: for SQLite a copy of the committed file; for
+ * PostgreSQL the 0.1.0 schema (test/fixtures/schema-0.1.0.postgres.sql) holding the same rows.
+ */
+export async function loadLegacyDatabase(fixture: EngineFixture): Promise<void> {
+  if (fixture.name === 'sqlite') {
+    copyFileSync(LEGACY_DATABASE.file, join(fixture.flags[1]!, SQLITE_FILE_NAME));
+    return;
+  }
+  await fixture.exec(legacySchema('postgres'));
+  const rows = legacyRows();
+  for (const table of LEGACY_TABLES) {
+    for (const row of rows[table] as Record<string, unknown>[]) {
+      const columns = Object.keys(row);
+      await fixture.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+        columns.map((c) => row[c]),
+      );
+    }
+  }
+}
+
 /** A fresh SQLite directory. */
 export function sqliteFixture(exportPageSize?: number): EngineFixture {
   const dir = mkdtempSync(join(tmpdir(), 'secure-sign-collector-'));
+  const withDb = <T>(use: (db: Database.Database) => T): T => {
+    const db = new Database(join(dir, SQLITE_FILE_NAME));
+    try {
+      return use(db);
+    } finally {
+      db.close();
+    }
+  };
   return {
     name: 'sqlite',
     open: async () => openSqliteStore(dir, exportPageSize === undefined ? {} : { exportPageSize }),
     flags: ['--data-dir', dir],
-    exec: async (sql) => {
-      const db = new Database(join(dir, SQLITE_FILE_NAME));
-      try {
-        db.exec(sql);
-      } finally {
-        db.close();
-      }
-    },
+    exec: async (sql) => withDb((db) => void db.exec(sql)),
+    query: async (sql, params = []) =>
+      withDb((db) => {
+        const statement = db.prepare(sql);
+        if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+        statement.run(...params);
+        return [];
+      }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -81,6 +153,15 @@ export function postgresFixture(exportPageSize?: number): EngineFixture {
       await client.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}; ${sql}`);
+      } finally {
+        await client.end();
+      }
+    },
+    query: async (sql, params = []) => {
+      const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows as Record<string, unknown>[];
       } finally {
         await client.end();
       }

@@ -5,8 +5,10 @@ import { generateCampaignKeys, type Envelope } from '@secure-sign/crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { ENGINES, envelopeFor, postgresFixture, solve, type EngineFixture, type TestCampaign } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/secure-sign-collector.js', import.meta.url));
@@ -135,6 +137,26 @@ describe('secure-sign-collector command', () => {
       expect(run(['campaign', 'token', 'nope', ...fixture.flags]).status).toBe(1);
       expect(run(['serve', '--port', 'x', ...fixture.flags]).status).toBe(2);
       expect(run(['frobnicate']).status).toBe(2);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it('refuses a database migrated by a newer build, saying which versions and to upgrade the collector', async () => {
+    const fixture = ENGINES[0].make();
+    try {
+      await (await fixture.open()).close();
+      await fixture.exec(`INSERT INTO schema_migrations (version, description) VALUES (${SCHEMA_VERSION + 1}, 'from the future')`);
+      for (const args of [['campaign', 'list'], ['--port', '0']]) {
+        const result = run([...args, ...fixture.flags]);
+        expect(result.status, args.join(' ')).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(
+          `secure-sign-collector: error: the SQLite database ${join(fixture.flags[1]!, 'collector.sqlite')} is at schema version ${SCHEMA_VERSION + 1}, ` +
+            `newer than this build of the collector supports (versions up to ${SCHEMA_VERSION}): it was migrated by a newer collector; upgrade the collector\n` +
+            'secure-sign-collector: hint: run the collector release that migrated this database, or a newer one; an older build never opens a newer database\n',
+        );
+      }
     } finally {
       await fixture.cleanup();
     }

@@ -12,58 +12,7 @@ import {
   type StoredSubmission,
   type SubmissionInsert,
 } from './types.js';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS campaigns (
-  id TEXT PRIMARY KEY,
-  key TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  origins JSONB NOT NULL,
-  goal BIGINT,
-  opens_at TEXT,
-  closes_at TEXT,
-  token_hash TEXT NOT NULL,
-  last_seq BIGINT NOT NULL DEFAULT 0,
-  count BIGINT NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS submissions (
-  campaign TEXT NOT NULL REFERENCES campaigns(id),
-  seq BIGINT NOT NULL,
-  sid TEXT NOT NULL,
-  -- NULL once deleted: the row stays so that the id and hash keep answering retries.
-  envelope TEXT,
-  envelope_hash TEXT NOT NULL,
-  received_at TEXT NOT NULL,
-  PRIMARY KEY (campaign, seq),
-  UNIQUE (campaign, sid)
-);
-CREATE TABLE IF NOT EXISTS spent_challenges (id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS spent_challenges_expiry ON spent_challenges (expires_at);
-CREATE TABLE IF NOT EXISTS files (
-  campaign TEXT NOT NULL REFERENCES campaigns(id),
-  name TEXT NOT NULL,
-  body TEXT NOT NULL,
-  -- The signed document's serial; 0 for files stored before serials existed.
-  serial BIGINT NOT NULL DEFAULT 0,
-  issued_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (campaign, name)
-);
-`;
-
-/**
- * Brings a database created by an earlier version up to SCHEMA, in place (CREATE TABLE IF NOT
- * EXISTS leaves an old table as it was). Runs on every open, under the migration lock; each step
- * looks first, so that once done no process takes an exclusive table lock at start-up.
- */
-async function migrate(client: pg.PoolClient): Promise<void> {
-  const serial = await client.query(
-    `SELECT 1 FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = 'files' AND column_name = 'serial'`,
-  );
-  if (serial.rowCount === 0) await client.query('ALTER TABLE files ADD COLUMN serial BIGINT NOT NULL DEFAULT 0');
-}
+import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 
 /** Most submissions written by one transaction (see the group commit comment below). */
 const MAX_BATCH = 256;
@@ -90,8 +39,63 @@ function plan(
   });
 }
 
-// Any constant works: it only keeps two processes from migrating the same schema at once.
+// The advisory lock of the migration step: (this constant, hashtext(schema)), so processes on one
+// schema take turns and other schemas are not held up. Any constant works; 0.1.0 took this one alone.
 const MIGRATION_LOCK = 0x5ec5_1650;
+
+/**
+ * Brings a schema to this build's version. Each migration runs in its own transaction that first
+ * takes the schema's transaction-scoped advisory lock and reads the version again, so any number
+ * of processes starting at once apply each migration exactly once, the others waiting and then
+ * finding it done. Once up to date a start costs the lock and two reads: no DDL, no table lock.
+ *
+ * @throws {@link CollectorError} `schema-too-new` if a newer build migrated the schema.
+ */
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  for (;;) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, schema]);
+      // Look before creating: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the
+      // object exists, and a collector's role may not have it once the schema is made.
+      const found = await client.query<{ table_name: string; serial: boolean }>(
+        `SELECT table_name, EXISTS (SELECT 1 FROM information_schema.columns c
+                                    WHERE c.table_schema = t.table_schema AND c.table_name = 'files' AND c.column_name = 'serial') AS serial
+         FROM information_schema.tables t WHERE table_schema = $1 AND table_name IN ('schema_migrations', 'campaigns')`,
+        [schema],
+      );
+      const tables = new Set(found.rows.map((r) => r.table_name));
+      let current = 0;
+      if (tables.has('schema_migrations')) {
+        const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+        current = rows[0]!.version ?? 0;
+      } else {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query(MIGRATIONS_TABLE.postgres);
+      }
+      if (current === 0) {
+        // Empty, or made before versioning (release 0.1.0): record what it already has.
+        current = unversionedVersion({ campaignsTable: tables.has('campaigns'), filesSerial: found.rows.some((r) => r.serial) });
+        for (const m of MIGRATIONS.slice(0, current)) {
+          await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [m.version, m.description]);
+        }
+      }
+      const next = nextMigration(current, `PostgreSQL schema ${schema}`);
+      if (next) {
+        await client.query(next.postgres);
+        await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [next.version, next.description]);
+      }
+      await client.query('COMMIT');
+      if (!next) return;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
 
 interface CampaignRow {
   id: string;
@@ -130,10 +134,11 @@ export interface PostgresStoreOptions {
 }
 
 /**
- * Connects to PostgreSQL and creates the tables if needed.
+ * Connects to PostgreSQL and brings the schema to this build's version (creating it if needed).
  *
  * @param url - a `postgres://` connection URL.
- * @throws if the schema name is invalid or the database cannot be reached.
+ * @throws TypeError if the schema name is invalid; {@link CollectorError} `schema-too-new` if a
+ * newer build migrated the schema; other errors if the database cannot be reached.
  * @example
  * ```ts
  * const store = await openPostgresStore('postgres://collector@db.internal/secure_sign');
@@ -151,19 +156,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // An idle client that loses its connection emits here; without a listener the process dies.
   pool.on('error', () => {});
 
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query(SCHEMA);
-    await migrate(client);
-    await client.query('COMMIT');
+    await migrate(pool, schema);
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    await pool.end().catch(() => {});
     throw error;
-  } finally {
-    client.release();
   }
 
   async function transaction<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -16,57 +16,36 @@ import {
   type StoredSubmission,
   type SubmissionInsert,
 } from './types.js';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS campaigns (
-  id TEXT PRIMARY KEY,
-  key TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  origins TEXT NOT NULL,
-  goal INTEGER,
-  opens_at TEXT,
-  closes_at TEXT,
-  token_hash TEXT NOT NULL,
-  last_seq INTEGER NOT NULL DEFAULT 0,
-  count INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS submissions (
-  campaign TEXT NOT NULL REFERENCES campaigns(id),
-  seq INTEGER NOT NULL,
-  sid TEXT NOT NULL,
-  -- NULL once deleted: the row stays so that the id and hash keep answering retries.
-  envelope TEXT,
-  envelope_hash TEXT NOT NULL,
-  received_at TEXT NOT NULL,
-  PRIMARY KEY (campaign, seq),
-  UNIQUE (campaign, sid)
-);
-CREATE TABLE IF NOT EXISTS spent_challenges (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS spent_challenges_expiry ON spent_challenges (expires_at);
-CREATE TABLE IF NOT EXISTS files (
-  campaign TEXT NOT NULL REFERENCES campaigns(id),
-  name TEXT NOT NULL,
-  body TEXT NOT NULL,
-  -- The signed document's serial; 0 for files stored before serials existed (see migrate).
-  serial INTEGER NOT NULL DEFAULT 0,
-  issued_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (campaign, name)
-);
-`;
+import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 
 /**
- * Brings a database created by an earlier version up to SCHEMA, in place. Each step checks what
- * is there, so it runs on every open and does nothing once done.
+ * Brings the database to this build's schema version: one migration per IMMEDIATE transaction
+ * (with its row in schema_migrations), so another process opening the same file at the same
+ * moment (`campaign add` beside a running server) waits and then sees it done.
+ *
+ * @throws {@link CollectorError} `schema-too-new` if a newer build migrated the file.
  */
-function migrate(db: Database.Database): void {
-  db.transaction(() => {
-    const fileColumns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'files\')').all();
-    if (!fileColumns.some((column) => column.name === 'serial')) {
-      db.exec('ALTER TABLE files ADD COLUMN serial INTEGER NOT NULL DEFAULT 0');
+function migrate(db: Database.Database, file: string): void {
+  const hasTable = db.prepare<[string], { found: number }>("SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = ?");
+  const step = db.transaction((): boolean => {
+    db.exec(MIGRATIONS_TABLE.sqlite);
+    const record = db.prepare('INSERT INTO schema_migrations (version, description) VALUES (?, ?)');
+    let current = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_migrations').get()!.version ?? 0;
+    if (current === 0) {
+      // Empty, or made before versioning (release 0.1.0): record what it already has.
+      current = unversionedVersion({
+        campaignsTable: hasTable.get('campaigns') !== undefined,
+        filesSerial: db.prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'serial'").get() !== undefined,
+      });
+      for (const m of MIGRATIONS.slice(0, current)) record.run(m.version, m.description);
     }
-  }).immediate();
+    const next = nextMigration(current, `SQLite database ${file}`);
+    if (!next) return false;
+    db.exec(next.sqlite);
+    record.run(next.version, next.description);
+    return true;
+  });
+  while (step.immediate());
 }
 
 interface CampaignRow {
@@ -103,7 +82,8 @@ export const SQLITE_FILE_NAME = 'collector.sqlite';
  *
  * @param dataDir - directory holding `collector.sqlite`; created if missing.
  * @param options - `exportPageSize`: rows read per query by exports (1000; tests use less).
- * @throws if the directory or file cannot be opened (a misconfiguration).
+ * @throws {@link CollectorError} `schema-too-new` if a newer build migrated the database; other
+ * errors if the directory or file cannot be opened (a misconfiguration).
  * @example
  * ```ts
  * const store = openSqliteStore('./secure-sign-data');
@@ -112,15 +92,20 @@ export const SQLITE_FILE_NAME = 'collector.sqlite';
 export function openSqliteStore(dataDir: string, options: { exportPageSize?: number } = {}): Store {
   const pageSize = options.exportPageSize ?? EXPORT_PAGE_SIZE;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, SQLITE_FILE_NAME));
+  const file = join(dataDir, SQLITE_FILE_NAME);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // A deleted envelope's bytes are overwritten in the file, not just unlinked from the b-tree.
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
-  migrate(db);
+  try {
+    migrate(db, file);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
   const stmt = {
     getSecret: db.prepare<[string], { value: string }>('SELECT value FROM secrets WHERE name = ?'),

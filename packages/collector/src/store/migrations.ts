@@ -1,0 +1,158 @@
+// The collector's database schema, as one ordered list of migrations: the only place where tables
+// are created or changed, for both engines. Each store runs what is missing when it opens
+// (openSqliteStore, openPostgresStore), one migration per transaction together with its row in
+// schema_migrations, so a database is always at exactly one version.
+//
+// Rules for this file:
+// - A released migration never changes. Fix forward with a new one.
+// - Every migration has the SQL of both engines, and they end in the same logical schema.
+// - While older processes may still run against the database (a rolling upgrade on PostgreSQL),
+//   migrations only add: new tables, new columns with a default. Dropping or renaming waits for a
+//   release whose previous release no longer uses the thing.
+// - A database at a version above the last one here was migrated by a newer build: refuse it
+//   (checkVersion) rather than guess what the unknown migrations did.
+import { CollectorError } from '../errors.js';
+
+/** One step of the schema. `version` is its position in {@link MIGRATIONS}, from 1. */
+export interface Migration {
+  readonly version: number;
+  /** What it changes, one line; stored in schema_migrations. */
+  readonly description: string;
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+/** The schema, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    // Exactly what release 0.1.0 created (test/fixtures/schema-0.1.0.*.sql), so that a fresh
+    // database and one made by 0.1.0 are the same from here on.
+    description: 'the 0.1.0 schema: secrets, campaigns, submissions, spent challenges, files',
+    sqlite: `
+      CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS campaigns (
+        id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        origins TEXT NOT NULL,
+        goal INTEGER,
+        opens_at TEXT,
+        closes_at TEXT,
+        token_hash TEXT NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        count INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE IF NOT EXISTS submissions (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        seq INTEGER NOT NULL,
+        sid TEXT NOT NULL,
+        -- NULL once deleted: the row stays so that the id and hash keep answering retries.
+        envelope TEXT,
+        envelope_hash TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (campaign, seq),
+        UNIQUE (campaign, sid)
+      );
+      CREATE TABLE IF NOT EXISTS spent_challenges (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS spent_challenges_expiry ON spent_challenges (expires_at);
+      CREATE TABLE IF NOT EXISTS files (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (campaign, name)
+      );`,
+    postgres: `
+      CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS campaigns (
+        id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        origins JSONB NOT NULL,
+        goal BIGINT,
+        opens_at TEXT,
+        closes_at TEXT,
+        token_hash TEXT NOT NULL,
+        last_seq BIGINT NOT NULL DEFAULT 0,
+        count BIGINT NOT NULL DEFAULT 0
+      );
+      CREATE TABLE IF NOT EXISTS submissions (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        seq BIGINT NOT NULL,
+        sid TEXT NOT NULL,
+        -- NULL once deleted: the row stays so that the id and hash keep answering retries.
+        envelope TEXT,
+        envelope_hash TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (campaign, seq),
+        UNIQUE (campaign, sid)
+      );
+      CREATE TABLE IF NOT EXISTS spent_challenges (id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE INDEX IF NOT EXISTS spent_challenges_expiry ON spent_challenges (expires_at);
+      CREATE TABLE IF NOT EXISTS files (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (campaign, name)
+      );`,
+  },
+  {
+    version: 2,
+    // Rollback protection of published walls (PUT /files keeps only a greater serial). Files
+    // stored before read as serial 0, so any signed document replaces them.
+    description: 'files.serial: the serial of the signed document served under each name',
+    sqlite: 'ALTER TABLE files ADD COLUMN serial INTEGER NOT NULL DEFAULT 0',
+    postgres: 'ALTER TABLE files ADD COLUMN serial BIGINT NOT NULL DEFAULT 0',
+  },
+];
+
+/** The schema version this build creates and understands: the last migration's. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The version table, per engine. A row per applied migration. */
+export const MIGRATIONS_TABLE = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  )`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  )`,
+} as const;
+
+/**
+ * The version of a database that has no schema_migrations table, from what it holds: none (0) if
+ * it has no campaigns table; else it was made before versioning, by release 0.1.0 (1), or by a
+ * development build that had already added files.serial in place (2). The store records those
+ * versions as applied without running them.
+ */
+export function unversionedVersion(found: { readonly campaignsTable: boolean; readonly filesSerial: boolean }): number {
+  if (!found.campaignsTable) return 0;
+  return found.filesSerial ? 2 : 1;
+}
+
+/**
+ * The migration that follows `current`, or undefined when the database is up to date.
+ *
+ * @param current - the database's version (0 for an empty one).
+ * @param database - names the database in the error, e.g. `SQLite database /var/lib/x/collector.sqlite`.
+ * @throws {@link CollectorError} `schema-too-new` if `current` is above {@link SCHEMA_VERSION}.
+ */
+export function nextMigration(current: number, database: string): Migration | undefined {
+  if (current > SCHEMA_VERSION) {
+    throw new CollectorError(
+      'schema-too-new',
+      `the ${database} is at schema version ${current}, newer than this build of the collector supports ` +
+        `(versions up to ${SCHEMA_VERSION}): it was migrated by a newer collector; upgrade the collector`,
+      'run the collector release that migrated this database, or a newer one; an older build never opens a newer database',
+    );
+  }
+  return MIGRATIONS[current];
+}
