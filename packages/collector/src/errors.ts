@@ -6,7 +6,9 @@
 /** The stable codes of {@link CollectorError}. New codes may be added; existing ones keep their meaning. */
 export type CollectorErrorCode =
   /** The database was migrated by a newer build than this one. */
-  | 'schema-too-new';
+  | 'schema-too-new'
+  /** A native module (the SQLite driver) cannot be loaded by this Node.js. */
+  | 'native-module';
 
 /** A failure to start that an operator can fix; `hint` says how. */
 export class CollectorError extends Error {

@@ -113,7 +113,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message);
     if (error instanceof CollectorError) {
-      // A failure with a known fix (a database migrated by a newer build): say that
+      // A failure with a known fix (a newer database, a driver built for another Node): say that
       // fix, not the generic "check the database" below.
       say(`error: ${error.message}`);
       for (const line of error.hint.split('\n')) say(`hint: ${line}`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
+import { NATIVE_MODULE_HINT } from '../src/store/native.js';
 import { ENGINES, envelopeFor, postgresFixture, solve, type EngineFixture, type TestCampaign } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/secure-sign-collector.js', import.meta.url));
@@ -31,8 +32,8 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', SECURE_SIGN_DATA_DIR: '' } });
+function run(args: string[], nodeArgs: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', SECURE_SIGN_DATA_DIR: '' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -137,6 +138,28 @@ describe('secure-sign-collector command', () => {
       expect(run(['campaign', 'token', 'nope', ...fixture.flags]).status).toBe(1);
       expect(run(['serve', '--port', 'x', ...fixture.flags]).status).toBe(2);
       expect(run(['frobnicate']).status).toBe(2);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it('says which Node the SQLite driver was built for and how to rebuild it, when it cannot load', async () => {
+    // The preload makes Node's loader refuse better_sqlite3.node exactly as a Node of another ABI
+    // does; the real build on disk is left alone.
+    const preload = fileURLToPath(new URL('./fixtures/dlopen-other-abi.cjs', import.meta.url));
+    const built = process.versions.modules === '137' ? 'Node 20 (ABI 115)' : 'Node 24 (ABI 137)';
+    const fixture = ENGINES[0].make();
+    try {
+      for (const args of [['campaign', 'list'], ['--port', '0']]) {
+        const result = run([...args, ...fixture.flags], ['--require', preload]);
+        expect(result.status, args.join(' ')).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(
+          `secure-sign-collector: error: the SQLite driver (better-sqlite3) cannot be loaded: it was built for ${built}, ` +
+            `and this is Node ${process.versions.node} (ABI ${process.versions.modules})\n` +
+            NATIVE_MODULE_HINT.split('\n').map((line) => `secure-sign-collector: hint: ${line}\n`).join(''),
+        );
+      }
     } finally {
       await fixture.cleanup();
     }

@@ -17,6 +17,7 @@ import {
   type SubmissionInsert,
 } from './types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
+import { nativeModuleError } from './native.js';
 
 /**
  * Brings the database to this build's schema version: one migration per IMMEDIATE transaction
@@ -82,8 +83,9 @@ export const SQLITE_FILE_NAME = 'collector.sqlite';
  *
  * @param dataDir - directory holding `collector.sqlite`; created if missing.
  * @param options - `exportPageSize`: rows read per query by exports (1000; tests use less).
- * @throws {@link CollectorError} `schema-too-new` if a newer build migrated the database; other
- * errors if the directory or file cannot be opened (a misconfiguration).
+ * @throws {@link CollectorError} `native-module` if the SQLite driver cannot load in this Node,
+ * `schema-too-new` if a newer build migrated the database; other errors if the directory or
+ * file cannot be opened (a misconfiguration).
  * @example
  * ```ts
  * const store = openSqliteStore('./secure-sign-data');
@@ -93,7 +95,13 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
   const pageSize = options.exportPageSize ?? EXPORT_PAGE_SIZE;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SQLITE_FILE_NAME);
-  const db = new Database(file);
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (error) {
+    // The driver loads its native part here, on first use: say so if that is what failed.
+    throw nativeModuleError(error) ?? error;
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
