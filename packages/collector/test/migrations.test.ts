@@ -3,14 +3,16 @@
 // schema, processes starting at once on one PostgreSQL apply each migration once, and a database
 // migrated by a newer build is refused.
 import { pino } from 'pino';
-import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { resolveConfig } from '../src/config.js';
 import { CollectorError } from '../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION, nextMigration, unversionedVersion } from '../src/store/migrations.js';
+import { openPostgresStore } from '../src/store/postgres.js';
 import type { Store } from '../src/store/types.js';
-import { ENGINES, LEGACY_DATABASE, legacyRows, legacySchema, loadLegacyDatabase, postgresFixture, submissionInsert, type EngineFixture } from './helpers.js';
+import { ENGINES, LEGACY_DATABASE, PG_URL, legacyRows, legacySchema, loadLegacyDatabase, postgresFixture, submissionInsert, type EngineFixture } from './helpers.js';
 
 describe('the migration list', () => {
   it('is numbered 1..N with SQL for both engines; the next step follows the current version', () => {
@@ -167,6 +169,51 @@ describe.each(ENGINES)('migrations on $name', ({ make }) => {
       new RegExp(`is at schema version ${SCHEMA_VERSION + 7}, newer than this build of the collector supports \\(versions up to ${SCHEMA_VERSION}\\).*upgrade the collector`),
     );
     expect(await contents(fixture)).toEqual(snapshot);
+  });
+});
+
+describe('migrations on postgres: privileges', () => {
+  const roles: string[] = [];
+  let fixture: EngineFixture;
+  afterEach(async () => {
+    await fixture.cleanup();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      for (const role of roles.splice(0)) await client.query(`DROP ROLE IF EXISTS ${role}`);
+    } finally {
+      await client.end();
+    }
+  });
+  const role = async (grants: (name: string, schema: string) => string[]) => {
+    const name = `ss_role_${randomBytes(5).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    roles.push(name);
+    await fixture.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+    for (const sql of grants(name, fixture.flags[3]!)) await fixture.query(sql);
+    const url = new URL(PG_URL);
+    url.username = name;
+    url.password = password;
+    return url.toString();
+  };
+  const tables = ['secrets', 'campaigns', 'submissions', 'spent_challenges', 'files'];
+
+  it('upgrades a 0.1.0 schema as its owner without the right to create schemas, then runs with no CREATE right at all', async () => {
+    fixture = postgresFixture();
+    await loadLegacyDatabase(fixture);
+    const schema = fixture.flags[3]!;
+    // The owner of the schema and its tables, as a least-privilege deployment would set it up.
+    const owner = await role((name) => [`ALTER SCHEMA ${schema} OWNER TO ${name}`, ...tables.map((t) => `ALTER TABLE ${t} OWNER TO ${name}`)]);
+    await (await openPostgresStore(owner, { schema })).close();
+    expect(await versions(fixture)).toEqual(MIGRATIONS.map((m) => m.version));
+    // Up to date, a start needs no DDL: a role that may only read and write rows starts and works.
+    const app = await role((name) => [`GRANT USAGE ON SCHEMA ${schema} TO ${name}`, `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${name}`]);
+    const store = await openPostgresStore(app, { schema });
+    try {
+      expect((await store.getCampaign('open-letter'))!.count).toBe(3);
+    } finally {
+      await store.close();
+    }
   });
 });
 

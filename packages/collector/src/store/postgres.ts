@@ -71,7 +71,8 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
         const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
         current = rows[0]!.version ?? 0;
       } else {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
         await client.query(MIGRATIONS_TABLE.postgres);
       }
       if (current === 0) {
