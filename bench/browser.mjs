@@ -3,6 +3,8 @@
 // proof-of-work solving in the widget's own worker.
 import { chromium } from 'playwright-core';
 import { gzipBytes, median, percentile, say } from './lib.mjs';
+// The widget's shadow root is closed; these reach inside through lit's `renderRoot`.
+import { inWidget, waitForHeading } from '../packages/widget/test/reach-inside.mjs';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
@@ -22,16 +24,16 @@ const RECORD_SUBMIT = () => {
 };
 
 async function fillForm(page, n) {
-  await page.getByRole('textbox', { name: /^Full name/ }).fill(`Bench Signer ${n}`);
-  await page.getByRole('textbox', { name: /^E-mail/ }).fill(`bench${n}@example.org`);
-  await page.getByRole('textbox', { name: /^Comment/ }).fill('Measured, not typed by hand.');
+  await (await inWidget(page, '[name="name"]')).fill(`Bench Signer ${n}`);
+  await (await inWidget(page, '[name="email"]')).fill(`bench${n}@example.org`);
+  await (await inWidget(page, '[name="comment"]')).fill('Measured, not typed by hand.');
 }
 
 /** Clicks Sign on the page's clock and returns ms until the submission request was issued. */
 async function clickToRequest(page) {
   const started = await page.evaluate(() => {
     const host = document.querySelector('secure-sign');
-    const button = [...host.shadowRoot.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Sign');
+    const button = host.renderRoot.querySelector('button[type="submit"]');
     const t0 = performance.now();
     button.click();
     return t0;
@@ -65,7 +67,7 @@ export async function measureWidget(browser, pageUrl, { runs }) {
     const page = await context.newPage();
     await page.addInitScript(RECORD_SUBMIT);
     await page.goto(pageUrl, { waitUntil: 'networkidle' });
-    await page.getByRole('button', { name: 'Sign', exact: true }).waitFor();
+    await inWidget(page, 'button[type="submit"]');
     await page.waitForTimeout(200);
     initial.push([...scripts.values()].reduce((a, b) => a + (b ?? 0), 0));
 
@@ -73,7 +75,7 @@ export async function measureWidget(browser, pageUrl, { runs }) {
     await page.evaluate(() => {
       const host = document.querySelector('secure-sign');
       const set = (name, value) => {
-        const input = [...host.shadowRoot.querySelectorAll('input')].find((i) => i.name === name || i.id?.endsWith(name));
+        const input = host.renderRoot.querySelector(`input[name="${name}"]`);
         if (!input) throw new Error(`no input ${name}`);
         input.focus();
         input.value = value;
@@ -83,7 +85,7 @@ export async function measureWidget(browser, pageUrl, { runs }) {
       set('email', 'cold@example.org');
     });
     cold.push(await clickToRequest(page));
-    await page.getByRole('heading', { name: /Thank you for signing/ }).waitFor({ timeout: 30_000 });
+    await waitForHeading(page, /Thank you for signing/);
     await page.waitForLoadState('networkidle');
 
     // Warm: a fresh form on a page whose crypto is loaded.
@@ -94,7 +96,7 @@ export async function measureWidget(browser, pageUrl, { runs }) {
     await second.waitForLoadState('networkidle');
     await second.waitForTimeout(300);
     warm.push(await clickToRequest(second));
-    await second.getByRole('heading', { name: /Thank you for signing/ }).waitFor({ timeout: 30_000 });
+    await waitForHeading(second, /Thank you for signing/);
     await second.waitForLoadState('networkidle');
     total.push([...scripts.values()].reduce((a, b) => a + (b ?? 0), 0));
     await context.close();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startDemo } from '../examples/demo.mjs';
+import { inWidget } from '../packages/widget/test/reach-inside.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'screenshots');
@@ -24,7 +25,8 @@ try {
       for (const scheme of ['light', 'dark']) {
         const page = await browser.newPage({ viewport: { width, height }, colorScheme: scheme, deviceScaleFactor: size === 'mobile' ? 2 : 1 });
         await page.goto(url);
-        await page.getByRole('button', { name: /^(Sign|Signer)$/ }).waitFor();
+        // The widget's shadow root is closed: reach its submit button through lit's renderRoot.
+        await inWidget(page, 'button[type="submit"]');
         const file = join(out, `${name}-${size}-${scheme}.png`);
         await page.screenshot({ path: file, fullPage: true });
         await page.close();

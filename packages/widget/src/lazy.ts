@@ -4,6 +4,8 @@
 import { parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
 
 export { sealSubmission, signerSchema, verifyDocument, COUNTRY_CODES } from '@secure-sign/crypto';
+// Only needed once a wall has verified, so it stays out of the first load too.
+export { wallEntries } from './wall.js';
 
 /**
  * Parses the campaign key, then, in the background, seals a constant made-up signature to it once

@@ -5,6 +5,10 @@
 // - Fail closed: if the key is invalid or sealing fails, nothing is sent.
 // - libsodium and zod load by dynamic import on the signer's first interaction (see lazy.ts).
 // - Text from the network (the wall, the count) is rendered through lit bindings: text, never HTML.
+// - Session-replay and analytics recorders on the partner page must not see what is typed: the
+//   shadow root is closed and the form and every control carry the recorders' "do not record"
+//   markers (recorders.ts). Every new control gets the same markers. The project's own tests reach
+//   inside through `renderRoot` (lit's reference to the root), never `shadowRoot`.
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
@@ -15,8 +19,9 @@ import { en } from './i18n/en.js';
 import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
 import { checkCampaignKeyString } from './key-check.js';
 import { RetryQueue } from './queue.js';
+import { RECORDER_CLASS } from './recorders.js';
 import { styles } from './secure-sign.styles.js';
-import { wallEntries, type WallEntry } from './wall.js';
+import type { WallEntry } from './wall.js';
 
 type Lazy = typeof import('./lazy.js');
 type Status = 'loading' | 'unavailable' | 'closed' | 'form' | 'submitting' | 'success' | 'queued' | 'error';
@@ -88,6 +93,9 @@ interface PendingPow {
  */
 export class SecureSign extends LitElement {
   static override styles = styles;
+
+  /** Closed, so that session-replay recorders on the page cannot read the form (see recorders.ts). */
+  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, mode: 'closed' };
 
   static override properties = {
     campaign: { type: String },
@@ -354,7 +362,7 @@ export class SecureSign extends LitElement {
         return;
       }
       const payload = await lazy.verifyDocument(publicKey, text, { type: 'wall', campaign: this.campaign });
-      this._wall = wallEntries(payload.data, Math.max(0, Math.min(this.wallLimit || 50, 1000)));
+      this._wall = lazy.wallEntries(payload.data, Math.max(0, Math.min(this.wallLimit || 50, 1000)));
     } catch {
       // A wall that fails verification is never shown, not even in part.
       console.warn('<secure-sign>: the signer wall could not be verified against the campaign key, so it is not shown.');
@@ -631,6 +639,7 @@ export class SecureSign extends LitElement {
     const describedBy = this.#describedBy(name, hint);
     return html`<input
       part="input"
+      class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
       id="ss-${name}"
       name=${name}
       type=${type}
@@ -669,6 +678,7 @@ export class SecureSign extends LitElement {
         : nothing}
       <form
         part="form"
+        class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
         novalidate
         aria-label=${t.formLabel}
         aria-busy=${busy ? 'true' : 'false'}
@@ -683,6 +693,7 @@ export class SecureSign extends LitElement {
                 ${kinds.map(
                   (kind) => html`<label>
                     <input
+                      class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
                       type="radio"
                       name="kind"
                       value=${kind}
@@ -707,6 +718,7 @@ export class SecureSign extends LitElement {
               t.country,
               html`<select
                 part="input"
+                class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
                 id="ss-country"
                 name="country"
                 autocomplete="country"
@@ -726,6 +738,7 @@ export class SecureSign extends LitElement {
               t.comment,
               html`<textarea
                 part="input"
+                class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
                 id="ss-comment"
                 name="comment"
                 maxlength="2000"
@@ -737,11 +750,11 @@ export class SecureSign extends LitElement {
             )
           : nothing}
         <div class="consent">
-          <input type="checkbox" id="ss-listPublicly" name="listPublicly" />
+          <input type="checkbox" class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden" id="ss-listPublicly" name="listPublicly" />
           <label for="ss-listPublicly">${t.consentList}</label>
         </div>
         <div class="consent">
-          <input type="checkbox" id="ss-contactLater" name="contactLater" />
+          <input type="checkbox" class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden" id="ss-contactLater" name="contactLater" />
           <label for="ss-contactLater">${t.consentContact}</label>
         </div>
         ${this.privacyUrl && /^https?:/i.test(this.privacyUrl)

@@ -1,6 +1,10 @@
 // Shared by the widget's browser tests: a campaign on the fake collector (test/fake-collector.mjs),
 // mounting the element, typing like a person, and capturing everything that leaves the form.
-import { fixture, html, waitUntil as waitUntilOnce } from '@open-wc/testing';
+//
+// The widget's shadow root is closed (so that session-replay recorders cannot read the form), so
+// `element.shadowRoot` is null. The one supported way in for the project's tests and scripts is
+// lit's `element.renderRoot`: `root()` below, and `accessible()` for axe.
+import { expect, fixture, html, waitUntil as waitUntilOnce } from '@open-wc/testing';
 import { generateCampaignKeys, signDocument, type CampaignKeyPair, type CanonicalValue } from '@secure-sign/crypto';
 import '../../src/secure-sign.js';
 import type { SecureSign } from '../../src/secure-sign.component.js';
@@ -44,14 +48,21 @@ export async function setupCampaign(options: { count?: number; goal?: number | n
   return { campaign, keys };
 }
 
-export async function signedWall(keys: CampaignKeyPair, campaign: string, entries: CanonicalValue[]): Promise<string> {
-  return JSON.stringify(await signDocument(keys, { type: 'wall', campaign, data: { entries } }));
+/** A wall signed as `secure-sign wall sign` does: serial 1 and 30 days' validity unless told otherwise. */
+export async function signedWall(
+  keys: CampaignKeyPair,
+  campaign: string,
+  entries: CanonicalValue[],
+  options: { serial?: number; issuedAt?: Date; validUntil?: Date } = {},
+): Promise<string> {
+  const { serial = 1, ...dates } = options;
+  return JSON.stringify(await signDocument(keys, { type: 'wall', campaign, serial, data: { entries }, ...dates }));
 }
 
-export async function mount(setup: Setup, attributes: Record<string, string> = {}, wrapperLang?: string): Promise<SecureSign> {
+export async function mount(setup: Setup, attributes: Record<string, string> = {}, wrapperLang?: string, tag = 'secure-sign'): Promise<SecureSign> {
   const host = document.createElement('div');
   if (wrapperLang) host.lang = wrapperLang;
-  const element = document.createElement('secure-sign');
+  const element = document.createElement(tag) as SecureSign;
   element.setAttribute('campaign', setup.campaign);
   element.setAttribute('campaign-key', setup.keys.publicKey.keyString);
   element.setAttribute('collector', COLLECTOR);
@@ -63,7 +74,22 @@ export async function mount(setup: Setup, attributes: Record<string, string> = {
   return element;
 }
 
-export const root = (element: Element): ShadowRoot => element.shadowRoot!;
+/** The widget's (closed) shadow root, through lit's `renderRoot`. */
+export const root = (element: Element): ShadowRoot => (element as SecureSign).renderRoot as ShadowRoot;
+
+/**
+ * Runs axe on the widget, inside its closed shadow root. axe walks shadow trees through
+ * `element.shadowRoot`, which is null for a closed root (axe would then check an empty element and
+ * pass), so the root is shown to axe on this one element for the time of the check.
+ */
+export async function accessible(element: Element): Promise<void> {
+  Object.defineProperty(element, 'shadowRoot', { configurable: true, get: () => root(element) });
+  try {
+    await expect(element).to.be.accessible();
+  } finally {
+    delete (element as { shadowRoot?: unknown }).shadowRoot;
+  }
+}
 export const q = <T extends Element = HTMLElement>(element: Element, selector: string): T | null =>
   root(element).querySelector<T>(selector);
 

@@ -1,7 +1,7 @@
 import { expect, oneEvent } from '@open-wc/testing';
 import { openSubmission, sealSubmission, type Envelope } from '@secure-sign/crypto';
 import { QUEUE_KEY_PREFIX } from '../../src/queue.js';
-import { Capture, check, control, mount, q, root, setupCampaign, signedWall, status, submit, type, waitUntil } from './helpers.js';
+import { accessible, Capture, check, control, mount, q, root, setupCampaign, signedWall, status, submit, type, waitUntil } from './helpers.js';
 
 // What a signer types in these tests; none of it may appear outside the form.
 const PLAINTEXT = {
@@ -46,7 +46,7 @@ describe('<secure-sign> form', () => {
     for (const input of root(element).querySelectorAll('input:not([type="radio"]), select, textarea')) {
       expect(root(element).querySelector(`label[for="${input.id}"]`), input.id).to.exist;
     }
-    await expect(element).to.be.accessible();
+    await accessible(element);
   });
 
   it('validates with the crypto core schema, links errors and focuses the first one', async () => {
@@ -64,7 +64,7 @@ describe('<secure-sign> form', () => {
     expect(q(element, '#ss-email-error')!.textContent).to.equal('Enter an e-mail address like name@example.org.');
     await waitUntil(() => root(element).activeElement === name, 'focus did not move to the first error');
     expect(status(element)).to.equal('Please correct 2 fields.');
-    await expect(element).to.be.accessible();
+    await accessible(element);
   });
 
   it('requires the organisation when signing for one, and fields a partner marks required', async () => {
@@ -100,7 +100,7 @@ describe('<secure-sign> form', () => {
       expect(q(element, '[part="receipt"] code')!.textContent).to.equal(event.detail.sid);
       expect(q(element, '.count-text')!.textContent).to.equal('6 of 100 signatures');
       await waitUntil(() => root(element).activeElement === q(element, '.status h3'), 'focus not moved to the success message');
-      await expect(element).to.be.accessible();
+      await accessible(element);
 
       const { log, stored } = await control({ op: 'log', campaign: setup.campaign });
       expect(stored).to.have.length(1);
@@ -156,7 +156,7 @@ describe('<secure-sign> form', () => {
     expect(q(element, 'form')!.getAttribute('aria-busy')).to.equal('true');
     expect(q<HTMLButtonElement>(element, 'button[type="submit"]')!.disabled).to.equal(true);
     expect(status(element)).to.equal('Encrypting and sending…');
-    await expect(element).to.be.accessible();
+    await accessible(element);
     await control({ op: 'release', campaign: setup.campaign });
     await waitUntil(() => q(element, '[part="receipt"]'), 'no success after release');
   });
@@ -175,7 +175,7 @@ describe('<secure-sign> form', () => {
     expect(q(element, '.status.problem h3')!.textContent).to.equal('Something went wrong');
     expect(q<HTMLInputElement>(element, '[name="name"]')!.value).to.equal(PLAINTEXT.name);
     expect(Capture.storage()).to.equal('');
-    await expect(element).to.be.accessible();
+    await accessible(element);
   });
 
   it('copies the share link and announces it', async () => {
@@ -210,7 +210,7 @@ describe('<secure-sign> form', () => {
     const element = await mount(setup);
     expect(q(element, 'form')).to.equal(null);
     expect(q(element, '.status')!.textContent).to.include('This campaign no longer accepts signatures.');
-    await expect(element).to.be.accessible();
+    await accessible(element);
   });
 });
 
@@ -228,7 +228,7 @@ describe('<secure-sign> retry queue', () => {
       const { detail } = await queued;
       await element.updateComplete;
       expect(q(element, '.status h3')!.textContent).to.equal('Saved on this device');
-      await expect(element).to.be.accessible();
+      await accessible(element);
 
       const stored = Capture.storage();
       expect(stored).to.include(detail.sid);
@@ -291,7 +291,7 @@ describe('<secure-sign> refuses a wrong campaign key', () => {
         if (key.length > 25) expect(message).not.to.include(key.slice(5, 25));
         const { log } = await control({ op: 'log', campaign: setup.campaign });
         expect(log).to.deep.equal([]);
-        await expect(element).to.be.accessible();
+        await accessible(element);
       } finally {
         capture.stop();
       }
@@ -317,7 +317,7 @@ describe('<secure-sign> signer wall', () => {
     expect(items[1]!.querySelector('.who')!.textContent).to.equal('<img src=x onerror="window.__pwned=1">');
     expect(root(element).querySelector('.wall img, .wall b')).to.equal(null);
     expect((window as { __pwned?: number }).__pwned).to.equal(undefined);
-    await expect(element).to.be.accessible();
+    await accessible(element);
   });
 
   it('refuses a tampered wall and one signed with another key', async () => {
