@@ -22,7 +22,6 @@ export interface Checkpoint {
 }
 
 // Characters a line must not contain: ASCII controls (a signed note forbids them) and newline.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f]/;
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 

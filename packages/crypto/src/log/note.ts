@@ -92,7 +92,6 @@ const EM_DASH = '\u2014';
 const SIGNATURE_PREFIX = `${EM_DASH} `;
 // Key names: non-empty, no Unicode white space, no '+'.
 const BAD_NAME_CHARACTER = /[\p{White_Space}+]/u;
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 
 function malformed(message: string): LogError {

@@ -314,12 +314,14 @@ function appendPlan(size: number, leafHashes: readonly Uint8Array[]): NodeId[] {
  */
 export async function hashesToAppend(reader: HashReader, size: number, leafHashes: readonly Uint8Array[]): Promise<StoredHash[]> {
   const ids = appendPlan(size, leafHashes);
+  if (leafHashes.length === 0) return [];
   return appendWithPeaks(size, await readAsync(reader, ids), leafHashes);
 }
 
 /** {@link hashesToAppend} with a synchronous reader. */
 export function hashesToAppendSync(reader: SyncHashReader, size: number, leafHashes: readonly Uint8Array[]): StoredHash[] {
   const ids = appendPlan(size, leafHashes);
+  if (leafHashes.length === 0) return [];
   return appendWithPeaks(size, read(reader, ids), leafHashes);
 }
 

@@ -207,6 +207,9 @@ describe('stored hashes behind a HashReader', () => {
     expect(new Set(added.map(({ id }) => `${id.level}/${id.index}`))).toEqual(expected);
     base.appendAll(items.slice(13).map(leafHash));
     expect(hex(base.root())).toBe(hex(oneByOne.root()));
+    // Appending nothing adds nothing and reads nothing.
+    expect(await hashesToAppend(reader, 45, [])).toEqual([]);
+    expect(calls).toHaveLength(1);
   });
 
   it('reports a reader that returns too few or wrong-sized hashes as MISSING_HASH', async () => {
