@@ -1,8 +1,5 @@
 // The log module in Chromium: hashing (@noble/hashes), proofs and their verification, and a signed
-// note opened with WebCrypto Ed25519 as the verify function. Not named *.test.ts, so that vitest
-// (Node) does not collect it; run it with
-//   npx web-test-runner --config web-test-runner.config.mjs --files 'packages/crypto/test/log/browser/*.ts'
-// (the lead moves it under test/browser/ when the module is exported).
+// note opened with WebCrypto Ed25519 as the verify function.
 import { expect } from '@esm-bundle/chai';
 import {
   LogError,
@@ -14,7 +11,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   type Ed25519Verify,
-} from '../../../src/log/index.js';
+} from '../../src/log/index.js';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const fromHex = (text: string) => new Uint8Array(text.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
