@@ -18,6 +18,7 @@ export interface SecureSignJSXAttributes {
   'hide-wall'?: boolean;
   'wall-limit'?: number;
   'share-url'?: string;
+  'fingerprint-url'?: string;
   /** JSON text of string overrides. */
   strings?: string | StringOverrides;
   id?: string;

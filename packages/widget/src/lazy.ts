@@ -3,9 +3,13 @@
 // component uses: a dynamic import keeps every export of the chunk.
 import { parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
 
-export { sealSubmission, signerSchema, verifyDocument, COUNTRY_CODES } from '@secure-sign/crypto';
-// Only needed once a wall has verified, so it stays out of the first load too.
-export { wallEntries } from './wall.js';
+export { sealSubmission, COUNTRY_CODES } from '@secure-sign/crypto';
+// Reading and checking the form at submit, which happens after this chunk has loaded anyway.
+export { fieldErrors, readSigner } from './parts/signer.js';
+// The parts that only ever render after this chunk has loaded: the verified wall and the inside of
+// the "Verify encryption" disclosure (which shows the key's fingerprint).
+export { renderWall, verifyWall } from './parts/wall.js';
+export { fingerprintUrl, renderVerify } from './parts/verify.js';
 
 /**
  * Parses the campaign key, then, in the background, seals a constant made-up signature to it once

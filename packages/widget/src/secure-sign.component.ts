@@ -3,7 +3,9 @@
 //   sealed, and the only thing that leaves this component is the sealed envelope. It is never put
 //   in a reactive property, an event, storage, the console or a request.
 // - Fail closed: if the key is invalid or sealing fails, nothing is sent.
-// - libsodium and zod load by dynamic import on the signer's first interaction (see lazy.ts).
+// - libsodium and zod load by dynamic import on the signer's first interaction (see lazy.ts), and
+//   with them the parts that only render after it: the verified wall, the verify disclosure's
+//   inside. The first load holds this file, the form and the count (parts/), and English.
 // - Text from the network (the wall, the count) is rendered through lit bindings: text, never HTML.
 // - Session-replay and analytics recorders on the partner page must not see what is typed: the
 //   shadow root is closed and the form and every control carry the recorders' "do not record"
@@ -11,24 +13,25 @@
 //   inside through `renderRoot` (lit's reference to the root), never `shadowRoot`.
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { CampaignPublicKey, Envelope, SignerInput } from '@secure-sign/crypto';
 import { CollectorClient, CollectorError, type CampaignInfo, type Challenge, type Solution } from './collector.js';
 import { secureSignEvent, type SecureSignErrorCode } from './events.js';
 import { en } from './i18n/en.js';
 import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
 import { checkCampaignKeyString } from './key-check.js';
+import { renderCount } from './parts/count.js';
+import { renderForm } from './parts/form.js';
+import { renderSuccess } from './parts/success.js';
+import type { OptionalField } from './parts/signer.js';
+import type { WallView } from './parts/wall.js';
 import { RetryQueue } from './queue.js';
-import { RECORDER_CLASS } from './recorders.js';
 import { styles } from './secure-sign.styles.js';
-import type { WallEntry } from './wall.js';
 
 type Lazy = typeof import('./lazy.js');
 type Status = 'loading' | 'unavailable' | 'closed' | 'form' | 'submitting' | 'success' | 'queued' | 'error';
 type Field = 'kind' | 'name' | 'email' | 'organisation' | 'role' | 'country' | 'comment';
 /** Optional fields a partner may show (and require). Name and e-mail are always shown and required. */
-const OPTIONAL_FIELDS = ['organisation', 'role', 'country', 'comment'] as const;
-type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+const OPTIONAL_FIELDS: readonly OptionalField[] = ['organisation', 'role', 'country', 'comment'];
 
 const CAMPAIGN_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const POW_RETRIES = 2;
@@ -69,6 +72,9 @@ interface PendingPow {
  * @csspart receipt - The receipt on success.
  * @csspart wall - The public signer wall.
  * @csspart wall-entry - One entry of the wall.
+ * @csspart wall-updated - When the wall shown was signed ("Updated 2 days ago").
+ * @csspart wall-refused - The message shown instead of an expired or rolled-back wall.
+ * @csspart verify - The "Verify encryption" disclosure (campaign, key fingerprint, where it is published).
  *
  * @cssproperty --secure-sign-accent - Accent colour (buttons, links, focus). Default #1d4ed8 (light), #8cb4ff (dark).
  * @cssproperty --secure-sign-on-accent - Text colour on the accent.
@@ -111,6 +117,7 @@ export class SecureSign extends LitElement {
     hideWall: { type: Boolean, attribute: 'hide-wall' },
     wallLimit: { type: Number, attribute: 'wall-limit' },
     shareUrl: { type: String, attribute: 'share-url' },
+    fingerprintUrl: { type: String, attribute: 'fingerprint-url' },
     strings: { attribute: 'strings', converter: { fromAttribute: (value: string | null) => parseStrings(value) } },
     _status: { state: true },
     _t: { state: true },
@@ -121,6 +128,7 @@ export class SecureSign extends LitElement {
     _announce: { state: true },
     _kind: { state: true },
     _countries: { state: true },
+    _verify: { state: true },
   };
 
   /** Campaign id, as registered on the collector. */
@@ -149,6 +157,8 @@ export class SecureSign extends LitElement {
   declare wallLimit: number;
   /** The URL shared from the success screen; the page's URL by default. */
   declare shareUrl: string | undefined;
+  /** The https: page where the campaign publishes its key fingerprint, linked from "Verify encryption". */
+  declare fingerprintUrl: string | undefined;
   /** Partner overrides of any string (see `Translation`); as a property, or JSON in the attribute. */
   declare strings: StringOverrides | undefined;
 
@@ -157,15 +167,21 @@ export class SecureSign extends LitElement {
   declare private _info: CampaignInfo | undefined;
   declare private _errors: Partial<Record<Field | 'listPublicly' | 'contactLater', string>>;
   declare private _receipt: { sid: string; receivedAt: string } | undefined;
-  declare private _wall: WallEntry[] | 'hidden' | 'button' | 'loading';
+  declare private _wall: WallView | 'hidden' | 'button' | 'loading';
   declare private _announce: string;
   declare private _kind: 'individual' | 'organisation';
   /** Country codes, from the lazily loaded chunk (kept out of the first load). */
   declare private _countries: readonly string[];
+  /** The verify disclosure's facts, once it has been opened and the key parsed. */
+  declare private _verify: { fingerprint: string; url: URL | undefined } | undefined;
 
   #client: CollectorClient | undefined;
   #queue: RetryQueue | undefined;
   #lazy: Promise<Lazy> | undefined;
+  /** The lazy chunk once loaded, for the parts it renders. */
+  #parts: Lazy | undefined;
+  /** `origin + path` of the collector: the key of what this browser remembers for it. */
+  #collectorKey = '';
   #publicKey: Promise<CampaignPublicKey> | undefined;
   #pow: Promise<PendingPow> | undefined;
   #abort = new AbortController();
@@ -230,8 +246,10 @@ export class SecureSign extends LitElement {
     const generation = ++this.#generation;
     this.#client = undefined;
     this.#queue = undefined;
+    this.#lazy = undefined;
     this.#publicKey = undefined;
     this.#pow = undefined;
+    this._verify = undefined;
     this.#started = false;
     this._status = 'loading';
     await this.#loadStrings();
@@ -251,7 +269,8 @@ export class SecureSign extends LitElement {
     }
     try {
       this.#client = new CollectorClient(this.collector, this.campaign);
-      this.#queue = new RetryQueue(new URL(this.collector).origin + new URL(this.collector).pathname, this.campaign);
+      this.#collectorKey = new URL(this.collector).origin + new URL(this.collector).pathname;
+      this.#queue = new RetryQueue(this.#collectorKey, this.campaign);
     } catch {
       this.#fail('invalid-config', 'the "collector" attribute must be the https: URL of the campaign\'s collector.');
       return;
@@ -292,13 +311,12 @@ export class SecureSign extends LitElement {
 
   // ---- lazy cryptography and proof of work -----------------------------------------------------
 
-  /** Starts loading the cryptography and the proof of work; called on the first interaction. */
-  #start(): void {
-    if (this.#started || !this.#client) return;
-    this.#started = true;
-    this.dispatchEvent(secureSignEvent('secure-sign-start', { campaign: this.campaign }));
+  /** Loads the lazy chunk and parses the key, once: on the first interaction or when "Verify encryption" opens. */
+  #loadCrypto(): void {
+    if (this.#lazy) return;
     this.#lazy = import('./lazy.js');
     void this.#lazy.then((lazy) => {
+      this.#parts = lazy;
       this._countries = lazy.COUNTRY_CODES;
     });
     // loadKey also warms the sealing code up in the background, so the click seals fast.
@@ -306,8 +324,25 @@ export class SecureSign extends LitElement {
     this.#publicKey.catch(() => {
       this.#fail('invalid-key', 'the "campaign-key" attribute could not be parsed. Nothing will be sent.');
     });
+  }
+
+  /** Starts loading the cryptography and the proof of work; called on the first interaction. */
+  #start(): void {
+    if (this.#started || !this.#client) return;
+    this.#started = true;
+    this.dispatchEvent(secureSignEvent('secure-sign-start', { campaign: this.campaign }));
+    this.#loadCrypto();
     this.#pow = this.#newPow();
     if (this._wall === 'button') void this.#loadWall();
+  }
+
+  /** The disclosure's first opening loads what the fingerprint needs. */
+  async #openVerify(event: Event): Promise<void> {
+    if (!(event.target as HTMLDetailsElement).open || this._verify || !this.#client) return;
+    this.#loadCrypto();
+    const generation = this.#generation;
+    const [lazy, publicKey] = await Promise.all([this.#lazy!, this.#publicKey!]);
+    if (generation === this.#generation) this._verify = { fingerprint: publicKey.fingerprint, url: lazy.fingerprintUrl(this.fingerprintUrl) };
   }
 
   #newPow(): Promise<PendingPow> | undefined {
@@ -357,12 +392,12 @@ export class SecureSign extends LitElement {
     this._wall = 'loading';
     try {
       const [lazy, publicKey, text] = await Promise.all([this.#lazy!, this.#publicKey!, this.#client.file('wall.json')]);
-      if (text === undefined) {
-        this._wall = [];
-        return;
-      }
-      const payload = await lazy.verifyDocument(publicKey, text, { type: 'wall', campaign: this.campaign });
-      this._wall = lazy.wallEntries(payload.data, Math.max(0, Math.min(this.wallLimit || 50, 1000)));
+      // Expired or rolled back: a message instead (verifyWall tells the partner on the console).
+      this._wall = await lazy.verifyWall(publicKey, text, {
+        campaign: this.campaign,
+        collector: this.#collectorKey,
+        limit: Math.max(0, Math.min(this.wallLimit || 50, 1000)),
+      });
     } catch {
       // A wall that fails verification is never shown, not even in part.
       console.warn('<secure-sign>: the signer wall could not be verified against the campaign key, so it is not shown.');
@@ -372,58 +407,9 @@ export class SecureSign extends LitElement {
 
   // ---- submitting ------------------------------------------------------------------------------
 
-  #value(name: string): string {
-    const element = this.renderRoot.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(`[name="${name}"]`);
-    return element ? element.value : '';
-  }
-
-  #checked(name: string): boolean {
-    return this.renderRoot.querySelector<HTMLInputElement>(`input[name="${name}"]`)?.checked ?? false;
-  }
-
-  #signerInput(): SignerInput {
-    const shown = this.#shown();
-    const optional = (field: OptionalField): string | undefined => {
-      if (!shown.includes(field) && !(field === 'organisation' && this._kind === 'organisation')) return undefined;
-      const value = this.#value(field).trim();
-      return value === '' ? undefined : value;
-    };
-    const organisation = optional('organisation');
-    const role = optional('role');
-    const country = optional('country');
-    const comment = optional('comment');
-    return {
-      kind: this._kind,
-      name: this.#value('name'),
-      email: this.#value('email'),
-      ...(organisation !== undefined ? { organisation } : {}),
-      ...(role !== undefined ? { role } : {}),
-      ...(country !== undefined ? { country } : {}),
-      ...(comment !== undefined ? { comment } : {}),
-      consent: { listPublicly: this.#checked('listPublicly'), contactLater: this.#checked('contactLater') },
-    };
-  }
-
-  #message(reason: string): string {
-    if (reason === 'required' || reason.startsWith('required')) return this._t.errorRequired;
-    if (reason.startsWith('too long')) return this._t.errorTooLong;
-    if (reason === 'not an e-mail address') return this._t.errorEmail;
-    return this._t.errorInvalid;
-  }
-
+  /** Shows each field's error and moves focus to the first; true when there is none. */
   #validate(lazy: Lazy, input: SignerInput): boolean {
-    const errors: Record<string, string> = {};
-    const result = lazy.signerSchema.safeParse(input);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        const field = String(issue.path[0] ?? '');
-        const reason = issue.code === 'custom' ? issue.message : issue.code === 'invalid_type' ? 'required' : 'invalid';
-        if (field && !errors[field]) errors[field] = this.#message(reason);
-      }
-    }
-    for (const field of this.#required()) {
-      if (this.#shown().includes(field) && !(input as Record<string, unknown>)[field] && !errors[field]) errors[field] = this._t.errorRequired;
-    }
+    const errors = lazy.fieldErrors(input, this._t, this.#shown(), this.#required());
     this._errors = errors;
     const count = Object.keys(errors).length;
     if (count > 0) {
@@ -440,7 +426,7 @@ export class SecureSign extends LitElement {
     if (this._status === 'submitting' || !this.#client || !this.#queue) return;
     this.#start();
     const lazy = await this.#lazy!;
-    const input = this.#signerInput();
+    const input = lazy.readSigner(this.renderRoot, this._kind, this.#shown());
     if (!this.#validate(lazy, input)) return;
     this._status = 'submitting';
     this._announce = this._t.submitting;
@@ -542,34 +528,8 @@ export class SecureSign extends LitElement {
     return html`
       <div part="base" class="base" lang=${t.lang} dir=${t.dir}>
         <slot name="intro"></slot>
-        ${this.#renderCount()} ${this.#renderBody()} ${this.#renderWall()}
+        ${this.hideCount ? nothing : renderCount(this._info, t)} ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
         <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announce}</div>
-      </div>
-    `;
-  }
-
-  #renderCount(): TemplateResult | typeof nothing {
-    const info = this._info;
-    if (this.hideCount || !info) return nothing;
-    const t = this._t;
-    const text = info.goal ? t.goal(info.count, info.goal) : t.count(info.count);
-    const percent = info.goal ? Math.min(100, (info.count / info.goal) * 100) : 0;
-    return html`
-      <div part="count" class="count">
-        <div class="count-text">${text}</div>
-        ${info.goal
-          ? html`<div
-              part="progress"
-              class="progress"
-              role="progressbar"
-              aria-label=${text}
-              aria-valuemin="0"
-              aria-valuemax=${info.goal}
-              aria-valuenow=${Math.min(info.count, info.goal)}
-            >
-              <div class="progress-bar" style=${styleMap({ width: `${percent}%` })}></div>
-            </div>`
-          : nothing}
       </div>
     `;
   }
@@ -587,69 +547,32 @@ export class SecureSign extends LitElement {
       case 'closed':
         return html`<div part="status" class="status"><p>${t.closed}</p></div>`;
       case 'success':
-        return this.#renderSuccess();
+        return renderSuccess(this._receipt, t, { share: () => void this.#share(), copy: () => void this.#copy() });
       case 'queued':
         return html`<div part="status" class="status">
           <h3 tabindex="-1">${t.queuedTitle}</h3>
           <p>${t.queuedBody}</p>
         </div>`;
       default:
-        return this.#renderForm();
+        return renderForm({
+          t,
+          busy: this._status === 'submitting',
+          failed: this._status === 'error',
+          kind: this._kind,
+          kinds: this.#kinds(),
+          shown: this.#shown(),
+          required: this.#required(),
+          errors: this._errors,
+          countries: this._countries,
+          privacyUrl: this.privacyUrl,
+          onSubmit: (e) => void this.#onSubmit(e),
+          onStart: () => this.#start(),
+          onKind: (kind) => {
+            this._kind = kind;
+          },
+          onEdit: (name) => this.#clearError(name),
+        });
     }
-  }
-
-  #renderSuccess(): TemplateResult {
-    const t = this._t;
-    const canShare = typeof navigator.share === 'function';
-    return html`<div part="status" class="status success">
-      <h3 tabindex="-1">${t.successTitle}</h3>
-      <p>${t.successBody}</p>
-      ${this._receipt
-        ? html`<p part="receipt" class="receipt">${t.receipt}: <code>${this._receipt.sid}</code></p>`
-        : nothing}
-      <div class="actions">
-        ${canShare ? html`<button type="button" @click=${() => void this.#share()}>${t.share}</button>` : nothing}
-        <button type="button" class="secondary" @click=${() => void this.#copy()}>${t.copyLink}</button>
-      </div>
-    </div>`;
-  }
-
-  #field(name: OptionalField | 'name' | 'email', label: string, control: TemplateResult, hint?: string): TemplateResult {
-    const error = this._errors[name];
-    const optional = name !== 'name' && name !== 'email' && !this.#isRequired(name);
-    return html`<div part="field" class="field">
-      <label class="field-label" for="ss-${name}">
-        ${label}${optional ? html` <span class="optional">(${this._t.optional})</span>` : nothing}
-      </label>
-      ${control} ${hint ? html`<div class="hint" id="ss-${name}-hint">${hint}</div>` : nothing}
-      ${error ? html`<div part="error" class="error" id="ss-${name}-error">${error}</div>` : nothing}
-    </div>`;
-  }
-
-  #isRequired(name: OptionalField): boolean {
-    return this.#required().includes(name) || (name === 'organisation' && this._kind === 'organisation');
-  }
-
-  #describedBy(name: string, hint = false): string {
-    return [hint ? `ss-${name}-hint` : '', this._errors[name as Field] ? `ss-${name}-error` : ''].filter(Boolean).join(' ');
-  }
-
-  #input(name: 'name' | 'email' | 'organisation' | 'role', type: string, autocomplete: string, hint = false): TemplateResult {
-    const required = name === 'name' || name === 'email' || this.#isRequired(name);
-    const describedBy = this.#describedBy(name, hint);
-    return html`<input
-      part="input"
-      class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
-      id="ss-${name}"
-      name=${name}
-      type=${type}
-      autocomplete=${autocomplete}
-      ?required=${required}
-      aria-required=${required ? 'true' : 'false'}
-      aria-invalid=${this._errors[name] ? 'true' : 'false'}
-      aria-describedby=${describedBy || nothing}
-      @input=${() => this.#clearError(name)}
-    />`;
   }
 
   #clearError(name: string): void {
@@ -659,121 +582,16 @@ export class SecureSign extends LitElement {
     }
   }
 
-  #renderForm(): TemplateResult {
+  #renderVerify(): TemplateResult | typeof nothing {
+    if (this._status === 'loading' || this._status === 'unavailable') return nothing;
     const t = this._t;
-    const shown = this.#shown();
-    const kinds = this.#kinds();
-    const busy = this._status === 'submitting';
-    const showOrganisation = shown.includes('organisation') || this._kind === 'organisation';
-    const regionNames = new Intl.DisplayNames([t.lang], { type: 'region' });
-    const countries = this._countries.map((code) => ({ code, name: regionNames.of(code) ?? code })).sort((a, b) =>
-      a.name.localeCompare(b.name, t.lang),
-    );
-    return html`
-      ${this._status === 'error'
-        ? html`<div part="status" class="status problem spaced">
-            <h3 tabindex="-1">${t.errorTitle}</h3>
-            <p>${t.errorBody}</p>
-          </div>`
-        : nothing}
-      <form
-        part="form"
-        class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
-        novalidate
-        aria-label=${t.formLabel}
-        aria-busy=${busy ? 'true' : 'false'}
-        @submit=${(e: SubmitEvent) => void this.#onSubmit(e)}
-        @focusin=${() => this.#start()}
-        @pointerdown=${() => this.#start()}
-      >
-        ${kinds.length > 1
-          ? html`<fieldset>
-              <legend>${t.signAs}</legend>
-              <div class="segmented">
-                ${kinds.map(
-                  (kind) => html`<label>
-                    <input
-                      class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
-                      type="radio"
-                      name="kind"
-                      value=${kind}
-                      .checked=${this._kind === kind}
-                      @change=${() => {
-                        this._kind = kind;
-                      }}
-                    />
-                    ${kind === 'individual' ? t.kindIndividual : t.kindOrganisation}
-                  </label>`,
-                )}
-              </div>
-            </fieldset>`
-          : nothing}
-        ${this.#field('name', t.name, this.#input('name', 'text', 'name'))}
-        ${this.#field('email', t.email, this.#input('email', 'email', 'email', true), t.emailHint)}
-        ${showOrganisation ? this.#field('organisation', t.organisation, this.#input('organisation', 'text', 'organization')) : nothing}
-        ${shown.includes('role') ? this.#field('role', t.role, this.#input('role', 'text', 'organization-title')) : nothing}
-        ${shown.includes('country')
-          ? this.#field(
-              'country',
-              t.country,
-              html`<select
-                part="input"
-                class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
-                id="ss-country"
-                name="country"
-                autocomplete="country"
-                ?required=${this.#isRequired('country')}
-                aria-invalid=${this._errors.country ? 'true' : 'false'}
-                aria-describedby=${this.#describedBy('country') || nothing}
-                @change=${() => this.#clearError('country')}
-              >
-                <option value="">${t.countryNone}</option>
-                ${countries.map((c) => html`<option value=${c.code}>${c.name}</option>`)}
-              </select>`,
-            )
-          : nothing}
-        ${shown.includes('comment')
-          ? this.#field(
-              'comment',
-              t.comment,
-              html`<textarea
-                part="input"
-                class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden"
-                id="ss-comment"
-                name="comment"
-                maxlength="2000"
-                ?required=${this.#isRequired('comment')}
-                aria-invalid=${this._errors.comment ? 'true' : 'false'}
-                aria-describedby=${this.#describedBy('comment') || nothing}
-                @input=${() => this.#clearError('comment')}
-              ></textarea>`,
-            )
-          : nothing}
-        <div class="consent">
-          <input type="checkbox" class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden" id="ss-listPublicly" name="listPublicly" />
-          <label for="ss-listPublicly">${t.consentList}</label>
-        </div>
-        <div class="consent">
-          <input type="checkbox" class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden" id="ss-contactLater" name="contactLater" />
-          <label for="ss-contactLater">${t.consentContact}</label>
-        </div>
-        ${this.privacyUrl && /^https?:/i.test(this.privacyUrl)
-          ? html`<p><a href=${this.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacy}</a></p>`
-          : nothing}
-        <div class="actions">
-          <button part="submit" type="submit" ?disabled=${busy}>
-            ${busy ? html`<span class="spinner" aria-hidden="true"></span>${t.submitting}` : t.submit}
-          </button>
-        </div>
-        <p class="note">
-          <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
-            <rect x="4" y="11" width="16" height="10" rx="2"></rect>
-            <path d="M8 11V7a4 4 0 0 1 8 0v4"></path>
-          </svg>
-          <span>${t.encryptedNote}</span>
-        </p>
-      </form>
-    `;
+    const verify = this._verify;
+    return html`<details part="verify" class="verify" @toggle=${(e: Event) => void this.#openVerify(e)}>
+      <summary>${t.verifyTitle}</summary>
+      ${verify && this.#parts
+        ? this.#parts.renderVerify(this.campaign, verify.fingerprint, verify.url, t)
+        : html`<p class="note"><span class="spinner" aria-hidden="true"></span>${t.loading}</p>`}
+    </details>`;
   }
 
   #renderWall(): TemplateResult | typeof nothing {
@@ -787,27 +605,7 @@ export class SecureSign extends LitElement {
         </button>
       </section>`;
     }
-    const regionNames = new Intl.DisplayNames([t.lang], { type: 'region' });
-    return html`<section part="wall" class="wall" aria-labelledby="ss-wall-title">
-      <h3 id="ss-wall-title">${t.wallTitle}</h3>
-      ${wall.length === 0
-        ? html`<p class="note">${t.wallEmpty}</p>`
-        : html`<ul>
-            ${wall.map(
-              (entry) => html`<li part="wall-entry">
-                <div class="who" dir="auto">${entry.name}</div>
-                ${entry.organisation || entry.role || entry.country
-                  ? html`<div class="meta" dir="auto">
-                      ${[entry.role, entry.organisation, entry.country ? regionNames.of(entry.country) : undefined]
-                        .filter(Boolean)
-                        .join(' · ')}
-                    </div>`
-                  : nothing}
-                ${entry.comment ? html`<blockquote dir="auto">${entry.comment}</blockquote>` : nothing}
-              </li>`,
-            )}
-          </ul>`}
-    </section>`;
+    return html`<section part="wall" class="wall" aria-label=${t.wallTitle}>${this.#parts!.renderWall(wall, t)}</section>`;
   }
 }
 

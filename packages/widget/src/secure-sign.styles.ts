@@ -247,10 +247,22 @@ export const styles = css`
   .status.problem {
     border-inline-start-color: var(--_error);
   }
-  .receipt code {
+  code {
     font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
     font-size: 0.875em;
     overflow-wrap: anywhere;
+  }
+  .verify {
+    margin-top: 1rem;
+    font-size: 0.875em;
+  }
+  .verify summary {
+    width: fit-content;
+    cursor: pointer;
+    color: var(--_accent);
+  }
+  .verify dd {
+    margin: 0 0 0.5rem;
   }
   .wall {
     margin-top: 1.5rem;

@@ -70,4 +70,13 @@ export const ar: Translation = {
   wallShow: 'اعرض أحدث الموقّعين',
   wallEmpty: 'لا توجد توقيعات علنية بعد.',
   wallOrganisation: 'منظمة',
+  wallUpdated: 'حُدِّثت {ago}',
+  wallExpired: 'قائمة الموقّعين قديمة، لذلك لا تُعرض.',
+  wallRolledBack: 'هذه القائمة من الموقّعين أقدم من قائمة سبق عرضها على هذا الجهاز، لذلك لا تُعرض.',
+  verifyTitle: 'التحقق من التشفير',
+  verifyIntro: 'تُشفَّر التوقيعات بمفتاح الحملة. للتأكد من أن المفتاح يخص الحملة، قارن بصمته بالبصمة التي تنشرها الحملة.',
+  verifyCampaign: 'الحملة',
+  verifyFingerprint: 'بصمة المفتاح',
+  verifyWhere: 'تنشرها الحملة على',
+  verifyNoUrl: 'اسأل فريق الحملة أين ينشر بصمة مفتاحه.',
 };

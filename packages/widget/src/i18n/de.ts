@@ -53,4 +53,13 @@ export const de: Translation = {
   wallShow: 'Neueste Unterzeichnende zeigen',
   wallEmpty: 'Noch keine öffentlichen Unterschriften.',
   wallOrganisation: 'Organisation',
+  wallUpdated: 'Aktualisiert {ago}',
+  wallExpired: 'Die Liste der Unterzeichnenden ist veraltet und wird deshalb nicht angezeigt.',
+  wallRolledBack: 'Diese Liste der Unterzeichnenden ist älter als eine, die auf diesem Gerät schon angezeigt wurde, und wird deshalb nicht angezeigt.',
+  verifyTitle: 'Verschlüsselung prüfen',
+  verifyIntro: 'Unterschriften werden mit dem Schlüssel der Kampagne verschlüsselt. Vergleichen Sie seinen Fingerabdruck mit dem, den die Kampagne veröffentlicht, um zu prüfen, dass es ihr Schlüssel ist.',
+  verifyCampaign: 'Kampagne',
+  verifyFingerprint: 'Fingerabdruck des Schlüssels',
+  verifyWhere: 'Von der Kampagne veröffentlicht unter',
+  verifyNoUrl: 'Fragen Sie das Kampagnenteam, wo es den Fingerabdruck seines Schlüssels veröffentlicht.',
 };

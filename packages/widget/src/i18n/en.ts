@@ -53,4 +53,13 @@ export const en: Translation = {
   wallShow: 'Show recent signers',
   wallEmpty: 'No public signatures yet.',
   wallOrganisation: 'Organisation',
+  wallUpdated: 'Updated {ago}',
+  wallExpired: 'The list of signers is out of date, so it is not shown.',
+  wallRolledBack: 'This list of signers is older than one already shown on this device, so it is not shown.',
+  verifyTitle: 'Verify encryption',
+  verifyIntro: 'Signatures are encrypted to the campaign’s key. To check that the key is the campaign’s own, compare its fingerprint with the one the campaign publishes.',
+  verifyCampaign: 'Campaign',
+  verifyFingerprint: 'Key fingerprint',
+  verifyWhere: 'Published by the campaign at',
+  verifyNoUrl: 'Ask the campaign team where they publish their key fingerprint.',
 };

@@ -53,4 +53,13 @@ export const es: Translation = {
   wallShow: 'Ver los últimos firmantes',
   wallEmpty: 'Aún no hay firmas públicas.',
   wallOrganisation: 'Organización',
+  wallUpdated: 'Actualizado {ago}',
+  wallExpired: 'La lista de firmantes está desactualizada, así que no se muestra.',
+  wallRolledBack: 'Esta lista de firmantes es más antigua que otra ya mostrada en este dispositivo, así que no se muestra.',
+  verifyTitle: 'Verificar el cifrado',
+  verifyIntro: 'Las firmas se cifran con la clave de la campaña. Para comprobar que la clave es suya, compara su huella con la que publica la campaña.',
+  verifyCampaign: 'Campaña',
+  verifyFingerprint: 'Huella de la clave',
+  verifyWhere: 'Publicada por la campaña en',
+  verifyNoUrl: 'Pregunta al equipo de la campaña dónde publica la huella de su clave.',
 };

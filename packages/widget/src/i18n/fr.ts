@@ -53,4 +53,13 @@ export const fr: Translation = {
   wallShow: 'Voir les derniers signataires',
   wallEmpty: 'Aucune signature publique pour l’instant.',
   wallOrganisation: 'Organisation',
+  wallUpdated: 'Mis à jour {ago}',
+  wallExpired: 'La liste des signataires n’est plus à jour ; elle n’est donc pas affichée.',
+  wallRolledBack: 'Cette liste des signataires est plus ancienne qu’une liste déjà affichée sur cet appareil ; elle n’est donc pas affichée.',
+  verifyTitle: 'Vérifier le chiffrement',
+  verifyIntro: 'Les signatures sont chiffrées avec la clé de la campagne. Pour vérifier que c’est bien la sienne, comparez son empreinte avec celle que publie la campagne.',
+  verifyCampaign: 'Campagne',
+  verifyFingerprint: 'Empreinte de la clé',
+  verifyWhere: 'Publiée par la campagne sur',
+  verifyNoUrl: 'Demandez à l’équipe de la campagne où elle publie l’empreinte de sa clé.',
 };

@@ -53,4 +53,13 @@ export const pt: Translation = {
   wallShow: 'Ver os últimos signatários',
   wallEmpty: 'Ainda não há assinaturas públicas.',
   wallOrganisation: 'Organização',
+  wallUpdated: 'Atualizado {ago}',
+  wallExpired: 'A lista de signatários está desatualizada, por isso não é mostrada.',
+  wallRolledBack: 'Esta lista de signatários é mais antiga do que outra já mostrada neste dispositivo, por isso não é mostrada.',
+  verifyTitle: 'Verificar a cifragem',
+  verifyIntro: 'As assinaturas são cifradas com a chave da campanha. Para confirmar que a chave é da campanha, compare a sua impressão digital com a que a campanha publica.',
+  verifyCampaign: 'Campanha',
+  verifyFingerprint: 'Impressão digital da chave',
+  verifyWhere: 'Publicada pela campanha em',
+  verifyNoUrl: 'Pergunte à equipa da campanha onde publica a impressão digital da sua chave.',
 };

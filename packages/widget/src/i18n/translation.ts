@@ -57,6 +57,21 @@ export interface Translation {
   readonly wallShow: string;
   readonly wallEmpty: string;
   readonly wallOrganisation: string;
+  /** When the wall shown was signed: `{ago}` is a relative time from Intl.RelativeTimeFormat ("2 days ago"). */
+  readonly wallUpdated: string;
+  /** A wall past its `validUntil`: nothing from it is shown. */
+  readonly wallExpired: string;
+  /** A wall older (lower serial) than one this browser has already verified: nothing from it is shown. */
+  readonly wallRolledBack: string;
+  /** The "Verify encryption" disclosure. */
+  readonly verifyTitle: string;
+  readonly verifyIntro: string;
+  readonly verifyCampaign: string;
+  readonly verifyFingerprint: string;
+  /** Label of the link to where the campaign publishes its fingerprint (attribute `fingerprint-url`). */
+  readonly verifyWhere: string;
+  /** Shown instead of the link when the partner gave none. */
+  readonly verifyNoUrl: string;
 }
 
 /** Languages that ship with the widget. */

@@ -22,6 +22,7 @@ describe('<secure-sign> languages', () => {
       expect(getComputedStyle(q(element, 'form')!).direction).to.equal(t.dir);
       expect(q(element, 'label[for="ss-name"]')!.textContent!.trim()).to.equal(t.name);
       expect(q(element, '.count-text')!.textContent).to.equal(t.goal(3, 50));
+      expect(q(element, 'details[part="verify"] summary')!.textContent!.trim()).to.equal(t.verifyTitle);
       submit(element);
       await waitUntil(() => q(element, '#ss-name-error'), 'no error');
       expect(q(element, '#ss-name-error')!.textContent).to.equal(t.errorRequired);
