@@ -6,14 +6,13 @@
 //   machine, for local use), and never appear in a message.
 // - A problem+json answer is reported by its `code` only (a hostile collector controls its text).
 
-import { parseEnvelope, campaignIdSchema } from '@secure-sign/crypto';
+import { MAX_ENVELOPE_BYTES, campaignIdSchema, isoTimestampSchema, parseEnvelope } from '@secure-sign/crypto';
 import { constants } from 'node:fs';
-import { open, rename, stat, truncate, type FileHandle } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import * as z from 'zod';
 import { CliError } from './errors.js';
-import { errno, fileError, readSmallFile, say, splitLines } from './io.js';
+import { errno, fileError, readSmallFile, say, splitLines, writeFileAtomic } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
 
 const TOKEN = /^sst_[A-Za-z0-9_-]{43}$/;
@@ -127,14 +126,33 @@ async function readBody(response: Response, max: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Turns a non-2xx answer into a {@link CliError}, trusting only its `code` (when well-formed). */
-async function failure(response: Response, doing: string): Promise<CliError> {
+/** A problem+json answer: its `code` and, for `stale-document`, `currentSerial` (each only when well-formed). */
+async function readProblem(response: Response): Promise<{ code: string | undefined; currentSerial: number | undefined }> {
   let code: string | undefined;
+  let currentSerial: number | undefined;
   try {
     const body: unknown = JSON.parse(await readBody(response, 64 * 1024));
-    if (typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string' && /^[a-z0-9-]{1,64}$/.test(body.code)) code = body.code;
+    if (typeof body === 'object' && body !== null) {
+      if ('code' in body && typeof body.code === 'string' && /^[a-z0-9-]{1,64}$/.test(body.code)) code = body.code;
+      if ('currentSerial' in body && Number.isSafeInteger(body.currentSerial) && (body.currentSerial as number) >= 1) currentSerial = body.currentSerial as number;
+    }
   } catch {
     code = undefined;
+  }
+  return { code, currentSerial };
+}
+
+/** Turns a non-2xx answer into a {@link CliError}, trusting only its `code` (when well-formed). */
+async function failure(response: Response, doing: string): Promise<CliError> {
+  return problemError(response.status, await readProblem(response), doing);
+}
+
+function problemError(status: number, { code, currentSerial }: { code: string | undefined; currentSerial: number | undefined }, doing: string): CliError {
+  if (code === 'stale-document') {
+    return new CliError(
+      `${doing}: the collector answered 409 stale-document: it already serves a document with ${currentSerial === undefined ? 'the same or a higher serial' : `serial ${currentSerial}`}`,
+      'sign again so the serial increases (secure-sign wall sign --collector URL ... reads the served serial), then publish the new file',
+    );
   }
   const hints: Record<string, string> = {
     unauthorized: 'check the token file: is it the staff token of this campaign (or the admin token)?',
@@ -143,13 +161,14 @@ async function failure(response: Response, doing: string): Promise<CliError> {
     'bad-signature': 'sign the document with this campaign\'s key (secure-sign wall sign --key ...)',
     'malformed-document': 'upload a document written by `secure-sign wall sign`',
     'rate-limited': 'wait a little and try again',
+    'expired-document': 'the document is past its validUntil: sign it again (secure-sign wall sign, --valid-for to choose how long)',
   };
-  return new CliError(`${doing}: the collector answered ${response.status}${code ? ` ${code}` : ''}`, (code && hints[code]) ?? undefined);
+  return new CliError(`${doing}: the collector answered ${status}${code ? ` ${code}` : ''}`, (code && hints[code]) ?? undefined);
 }
 
 const exportLineSchema = z.object({
   seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  receivedAt: z.string().max(40),
+  receivedAt: isoTimestampSchema,
   envelope: z.unknown(),
 });
 
@@ -197,23 +216,7 @@ async function readState(path: string, options: PullOptions): Promise<PullState 
 
 /** Writes the state atomically: temporary file, fsync, rename, fsync of the folder. */
 async function writeState(path: string, state: PullState): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(state) + '\n');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  const dir = await open(dirname(path), constants.O_RDONLY);
-  try {
-    await dir.sync();
-  } catch {
-    // Some file systems cannot fsync a folder; the rename is still atomic.
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomic(path, JSON.stringify(state) + '\n');
 }
 
 /** What {@link pull} did. */
@@ -223,7 +226,9 @@ export interface PullSummary {
 }
 
 /**
- * Appends the envelopes stored since the last pull to `out`, one JSON envelope per line.
+ * Appends the envelopes stored since the last pull to `out`, one export line per envelope:
+ * `{"seq":N,"receivedAt":"...","envelope":{...}}`, so the collector's arrival order stays with
+ * each envelope (decrypt and wall build choose between records by it).
  *
  * Crash safety: the state file records the last `seq` and the size of `out` after the data was
  * fsynced. A run that finds `out` longer than recorded cuts it back first (those lines came from
@@ -315,8 +320,10 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
             throw bad('malformed envelope');
           }
           if (envelope.campaign !== options.campaign) throw bad('envelope of another campaign');
+          const envelopeText = JSON.stringify(envelope);
+          if (Buffer.byteLength(envelopeText) > MAX_ENVELOPE_BYTES) throw bad(`envelope larger than ${MAX_ENVELOPE_BYTES} bytes`);
           lastSeq = line.seq;
-          chunk.push(JSON.stringify(envelope));
+          chunk.push(`{"seq":${line.seq},"receivedAt":${JSON.stringify(line.receivedAt)},"envelope":${envelopeText}}`);
           lines++;
           if (chunk.length >= 1000) {
             await handle.write(chunk.join('\n') + '\n');
@@ -348,6 +355,29 @@ async function remoteCount(options: PullOptions): Promise<number> {
   const { body: text } = await exchange(new URL(`v1/campaigns/${options.campaign}`, options.collector), {}, options.timeoutMs, 'count');
   const body = JSON.parse(text) as { count?: unknown };
   return typeof body.count === 'number' && Number.isSafeInteger(body.count) && body.count >= 0 ? body.count : 0;
+}
+
+/**
+ * Fetches a published document (`GET files/{name}`, public); `undefined` when nothing is
+ * published under that name (404 `not-found`).
+ */
+export async function fetchDocument(collector: URL, campaign: string, name: string, maxBytes: number, timeoutMs: number): Promise<string | undefined> {
+  const url = new URL(`v1/campaigns/${campaign}/files/${name}`, collector);
+  const timer = idleTimer(timeoutMs);
+  try {
+    const response = await request(url, { headers: { accept: 'application/json' } }, timer);
+    if (!response.ok) {
+      const problem = await readProblem(response);
+      if (response.status === 404 && problem.code === 'not-found') return undefined;
+      throw problemError(response.status, problem, `reading ${name}`);
+    }
+    return await readBody(response, maxBytes);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`reading ${name}: connection to the collector lost or timed out`, undefined, undefined, { cause: error });
+  } finally {
+    timer.stop();
+  }
 }
 
 /** Uploads a signed document as `files/{name}`. */

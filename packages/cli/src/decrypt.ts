@@ -2,11 +2,13 @@
 //
 // Rules for this file:
 // - Memory stays flat: input is read line by line with a bounded line length, at most a few
-//   batches are in flight, and output waits for the destination to drain (backpressure). The one
-//   exception is --dedupe-email, which must see every record before choosing the earliest.
-// - Output keeps input order, whatever order the workers finish in.
+//   batches are in flight, and output waits for the destination to drain (backpressure). Two
+//   things grow with the input: the submission ids seen (a few dozen bytes each, to drop replays),
+//   and with --dedupe-email one record per e-mail address, held until the end.
+// - Without --dedupe-email, output keeps input order, whatever order the workers finish in; with
+//   it, arrival order (the collector's seq; see arrival.ts). Never the signer's createdAt.
 // - A bad record never stops the run: it is counted by reason (and written to --rejects), and the
-//   exit status says whether every record opened.
+//   exit status says whether every record opened. Replays are counted, conflicts written out.
 // - Plaintext goes only to stdout or to a file created 0600; rejects hold only what was read.
 
 import { SingleBar } from 'cli-progress';
@@ -16,18 +18,18 @@ import { stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
+import { ConflictsFile, EmailGroups, SubmissionIds, sidConflict } from './arrival.js';
 import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
 import type { LineResult } from './protocol.js';
-import { CSV_COLUMNS } from './records.js';
+import { CSV_COLUMNS, formatRecord, type DecryptedRecord, type Format } from './records.js';
 import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 
 /** Longest input line read: an envelope of the largest size, inside a collector export line. */
 export const MAX_LINE_BYTES = MAX_ENVELOPE_BYTES + 4096;
 const BATCH_LINES = 256;
 
-/** Output formats of `decrypt`. */
-export type Format = 'csv' | 'json' | 'ndjson';
+export type { Format } from './records.js';
 
 /** Options of {@link decrypt}. */
 export interface DecryptOptions {
@@ -38,6 +40,8 @@ export interface DecryptOptions {
   readonly format: Format;
   readonly rejects: string | undefined;
   readonly dedupeEmail: boolean;
+  /** Where conflicts go (NDJSON, 0600), created only if there is one. */
+  readonly conflicts: string;
   readonly campaign: string | undefined;
   readonly force: boolean;
   readonly jobs: number | undefined;
@@ -49,7 +53,16 @@ export interface DecryptSummary {
   readonly records: number;
   readonly opened: number;
   readonly written: number;
+  /** Exact repeats of a submission id (same ciphertext), dropped. */
+  readonly replays: number;
+  /** Records merged into an earlier one with the same e-mail and content (--dedupe-email). */
   readonly duplicates: number;
+  /** Records left out for a conflict: same submission id with another ciphertext. */
+  readonly sidConflicts: number;
+  /** Records left out for a conflict: same e-mail with other content (--dedupe-email). */
+  readonly emailConflicts: number;
+  /** The conflicts file, if one was written. */
+  readonly conflictsFile: string | undefined;
   readonly rejected: ReadonlyMap<string, number>;
 }
 
@@ -87,14 +100,19 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     }
   }
   const total = options.input !== undefined && options.input !== '-' ? await inputSize(options.input) : undefined;
-  for (const [name, path] of [['-o', options.output], ['--rejects', options.rejects]] as const) {
+  for (const [name, path] of [['-o', options.output], ['--rejects', options.rejects], ['--conflicts', options.conflicts]] as const) {
     if (path !== undefined && path !== '-' && options.input !== undefined && options.input !== '-' && resolve(path) === resolve(options.input)) {
       throw new CliError(`${name} is the input file`, 'write the output to another file', EXIT.USAGE);
     }
   }
+  if (options.output !== undefined && options.output !== '-' && resolve(options.output) === resolve(options.conflicts)) {
+    throw new CliError('--conflicts is the output file', 'give the conflicts file another name', EXIT.USAGE);
+  }
+
   // Workers first: if they cannot start, no output file is left behind.
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
-  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format, dedupe: options.dedupeEmail });
+  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format });
+  const as = options.dedupeEmail ? 'record' : 'text';
   const input = openInput(options.input);
 
   let outHandle: FileHandle | undefined;
@@ -126,21 +144,31 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
   let opened = 0;
   let written = 0;
   let bytesRead = 0;
-  const winners = options.dedupeEmail ? new Map<string, { text: string; index: number; time: number }>() : undefined;
+  const sids = new SubmissionIds();
+  const groups = options.dedupeEmail ? new EmailGroups() : undefined;
+  const conflicts = new ConflictsFile(options.conflicts, options.force);
+  let emailConflicts = 0;
+  let duplicates = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
   const handle = async (batch: { numbers: number[]; lines: (Uint8Array | null)[] }, results: readonly LineResult[]): Promise<void> => {
     for (let i = 0; i < results.length; i++) {
       const result = results[i] as LineResult;
+      const line = batch.numbers[i] as number;
       if (result.ok) {
         opened++;
-        if (winners) {
-          const key = result.email ?? '';
-          const time = result.time ?? 0;
-          const held = winners.get(key);
-          if (!held || time < held.time) winners.set(key, { text: result.text, index: opened, time });
+        const admitted = sids.admit(result.sid, result.digest, line, result.seq);
+        if (admitted === 'replay') continue;
+        if (admitted !== 'new') {
+          // Rare: the record itself is fetched again (the workers sent it formatted) for the review file.
+          const record = result.record ?? recordOf((await pool.run([batch.lines[i] ?? null], 'record'))[0]);
+          await conflicts.write([...(admitted.kept ? [admitted.kept] : []), sidConflict(record, line)]);
+          continue;
+        }
+        if (groups) {
+          groups.add(result.record as DecryptedRecord, line);
         } else {
-          await writer.record(result.text);
+          await writer.record(result.text as string);
           written++;
         }
       } else {
@@ -153,7 +181,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
           } catch {
             text = undefined;
           }
-          await write(rejectOut, JSON.stringify({ line: batch.numbers[i], reason: result.reason, ...(text === undefined ? {} : { text }) }) + '\n');
+          await write(rejectOut, JSON.stringify({ line, reason: result.reason, ...(text === undefined ? {} : { text }) }) + '\n');
         }
       }
     }
@@ -173,7 +201,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     };
     const send = async (): Promise<void> => {
       if (batch.lines.length === 0) return;
-      const results = pool.run(batch.lines);
+      const results = pool.run(batch.lines, as);
       results.catch(() => {});
       inFlight.push({ batch, results });
       batch = { numbers: [], lines: [] };
@@ -189,11 +217,13 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     }
     await send();
     while (inFlight.length > 0) await flushOne();
-    if (winners) {
-      const kept = [...winners.values()].sort((a, b) => a.index - b.index);
-      winners.clear();
-      for (const { text } of kept) {
-        await writer.record(text);
+    if (groups) {
+      const result = groups.finish();
+      duplicates = result.merged;
+      emailConflicts = result.conflicts;
+      await conflicts.write(result.entries);
+      for (const { record } of result.kept) {
+        await writer.record(formatRecord(record, options.format));
         written++;
       }
     }
@@ -201,6 +231,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     // Flushing and closing a file can still fail (a full disk): that must fail the run.
     if (outHandle) await finish(out);
     if (rejectOut) await finish(rejectOut);
+    await conflicts.close();
   } catch (error) {
     if (error instanceof CliError) throw error;
     if (isWriteError(error)) {
@@ -214,9 +245,26 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     if (outHandle && !out.writableFinished) out.destroy();
     if (!outHandle) out.off('error', ignore);
     if (rejectOut && !rejectOut.writableFinished) rejectOut.destroy();
+    conflicts.abandon();
     if (options.input !== undefined && options.input !== '-') input.destroy();
   }
-  return { records, opened, written, duplicates: opened - written, rejected };
+  return {
+    records,
+    opened,
+    written,
+    replays: sids.replays,
+    duplicates,
+    sidConflicts: sids.conflicts,
+    emailConflicts,
+    conflictsFile: conflicts.written > 0 ? options.conflicts : undefined,
+    rejected,
+  };
+}
+
+function recordOf(result: LineResult | undefined): DecryptedRecord {
+  // The same line opened a moment ago; anything else is a bug, not bad input.
+  if (!result?.ok || !result.record) throw new Error('a line that opened did not open again');
+  return result.record;
 }
 
 async function inputSize(path: string): Promise<number> {
@@ -235,7 +283,9 @@ function errorText(error: unknown): string {
 /** Prints the summary of a run on stderr and returns the exit status. */
 export function report(summary: DecryptSummary, dedupe: boolean): number {
   say(`opened ${summary.opened} of ${summary.records} records`);
+  if (summary.replays > 0) say(`dropped ${summary.replays} replays (same submission id and ciphertext as an earlier line)`);
   if (dedupe) say(`dropped ${summary.duplicates} duplicates by e-mail; wrote ${summary.written} records`);
+  reportConflicts(summary.sidConflicts, summary.emailConflicts, summary.conflictsFile);
   const failed = summary.records - summary.opened;
   if (failed === 0) return EXIT.OK;
   const counts = [...summary.rejected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => `${code} ${n}`).join(', ');
@@ -243,4 +293,15 @@ export function report(summary: DecryptSummary, dedupe: boolean): number {
   say(`error: ${failed} of ${summary.records} records could not be opened`);
   say('hint: the counts above give the reasons; --rejects FILE keeps those lines for inspection');
   return EXIT.SOME_REJECTED;
+}
+
+/** Says how many records were left out for a conflict, and where both sides are. */
+export function reportConflicts(bySid: number, byEmail: number, file: string | undefined, sidDiffers = 'another ciphertext'): void {
+  if (bySid + byEmail === 0 || file === undefined) return;
+  const kinds = [
+    ...(bySid > 0 ? [`${bySid} with the submission id of an earlier record but ${sidDiffers}`] : []),
+    ...(byEmail > 0 ? [`${byEmail} with the e-mail address of an earlier record but other content`] : []),
+  ];
+  say(`warning: ${bySid + byEmail} conflicting records left out (${kinds.join('; ')}); the first arrival was kept`);
+  say(`warning: both sides of each conflict are in ${file}: review them`);
 }

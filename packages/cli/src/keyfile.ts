@@ -4,8 +4,10 @@
 // - The secret key string (`sssk1...`) is only ever stored encrypted: crypto_secretbox
 //   (XSalsa20-Poly1305) under a key derived from the passphrase with Argon2id (crypto_pwhash).
 // - The public key string and fingerprint are stored in the clear so that `pubkey`, `fingerprint`
-//   and `snippet` need no passphrase; after decryption they are checked against the secret key,
-//   so a file whose clear part was edited is refused.
+//   and `snippet` need no passphrase; after decryption the public key string is checked against
+//   the secret key, so a file whose clear key was edited is refused. The stored fingerprint is for
+//   people reading the file: commands always show the one @secure-sign/crypto computes from the
+//   key (so a file written before the fingerprint grew to 160 bits still opens).
 // - libsodium's sumo build (the only one with crypto_pwhash) is loaded only here, and only when
 //   a key file is created or unlocked.
 // - Files are written 0600 and never overwritten without --force.
@@ -45,7 +47,7 @@ const keyFileSchema = z.strictObject({
   type: z.literal(KEY_FILE_TYPE),
   v: z.literal(1),
   publicKey: z.string().max(200),
-  fingerprint: z.string().max(40),
+  fingerprint: z.string().max(200),
   createdAt: z.string().max(40),
   kdf: z.strictObject({
     alg: z.literal('argon2id13'),
@@ -229,7 +231,7 @@ export async function unlockKeyFile(path: string, passphrase: string): Promise<C
   } finally {
     sodium.memzero(secret);
   }
-  if (keys.publicKey.keyString !== file.publicKey || keys.publicKey.fingerprint !== file.fingerprint) {
+  if (keys.publicKey.keyString !== file.publicKey) {
     throw new CliError(`key file ${path}: the public key stored in it does not match its secret key`, 'the file was edited or damaged; use your backup');
   }
   return keys;

@@ -3,20 +3,25 @@
 // Exit status: 0 ok, 1 failure, 2 usage, 3 some records could not be decrypted.
 
 import {
+  DEFAULT_DOCUMENT_VALIDITY_MS,
   formatCampaignSecretKey,
   isSecureSignError,
   parseCampaignPublicKey,
   signDocument,
   verifyDocument,
   type CampaignPublicKey,
+  type DocumentPayload,
 } from '@secure-sign/crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { campaignId, collectorUrl, publish, pull, readToken, register } from './collector.js';
-import { decrypt, report, type Format } from './decrypt.js';
+import { resolve } from 'node:path';
+import { ConflictsFile } from './arrival.js';
+import { campaignId, collectorUrl, fetchDocument, publish, pull, readToken, register } from './collector.js';
+import { decrypt, report, reportConflicts, type Format } from './decrypt.js';
 import { CliError, EXIT } from './errors.js';
 import { createPrivateFile, errno, readSmallFile, say } from './io.js';
 import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
 import { getPassphrase } from './passphrase.js';
+import { defaultStatePath, parseDuration, readSerialState, recordSerial } from './serial.js';
 import { snippet } from './snippet.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
 
@@ -104,6 +109,15 @@ function formatFrom(format: string | undefined, out: string | undefined): Format
   return 'ndjson';
 }
 
+/** The conflicts file: --conflicts, else beside the output file, else `fallback` in this folder. */
+function conflictsPath(given: string | undefined, out: string | undefined, fallback: string): string {
+  if (given !== undefined) return given;
+  return out === undefined || out === '-' ? fallback : `${out}.conflicts.ndjson`;
+}
+
+const conflictsOption = (fallback: string): Option =>
+  new Option('--conflicts <file>', `where records that conflict go for review (NDJSON, 0600; written only if there is one; default: OUTPUT.conflicts.ndjson, or ${fallback} when writing to stdout)`);
+
 const passphraseOption = (): Option => new Option('--passphrase-file <file>', 'read the key passphrase from the first line of FILE (else $SECURE_SIGN_PASSPHRASE, else a prompt)');
 const timeoutOption = (): Option =>
   new Option('--timeout <seconds>', 'give up when the collector is silent this long').default(60).argParser(positiveInt('--timeout', 3600));
@@ -122,10 +136,11 @@ Example (a whole campaign, start to end):
   secure-sign-collector campaign add open-letter --key sspk1... > staff.token   # on the collector
   secure-sign pull --collector https://c.example.org --campaign open-letter --token-file staff.token --out envelopes.ndjson
   secure-sign decrypt --key campaign.key -i envelopes.ndjson | secure-sign wall build > wall-data.json
-  secure-sign wall sign --key campaign.key --campaign open-letter wall-data.json > wall.json
+  secure-sign wall sign --key campaign.key --campaign open-letter --collector https://c.example.org wall-data.json > wall.json
   secure-sign wall publish --collector https://c.example.org --campaign open-letter --token-file staff.token wall.json
 
-Exit status: 0 ok; 1 failure; 2 usage error; 3 decrypt finished but some records failed.
+Exit status: 0 ok; 1 failure (also a wall the collector refuses as stale or expired); 2 usage error;
+3 decrypt finished but some records failed.
 Full reference: docs/cli.md`,
     );
 
@@ -253,7 +268,7 @@ Full reference: docs/cli.md`,
     .requiredOption('--collector <url>', 'the collector base URL')
     .requiredOption('--campaign <id>', 'the campaign id')
     .option('--token-file <file>', 'file holding the staff token (else $SECURE_SIGN_TOKEN)')
-    .requiredOption('-o, --out <file>', 'envelope file to append to (one JSON envelope per line)')
+    .requiredOption('-o, --out <file>', 'envelope file to append to (one export line per envelope: {"seq":..,"receivedAt":..,"envelope":{..}})')
     .option('--state <file>', 'where the last seq is kept (default: OUT.state.json)')
     .option('--page-size <n>', 'envelopes per request (each page is committed to disk)', positiveInt('--page-size', 100000), 10000)
     .addOption(timeoutOption())
@@ -261,7 +276,9 @@ Full reference: docs/cli.md`,
       'after',
       `
 Run it again at any time: it fetches only what is new since the last pull (the seq cursor in the
-state file), and an interrupted pull never leaves a line twice.
+state file), and an interrupted pull never leaves a line twice. Each line keeps the collector's
+seq and receivedAt with its envelope: decrypt and wall build choose between records by that
+arrival order.
 
 Example:
   secure-sign pull --collector https://collector.example.org --campaign open-letter \\
@@ -288,7 +305,8 @@ Example:
     .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
     .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else ndjson)').choices(['csv', 'json', 'ndjson']))
     .option('--rejects <file>', 'write every line that failed, with its reason, to FILE (NDJSON, 0600)')
-    .option('--dedupe-email', 'keep one record per e-mail address (NFC, trimmed, lower-case): the earliest', false)
+    .option('--dedupe-email', 'keep one record per e-mail address (NFC, trimmed, lower-case): the first to arrive (collector seq), consents merged to the most restrictive', false)
+    .addOption(conflictsOption('conflicts.ndjson'))
     .option('--campaign <id>', 'reject envelopes of any other campaign')
     .option('-j, --jobs <n>', 'worker threads (default: every core)', positiveInt('--jobs', 256))
     .option('--csv-bom', 'start CSV with a byte order mark (for Excel)', false)
@@ -297,7 +315,12 @@ Example:
     .addHelpText(
       'after',
       `
-Input: one envelope per line (as \`pull\` writes, or collector export lines). Output keeps input order.
+Input: one line per envelope: export lines {"seq":..,"receivedAt":..,"envelope":{..}} as \`pull\`
+writes them, or bare envelopes. Output keeps input order; with --dedupe-email, arrival order (seq;
+lines without one count as earlier, in input order), never createdAt. Records carry seq and
+receivedAt when the line had them. The same submission id twice with the same ciphertext (a
+replay) is dropped and counted; with another ciphertext, or (with --dedupe-email) the same e-mail
+with other content, the first arrival is kept and both sides go to the conflicts file.
 Exit status: 0 if every record opened; 3 if some could not be (counts by reason on stderr).
 
 Examples:
@@ -305,7 +328,7 @@ Examples:
   cat envelopes.ndjson | secure-sign decrypt --key campaign.key --key old.key --campaign open-letter \\
     --rejects rejects.ndjson --dedupe-email > signatures.ndjson`,
     )
-    .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
+    .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; conflicts?: string; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
       if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
       if (opts.campaign !== undefined) campaignId(opts.campaign);
       // Checked before the passphrase is asked for: a command that cannot run should not ask.
@@ -324,6 +347,7 @@ Examples:
         format: formatFrom(opts.format, opts.output),
         rejects: opts.rejects,
         dedupeEmail: opts.dedupeEmail,
+        conflicts: conflictsPath(opts.conflicts, opts.output, 'conflicts.ndjson'),
         campaign: opts.campaign,
         force: opts.force,
         jobs: opts.jobs,
@@ -336,34 +360,101 @@ Examples:
 
   wall
     .command('build')
-    .description('build wall data from decrypted NDJSON: consenting signers (and only allowed ones), newest first, no e-mail')
+    .description('build wall data from decrypted NDJSON: one entry per e-mail address, consenting (and allowed) signers, newest arrival first, no e-mail')
     .option('--from <file>', 'decrypted records (NDJSON from `decrypt`), or - for stdin', '-')
     .option('--allow <file>', 'allow list: one submission id per line (# starts a comment)')
     .option('--campaign <id>', 'only accept records of this campaign')
     .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
-    .option('-f, --force', 'overwrite the output file', false)
-    .action(async (opts: { from: string; allow?: string; campaign?: string; output: string; force: boolean }) => {
+    .addOption(conflictsOption('wall-conflicts.ndjson'))
+    .option('-f, --force', 'overwrite the output and conflicts files', false)
+    .addHelpText(
+      'after',
+      `
+Records are taken in arrival order (the collector's seq; records without one count as earlier,
+in file order), never by createdAt. A replayed submission id is dropped; records with the same
+e-mail address and content become one entry whose consents are the most restrictive of them all;
+the same e-mail with other content (or the same submission id with other content) is a conflict:
+the first arrival is kept and both sides go to the conflicts file for review.`,
+    )
+    .action(async (opts: { from: string; allow?: string; campaign?: string; output: string; conflicts?: string; force: boolean }) => {
       const allow = opts.allow === undefined ? undefined : parseAllowList(await readSmallFile(opts.allow, 64 * 1024 * 1024, 'allow list'));
-      const built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign) });
+      const path = conflictsPath(opts.conflicts, opts.output, 'wall-conflicts.ndjson');
+      if (opts.output !== '-' && resolve(opts.output) === resolve(path)) throw new CliError('--conflicts is the output file', 'give the conflicts file another name', EXIT.USAGE);
+      const conflicts = new ConflictsFile(path, opts.force);
+      let built;
+      try {
+        built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign), conflicts });
+        await conflicts.close();
+      } finally {
+        conflicts.abandon();
+      }
       await output(opts.output, JSON.stringify(built.data, null, 2) + '\n', opts.force);
       say(`wall: ${built.data.entries.length} entries (${built.skipped} signers left out: no consent${allow ? ' or not on the allow list' : ''})`);
+      if (built.replays > 0) say(`dropped ${built.replays} replays (same submission id and content as an earlier line)`);
+      if (built.duplicates > 0) say(`merged ${built.duplicates} duplicates by e-mail into the first arrival (consents: the most restrictive)`);
+      reportConflicts(built.sidConflicts, built.emailConflicts, conflicts.written > 0 ? path : undefined, 'other content');
     });
 
   wall
     .command('sign')
-    .description('sign wall data with the campaign key')
+    .description('sign wall data with the campaign key, with the next serial and a validity period')
     .argument('[file]', 'wall data from `wall build` (possibly edited), or - for stdin', '-')
     .requiredOption('-k, --key <file>', 'the key file')
     .requiredOption('--campaign <id>', 'the campaign id')
+    .option('--collector <url>', 'read the serial of the wall this collector serves (GET files/wall.json, verified with the key)')
+    .option('--state <file>', 'local record of the serials signed (default: KEY.walls.json, beside the key file)')
+    .option('--serial <n>', 'use this serial instead of the next one (it must be higher than the one the collector serves)', positiveInt('--serial', Number.MAX_SAFE_INTEGER))
+    .option('--valid-for <duration>', 'how long the wall stays valid: a number and s, m, h, d or w (default: 30d)', parseDuration)
     .option('-o, --output <file>', 'output file, or - for stdout', '-')
     .option('-f, --force', 'overwrite the output file', false)
+    .addOption(timeoutOption())
     .addOption(passphraseOption())
-    .action(async (file: string, opts: { key: string; campaign: string; output: string; force: boolean; passphraseFile?: string }) => {
+    .addHelpText(
+      'after',
+      `
+The serial is the larger of the collector's (with --collector) and the state file's, plus one
+(1 for the first wall); --serial N forces one. The collector refuses a wall whose serial is not
+higher than the one it serves, so an older wall can never come back. The state file is updated
+after each wall signed. Widgets refuse a wall after its validUntil: sign and publish a new one
+before then.
+
+Example:
+  secure-sign wall sign --key campaign.key --campaign open-letter \\
+    --collector https://collector.example.org --valid-for 30d wall-data.json -o wall.json`,
+    )
+    .action(async (file: string, opts: { key: string; campaign: string; collector?: string; state?: string; serial?: number; validFor?: number; output: string; force: boolean; timeout: number; passphraseFile?: string }) => {
+      const campaign = campaignId(opts.campaign);
+      const collector = opts.collector === undefined ? undefined : collectorUrl(opts.collector);
       const data = checkWallData(parseJson(await readInput(file, MAX_DOCUMENT_BYTES, 'wall data'), 'the wall data'));
+      const statePath = opts.state ?? defaultStatePath(opts.key);
+      const state = await readSerialState(statePath);
+      let serial = opts.serial;
+      if (serial === undefined) {
+        let served = 0;
+        if (collector) {
+          // Only the clear public key is needed here; unlocking below checks it against the secret key.
+          const publicKey = await keyFilePublicKey(opts.key);
+          const text = await fetchDocument(collector, campaign, 'wall.json', MAX_DOCUMENT_BYTES, opts.timeout * 1000);
+          if (text !== undefined) {
+            try {
+              // An expired wall still holds the serial to beat.
+              served = (await verifyDocument(publicKey, text, { type: 'wall', campaign, now: null })).serial;
+            } catch (error) {
+              if (!isSecureSignError(error)) throw error;
+              throw new CliError(`the wall the collector serves does not verify with this key (${error.code})`, 'check --collector, --campaign and --key; or pass --serial N to choose the serial yourself');
+            }
+          }
+        }
+        serial = Math.max(served, state?.walls[campaign]?.serial ?? 0) + 1;
+        if (!Number.isSafeInteger(serial)) throw new CliError('the serial cannot go any higher', 'pass --serial N');
+      }
       const keys = await unlockKeyFile(opts.key, await getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
-      const doc = await signDocument(keys, { type: 'wall', campaign: campaignId(opts.campaign), data: { entries: data.entries.map((e) => ({ ...e })) } });
+      const issuedAt = new Date();
+      const validUntil = new Date(issuedAt.getTime() + (opts.validFor ?? DEFAULT_DOCUMENT_VALIDITY_MS));
+      const doc = await signDocument(keys, { type: 'wall', campaign, serial, issuedAt, validUntil, data: { entries: data.entries.map((e) => ({ ...e })) } });
       await output(opts.output, JSON.stringify(doc) + '\n', opts.force);
-      say(`signed the wall (${data.entries.length} entries) with key ${keys.publicKey.fingerprint}`);
+      await recordSerial(statePath, state, campaign, { serial, issuedAt: doc.payload.issuedAt, validUntil: doc.payload.validUntil });
+      say(`signed the wall (${data.entries.length} entries): serial ${serial}, issued ${doc.payload.issuedAt}, valid until ${doc.payload.validUntil}, key ${keys.publicKey.fingerprint}`);
     });
 
   wall
@@ -377,12 +468,21 @@ Examples:
     .option('--public-key <sspk1>', 'verify against this public key before uploading')
     .option('--name <name>', 'published file name', 'wall.json')
     .addOption(timeoutOption())
+    .addHelpText(
+      'after',
+      `
+The collector refuses a wall whose serial is not higher than the one it serves (409
+stale-document) and an expired one (400 expired-document): both end with status 1 and a hint;
+sign again (wall sign reads the served serial with --collector) and publish the new file.`,
+    )
     .action(async (file: string, opts: { collector: string; campaign: string; tokenFile?: string; key?: string; publicKey?: string; name: string; timeout: number }) => {
       const campaign = campaignId(opts.campaign);
       if (!/^[a-z0-9][a-z0-9-]{0,62}\.json$/.test(opts.name)) throw new CliError('--name must be like wall.json (a-z, 0-9, -; ending .json)', undefined, EXIT.USAGE);
       const text = await readInput(file, MAX_DOCUMENT_BYTES, 'signed document');
       if (opts.key !== undefined || opts.publicKey !== undefined) {
-        await verifyDocument(await publicKeyFrom(opts), text, { campaign, ...(opts.name === 'wall.json' ? { type: 'wall' } : {}) });
+        await verifyDocument(await publicKeyFrom(opts), text, { campaign, ...(opts.name === 'wall.json' ? { type: 'wall' } : {}) }).catch((error: unknown) => {
+          throw verificationError(error, 'do not publish it');
+        });
       }
       const token = await readToken(opts.tokenFile, 'staff');
       const url = await publish(collectorUrl(opts.collector), campaign, token, opts.name, text, opts.timeout * 1000);
@@ -397,24 +497,35 @@ Examples:
     .option('--public-key <sspk1>', 'the public campaign key string')
     .option('--type <type>', 'require this document type (e.g. wall)')
     .option('--campaign <id>', 'require this campaign')
-    .action(async (file: string, opts: { key?: string; publicKey?: string; type?: string; campaign?: string }) => {
+    .option('--min-serial <n>', 'refuse a document with a lower serial (one you have seen before)', positiveInt('--min-serial', Number.MAX_SAFE_INTEGER))
+    .action(async (file: string, opts: { key?: string; publicKey?: string; type?: string; campaign?: string; minSerial?: number }) => {
       const publicKey = await publicKeyFrom(opts);
       const text = await readInput(file, MAX_DOCUMENT_BYTES, 'document');
-      let payload;
+      let payload: DocumentPayload;
       try {
         payload = await verifyDocument(publicKey, text, {
           ...(opts.type === undefined ? {} : { type: opts.type }),
           ...(opts.campaign === undefined ? {} : { campaign: campaignId(opts.campaign) }),
+          ...(opts.minSerial === undefined ? {} : { minSerial: opts.minSerial }),
         });
       } catch (error) {
-        if (isSecureSignError(error)) throw new CliError(`verification failed (${error.code}): ${error.message}`, 'do not publish or trust this document');
-        throw error;
+        throw verificationError(error, 'do not publish or trust this document');
       }
       process.stdout.write(JSON.stringify(payload, null, 2) + '\n');
-      say(`good signature: ${payload.type} for campaign ${payload.campaign}, issued ${payload.issuedAt}, key ${publicKey.fingerprint}`);
+      say(`good signature: ${payload.type} for campaign ${payload.campaign}, serial ${payload.serial}, issued ${payload.issuedAt}, valid until ${payload.validUntil}, key ${publicKey.fingerprint}`);
     });
 
   return cli;
+}
+
+/** A failed verification as a {@link CliError}: the code, the library's message, and what to do. */
+function verificationError(error: unknown, hint: string): unknown {
+  if (!isSecureSignError(error)) return error;
+  const hints: Partial<Record<string, string>> = {
+    DOCUMENT_EXPIRED: 'it is past its validUntil: sign a new one (secure-sign wall sign) and publish that',
+    DOCUMENT_ROLLED_BACK: 'its serial is lower than --min-serial: an older document was served in place of a newer one',
+  };
+  return new CliError(`verification failed (${error.code}): ${error.message}`, hints[error.code] ?? hint);
 }
 
 function fail(message: string, hint: string | undefined): void {

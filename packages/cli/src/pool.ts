@@ -53,11 +53,11 @@ export class WorkerPool {
 
   #closing = false;
 
-  /** Decrypts one batch of lines. */
-  run(lines: readonly (Uint8Array | null)[]): Promise<readonly LineResult[]> {
+  /** Decrypts one batch of lines, answering with formatted text or with the records themselves. */
+  run(lines: readonly (Uint8Array | null)[], as: WorkerRequest['as'] = 'text'): Promise<readonly LineResult[]> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request: { id: this.#nextId++, lines }, resolve, reject });
+      this.#queue.push({ request: { id: this.#nextId++, lines, as }, resolve, reject });
       this.#pump();
     });
   }

@@ -1,22 +1,42 @@
-// The shape of a decrypted signature as `decrypt` writes it (docs/cli.md, "Output formats"), and
-// its CSV form.
+// The shape of a decrypted signature as `decrypt` writes it (docs/cli.md, "Output formats"), its
+// CSV form, and the one parser every command that reads decrypted records uses.
+//
+// Rules for this file:
+// - What `toRecord` + `formatRecord` write, `parseRecord` accepts: there is one definition of a
+//   decrypted record, here, and a property test holds the two sides together.
+// - `seq` and `receivedAt` come from the collector (its arrival order); `createdAt` comes from the
+//   signer's clock and is never used to choose between records.
 
-import type { OpenedSubmission, Signer } from '@secure-sign/crypto';
+import { campaignIdSchema, isoTimestampSchema, signerSchema, submissionIdSchema, type OpenedSubmission, type Signer } from '@secure-sign/crypto';
+import { stringify } from 'csv-stringify/sync';
+import * as z from 'zod';
+
+/** Where a record came from in the collector: its export `seq` and `receivedAt`, when known. */
+export interface Arrival {
+  readonly seq?: number | undefined;
+  readonly receivedAt?: string | undefined;
+}
 
 /** One decrypted signature, as written to JSON and NDJSON output. */
 export interface DecryptedRecord {
   readonly campaign: string;
   readonly submissionId: string;
+  /** The collector's arrival order (export `seq`), when the input line carried it. */
+  readonly seq?: number;
+  /** When the collector stored it (ISO 8601 UTC, the collector's clock), when known. */
+  readonly receivedAt?: string;
   /** When the signer's browser sealed it (ISO 8601 UTC, from the signer's clock). */
   readonly createdAt: string;
   readonly signer: Signer;
 }
 
-/** Turns an opened submission into the record written to the output. */
-export function toRecord(opened: OpenedSubmission): DecryptedRecord {
+/** Turns an opened submission (and where it arrived, if known) into the record written to the output. */
+export function toRecord(opened: OpenedSubmission, arrival: Arrival = {}): DecryptedRecord {
   return {
     campaign: opened.campaign,
     submissionId: opened.submissionId,
+    ...(arrival.seq === undefined ? {} : { seq: arrival.seq }),
+    ...(arrival.receivedAt === undefined ? {} : { receivedAt: arrival.receivedAt }),
     createdAt: new Date(opened.createdAt).toISOString(),
     signer: opened.signer,
   };
@@ -37,6 +57,8 @@ export const CSV_COLUMNS = [
   'listPublicly',
   'contactLater',
   'extra',
+  'seq',
+  'receivedAt',
 ] as const;
 
 /**
@@ -64,11 +86,54 @@ export function csvRow(record: DecryptedRecord): string[] {
     String(s.consent.listPublicly),
     String(s.consent.contactLater),
     s.extra === undefined ? '' : JSON.stringify(s.extra),
+    record.seq === undefined ? '' : String(record.seq),
+    record.receivedAt ?? '',
   ];
   return cells.map(neutraliseCell);
+}
+
+/** Output formats of `decrypt`. */
+export type Format = 'csv' | 'json' | 'ndjson';
+
+/** A record as the output format writes it: a CSV row or an NDJSON line (each with its line break), or one JSON text. */
+export function formatRecord(record: DecryptedRecord, format: Format): string {
+  if (format === 'csv') return stringify([csvRow(record)]);
+  return format === 'ndjson' ? JSON.stringify(record) + '\n' : JSON.stringify(record);
 }
 
 /** The key `--dedupe-email` compares: NFC, trimmed, lower-case. */
 export function emailKey(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
+}
+
+/**
+ * What "the same content" means when two records share an e-mail key: the fields a reader sees
+ * (kind, name, organisation, role, country, comment). Consents are not content: they are merged.
+ */
+export function contentKey(signer: Signer): string {
+  return JSON.stringify([signer.kind, signer.name, signer.organisation ?? null, signer.role ?? null, signer.country ?? null, signer.comment ?? null]);
+}
+
+const recordSchema = z.object({
+  campaign: campaignIdSchema,
+  submissionId: submissionIdSchema,
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  receivedAt: z.optional(isoTimestampSchema),
+  createdAt: isoTimestampSchema,
+  signer: signerSchema,
+});
+
+/**
+ * Parses one decrypted record (one NDJSON line, as `decrypt` writes it); `undefined` if it is not one.
+ * Every record `decrypt` writes is accepted (test/records.test.ts checks it over the whole format).
+ */
+export function parseRecord(text: string): DecryptedRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = recordSchema.safeParse(value);
+  return parsed.success ? (parsed.data as DecryptedRecord) : undefined;
 }

@@ -3,13 +3,19 @@
 //
 // Rules for this file:
 // - No e-mail address, consent flag or campaign-defined field ever reaches the wall.
+// - Records are read with the one record parser (records.ts), and chosen between in arrival
+//   order, never by createdAt (arrival.ts): replays dropped, one entry per e-mail address, consents
+//   merged to the most restrictive, conflicts written out for review.
 // - Entries are validated again when signing, since staff may have edited the file by hand.
 
-import { LIMITS, COUNTRY_CODES, campaignIdSchema, signerSchema } from '@secure-sign/crypto';
+import { LIMITS, COUNTRY_CODES } from '@secure-sign/crypto';
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { ConflictsFile, EmailGroups, SubmissionIds, sidConflict } from './arrival.js';
 import { CliError } from './errors.js';
 import { openInput, splitLines } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
+import { parseRecord } from './records.js';
 
 /** One signer on the wall, with its fields in this order. */
 export interface WallEntry {
@@ -39,13 +45,6 @@ const entrySchema = z.strictObject({
 /** Schema of wall data as `wall sign` accepts it. */
 export const wallDataSchema = z.strictObject({ entries: z.array(entrySchema).max(1_000_000) });
 
-const recordSchema = z.object({
-  campaign: campaignIdSchema,
-  submissionId: z.string(),
-  createdAt: z.iso.datetime(),
-  signer: signerSchema,
-});
-
 /** Options of {@link buildWall}. */
 export interface BuildOptions {
   /** Decrypted records (NDJSON, as `decrypt --format ndjson` writes), a path or `-`. */
@@ -54,53 +53,84 @@ export interface BuildOptions {
   readonly allow: ReadonlySet<string> | undefined;
   /** Only records of this campaign. */
   readonly campaign: string | undefined;
+  /** Where conflicts go, created only if there is one. */
+  readonly conflicts: ConflictsFile;
+}
+
+/** What {@link buildWall} did. */
+export interface BuiltWall {
+  readonly data: WallData;
+  readonly campaign: string | undefined;
+  /** Signers (one per e-mail address) left out: no consent, or not on the allow list. */
+  readonly skipped: number;
+  readonly replays: number;
+  readonly duplicates: number;
+  readonly sidConflicts: number;
+  readonly emailConflicts: number;
 }
 
 /**
- * Builds the wall data: consenting (and allowed) signers, newest first.
+ * Builds the wall data: one entry per e-mail address, consenting (and allowed) signers, newest
+ * arrival first.
  *
  * @throws {@link CliError} if a line is not a decrypted record.
  */
-export async function buildWall(options: BuildOptions): Promise<{ data: WallData; campaign: string | undefined; skipped: number }> {
-  const picked: { entry: WallEntry; time: number; n: number }[] = [];
+export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
   let campaign = options.campaign;
-  let skipped = 0;
+  const sids = new SubmissionIds();
+  const groups = new EmailGroups();
   for await (const { number, bytes } of splitLines(openInput(options.from), MAX_LINE_BYTES)) {
     if (bytes === undefined) throw new CliError(`line ${number} of the decrypted records is too long`, 'pass the NDJSON written by `secure-sign decrypt --format ndjson`');
     const text = Buffer.from(bytes).toString('utf8').trim();
     if (text === '') continue;
-    let parsed;
-    try {
-      parsed = recordSchema.safeParse(JSON.parse(text));
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed?.success) {
+    const record = parseRecord(text);
+    if (!record) {
       throw new CliError(`line ${number} of the decrypted records is not a decrypted record`, 'pass the NDJSON written by `secure-sign decrypt --format ndjson`');
     }
-    const record = parsed.data;
     campaign ??= record.campaign;
     if (record.campaign !== campaign) {
       throw new CliError(`line ${number} belongs to campaign ${record.campaign}, not ${campaign}`, 'build one wall per campaign (decrypt with --campaign ID)');
     }
+    // Without the ciphertext, the same submission id with the same decrypted content is a replay.
+    const { seq: _seq, receivedAt: _receivedAt, ...content } = record;
+    const digest = createHash('sha256').update(JSON.stringify(content)).digest().subarray(0, 16).toString('base64url');
+    const admitted = sids.admit(record.submissionId, digest, number, record.seq);
+    if (admitted === 'replay') continue;
+    if (admitted !== 'new') {
+      await options.conflicts.write([...(admitted.kept ? [admitted.kept] : []), sidConflict(record, number)]);
+      continue;
+    }
+    groups.add(record, number);
+  }
+  const grouped = groups.finish();
+  await options.conflicts.write(grouped.entries);
+  const entries: WallEntry[] = [];
+  let skipped = 0;
+  // Newest arrival first.
+  for (const { record, sids: merged } of grouped.kept.reverse()) {
     const s = record.signer;
-    if (!s.consent.listPublicly || (options.allow && !options.allow.has(record.submissionId))) {
+    if (!s.consent.listPublicly || (options.allow && !merged.some((sid) => options.allow?.has(sid)))) {
       skipped++;
       continue;
     }
-    const entry: WallEntry = {
+    entries.push({
       name: s.name,
       ...(s.organisation === undefined ? {} : { organisation: s.organisation }),
       ...(s.role === undefined ? {} : { role: s.role }),
       ...(s.country === undefined ? {} : { country: s.country }),
       ...(s.comment === undefined ? {} : { comment: s.comment }),
       kind: s.kind,
-    };
-    picked.push({ entry, time: Date.parse(record.createdAt), n: number });
+    });
   }
-  // Newest first; equal times keep file order.
-  picked.sort((a, b) => b.time - a.time || a.n - b.n);
-  return { data: { entries: picked.map((p) => p.entry) }, campaign, skipped };
+  return {
+    data: { entries },
+    campaign,
+    skipped,
+    replays: sids.replays,
+    duplicates: grouped.merged,
+    sidConflicts: sids.conflicts,
+    emailConflicts: grouped.conflicts,
+  };
 }
 
 /**

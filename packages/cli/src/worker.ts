@@ -2,14 +2,40 @@
 // Each line is decoded (strict UTF-8), parsed and opened here, so that the main thread only
 // reads, orders and writes. A worker never throws on a line: every failure becomes a reason code.
 
-import { isSecureSignError, parseCampaignSecretKey, parseEnvelope, openSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import {
+  MAX_ENVELOPE_BYTES,
+  isSecureSignError,
+  isoTimestampSchema,
+  openSubmission,
+  parseCampaignSecretKey,
+  parseEnvelope,
+  type CampaignKeyPair,
+} from '@secure-sign/crypto';
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { stringify } from 'csv-stringify/sync';
-import { csvRow, emailKey, toRecord } from './records.js';
+import { formatRecord, toRecord, type Arrival } from './records.js';
 import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
 
 const data = workerData as WorkerData;
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A collector export line, exactly as the collector and `pull` write it:
+ * `{"seq":N,"receivedAt":"...","envelope":ENVELOPE}`. The envelope's own text is cut out of the
+ * line, so that it is checked (size, JSON) exactly as a bare envelope line is.
+ */
+const EXPORT_LINE = /^\{"seq":([1-9][0-9]{0,15}),"receivedAt":("[^"\\]{0,64}"),"envelope":/;
+
+/** Splits a line into the envelope's text and where it arrived; `undefined` for a malformed export line. */
+function envelopeOf(line: string): { text: string; arrival: Arrival } | undefined {
+  if (!line.startsWith('{"seq"')) return { text: line, arrival: {} };
+  const match = EXPORT_LINE.exec(line);
+  if (!match || !line.endsWith('}')) return undefined;
+  const seq = Number(match[1]);
+  const receivedAt = JSON.parse(match[2] as string) as string;
+  if (!Number.isSafeInteger(seq) || !isoTimestampSchema.safeParse(receivedAt).success) return undefined;
+  return { text: line.slice(match[0].length, -1), arrival: { seq, receivedAt } };
+}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -19,39 +45,41 @@ async function main(): Promise<void> {
     const pair = await parseCampaignSecretKey(secret);
     keys.set(pair.publicKey.keyId, pair);
   }
-  const open = async (bytes: Uint8Array | null): Promise<LineResult> => {
+  const open = async (bytes: Uint8Array | null, as: WorkerRequest['as']): Promise<LineResult> => {
     if (bytes === null) return { ok: false, reason: 'OVERSIZE' };
-    let text: string;
+    let line: string;
     try {
-      text = decoder.decode(bytes);
+      line = decoder.decode(bytes);
     } catch {
       return { ok: false, reason: 'INVALID_UTF8' };
     }
     try {
+      const found = envelopeOf(line);
+      if (!found) return { ok: false, reason: 'MALFORMED_ENVELOPE' };
+      const { text, arrival } = found;
+      // One limit, the format's, on the envelope's own text (an export line adds its seq around it).
+      if (Buffer.byteLength(text) > MAX_ENVELOPE_BYTES) return { ok: false, reason: 'OVERSIZE' };
+      // The kid is read from a plain parse only to choose the key; the library then checks the
+      // envelope's text itself (its size, its JSON, its shape) while opening it.
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch {
-        return { ok: false, reason: 'MALFORMED_ENVELOPE' };
+        value = undefined;
       }
-      // Lines of a collector export ({"seq":..,"receivedAt":..,"envelope":{..}}) are accepted too.
-      if (typeof value === 'object' && value !== null && !Array.isArray(value) && !('v' in value) && 'envelope' in value) {
-        value = value.envelope;
-      }
-      // The key is looked up by the unvalidated kid only to choose it; openSubmission then
-      // validates the whole envelope (validating twice cost a fifth of the time per record).
-      const kid = typeof value === 'object' && value !== null && 'kid' in value ? value.kid : undefined;
+      const field = (name: string): unknown => (typeof value === 'object' && value !== null && name in value ? (value as Record<string, unknown>)[name] : undefined);
+      const kid = field('kid');
       const pair = typeof kid === 'string' ? keys.get(kid) : undefined;
       if (!pair) {
-        const envelope = parseEnvelope(value);
+        const envelope = parseEnvelope(text);
         if (data.campaign !== undefined && envelope.campaign !== data.campaign) return { ok: false, reason: 'CAMPAIGN_MISMATCH' };
         return { ok: false, reason: 'KEY_MISMATCH' };
       }
-      const opened = await openSubmission(pair, value as Envelope, data.campaign === undefined ? {} : { campaign: data.campaign });
-      const record = toRecord(opened);
-      const formatted =
-        data.format === 'csv' ? stringify([csvRow(record)]) : data.format === 'ndjson' ? JSON.stringify(record) + '\n' : JSON.stringify(record);
-      return data.dedupe ? { ok: true, text: formatted, email: emailKey(record.signer.email), time: opened.createdAt } : { ok: true, text: formatted };
+      const opened = await openSubmission(pair, text, data.campaign === undefined ? {} : { campaign: data.campaign });
+      const record = toRecord(opened, arrival);
+      const digest = createHash('sha256').update(String(field('ct'))).digest().subarray(0, 16).toString('base64url');
+      const where = { ok: true as const, sid: opened.submissionId, digest, seq: arrival.seq };
+      return as === 'record' ? { ...where, record } : { ...where, text: formatRecord(record, data.format) };
     } catch (error) {
       if (isSecureSignError(error)) return { ok: false, reason: error.code };
       return { ok: false, reason: 'INTERNAL_ERROR' };
@@ -60,7 +88,7 @@ async function main(): Promise<void> {
   port.on('message', (request: WorkerRequest) => {
     void (async () => {
       const results: LineResult[] = [];
-      for (const line of request.lines) results.push(await open(line));
+      for (const line of request.lines) results.push(await open(line, request.as));
       const response: WorkerResponse = { id: request.id, results };
       port.postMessage(response);
     })();

@@ -103,7 +103,10 @@ describe.skipIf(!BUILT)('with the real collector', () => {
     const second = await run(t.dir, pullArgs);
     expect(second.stderr).toMatch(/^secure-sign: pulled 2 new envelopes/);
     const pulled = lines(await readFile(t.path('envelopes.ndjson'), 'utf8'));
-    expect(pulled.map((l) => JSON.parse(l).sid)).toEqual(sealed.map((e) => e.sid));
+    // pull keeps the collector's arrival order with each envelope.
+    expect(pulled.map((l) => JSON.parse(l).envelope.sid)).toEqual(sealed.map((e) => e.sid));
+    const seqs = pulled.map((l) => JSON.parse(l).seq as number);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
     const csv = await run(t.dir, ['decrypt', '--key', 'campaign.key', '--campaign', 'open-letter', '-i', 'envelopes.ndjson', '-o', 'signatures.csv']);
     expect(csv.stderr).toBe('secure-sign: opened 7 of 7 records\n');
@@ -113,7 +116,11 @@ describe.skipIf(!BUILT)('with the real collector', () => {
     expect(rows[3]).toContain(`,individual,'=cmd|calc,signer2@example.org,`);
 
     const deduped = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'envelopes.ndjson', '-o', 'decrypted.ndjson', '--dedupe-email']);
-    expect(deduped.stderr).toBe('secure-sign: opened 7 of 7 records\nsecure-sign: dropped 1 duplicates by e-mail; wrote 6 records\n');
+    expect(deduped.stderr).toBe(
+      'secure-sign: opened 7 of 7 records\nsecure-sign: dropped 0 duplicates by e-mail; wrote 6 records\n' +
+        'secure-sign: warning: 1 conflicting records left out (1 with the e-mail address of an earlier record but other content); the first arrival was kept\n' +
+        'secure-sign: warning: both sides of each conflict are in decrypted.ndjson.conflicts.ndjson: review them\n',
+    );
 
     const built = await run(t.dir, ['wall', 'build', '--from', 'decrypted.ndjson', '-o', 'wall-data.json']);
     expect(built.code).toBe(0);
@@ -127,8 +134,23 @@ describe.skipIf(!BUILT)('with the real collector', () => {
     expect(served.status).toBe(200);
     const verified = await run(t.dir, ['verify', '--public-key', keys.publicKey.keyString, '--type', 'wall', '--campaign', 'open-letter', '-'], { stdin: await served.text() });
     expect(verified.code).toBe(0);
-    // Even-numbered signers consented (signer 6 re-used signer 0's address and was dropped), newest first.
+    // Even-numbered signers consented (signer 6 re-used signer 0's address with other content: a
+    // conflict, the first arrival kept), newest arrival first.
     expect(JSON.parse(verified.stdout).data.entries.map((e: { name: string }) => e.name)).toEqual(['Signer 4', '=cmd|calc', 'Signer 0']);
+    expect(JSON.parse(verified.stdout).serial).toBe(1);
+
+    // The next wall: sign reads serial 1 from the collector and signs 2, even without the state file.
+    const next = await run(t.dir, ['wall', 'sign', '--key', 'campaign.key', '--campaign', 'open-letter', '--collector', url, '--state', 'fresh-state.json', 'wall-data.json', '-o', 'wall-2.json']);
+    expect(next.stderr).toMatch(/^secure-sign: signed the wall \(3 entries\): serial 2, /);
+    const publishArgs = (file: string) => ['wall', 'publish', '--collector', url, '--campaign', 'open-letter', '--token-file', 'staff.token', file];
+    expect((await run(t.dir, publishArgs('wall-2.json'))).code).toBe(0);
+    // The old wall cannot come back.
+    const rollback = await run(t.dir, publishArgs('wall.json'));
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toBe(
+      'secure-sign: error: publish: the collector answered 409 stale-document: it already serves a document with serial 2\n' +
+        'secure-sign: hint: sign again so the serial increases (secure-sign wall sign --collector URL ... reads the served serial), then publish the new file\n',
+    );
   });
 
   it('pulls with the token that `secure-sign-collector campaign add` prints', async () => {

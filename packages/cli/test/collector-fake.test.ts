@@ -1,6 +1,6 @@
 // The collector-facing commands against a small HTTP server that follows docs/api.md, and that can
 // also misbehave the ways a hostile or broken collector might (the real one never does).
-import type { CampaignKeyPair, Envelope } from '@secure-sign/crypto';
+import { generateCampaignKeys, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +45,12 @@ async function startFake(): Promise<Fake> {
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ campaign: 'open-letter', keyId: 'x', count: fake.stored.length, goal: null, opensAt: null, closesAt: null, open: true }));
       }
+      if ((m = /^\/files\/([a-z0-9][a-z0-9-]{0,62}\.json)$/.exec(rest)) && req.method === 'GET') {
+        const file = fake.files.get(m[1]!);
+        if (file === undefined) return problem(res, 404, 'not-found');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(file);
+      }
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return problem(res, 401, 'unauthorized');
       if (rest === '/export' && req.method === 'GET') {
         if (fake.exportOverride) return fake.exportOverride(res);
@@ -55,6 +61,13 @@ async function startFake(): Promise<Fake> {
         return void res.end(page.map((s) => JSON.stringify({ seq: s.seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope: s.envelope }) + '\n').join(''));
       }
       if ((m = /^\/files\/([a-z0-9][a-z0-9-]{0,62}\.json)$/.exec(rest)) && req.method === 'PUT') {
+        // As the real one: a serial not above the one served is refused (serials read, not verified, here).
+        const serial = (text: string | undefined): number => (text === undefined ? 0 : JSON.parse(text).payload.serial);
+        const current = serial(fake.files.get(m[1]!));
+        if (serial(body) <= current) {
+          res.writeHead(409, { 'content-type': 'application/problem+json' });
+          return void res.end(JSON.stringify({ type: 'https://secure-sign.org/problems/stale-document', title: 'stale', status: 409, code: 'stale-document', currentSerial: current }));
+        }
         fake.files.set(m[1]!, body);
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ name: m[1], issuedAt: '2026-11-27T10:00:00.000Z' }));
@@ -87,6 +100,8 @@ afterEach(async () => {
 });
 
 const lines = async (name: string): Promise<string[]> => (await readFile(t.path(name), 'utf8')).split('\n').filter((l) => l !== '');
+/** A line as the fake collector exports it, and as pull keeps it. */
+const exportLine = (seq: number, envelope: unknown): string => JSON.stringify({ seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope });
 const pullArgs = (out: string, ...more: string[]) => ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', out, ...more];
 
 describe('pull (against a fake collector)', () => {
@@ -102,7 +117,8 @@ describe('pull (against a fake collector)', () => {
       '/v1/campaigns/open-letter/export?after=11&limit=3',
     ]);
     expect(fake.requests.every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
-    expect(await lines('a.ndjson')).toEqual(all.slice(0, 7).map((e) => JSON.stringify(e)));
+    // Each envelope keeps the collector's seq and receivedAt: its arrival order.
+    expect(await lines('a.ndjson')).toEqual(all.slice(0, 7).map((e, i) => exportLine(i * 2 + 1, e)));
     expect((await stat(t.path('a.ndjson'))).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(t.path('a.ndjson.state.json'), 'utf8'))).toMatchObject({ v: 1, campaign: 'open-letter', lastSeq: 13 });
 
@@ -111,21 +127,22 @@ describe('pull (against a fake collector)', () => {
     expect(second.stderr).toBe('secure-sign: pulled 5 new envelopes into a.ndjson (last seq 24)\n');
     const third = await run(t.dir, pullArgs('a.ndjson'));
     expect(third.stderr).toBe('secure-sign: pulled 0 new envelopes into a.ndjson (last seq 24)\n');
-    expect(await lines('a.ndjson')).toEqual(all.map((e) => JSON.stringify(e)));
+    const seqs = [1, 3, 5, 7, 9, 11, 13, 20, 21, 22, 23, 24];
+    expect(await lines('a.ndjson')).toEqual(all.map((e, i) => exportLine(seqs[i]!, e)));
 
     // A pull that died after writing but before saving its state leaves extra bytes: cut, fetched again.
-    await appendFile(t.path('a.ndjson'), JSON.stringify(all[0]) + '\n{"partial');
+    await appendFile(t.path('a.ndjson'), exportLine(30, all[0]) + '\n{"partial');
     fake.stored.push({ seq: 30, envelope: all[0] });
     const resumed = await run(t.dir, pullArgs('a.ndjson'));
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/^secure-sign: removed \d+ bytes left by an interrupted pull\nsecure-sign: pulled 1 new envelopes/);
-    expect(await lines('a.ndjson')).toEqual([...all, all[0]].map((e) => JSON.stringify(e)));
+    expect(await lines('a.ndjson')).toEqual([...all.map((e, i) => exportLine(seqs[i]!, e)), exportLine(30, all[0])]);
   });
 
   it('refuses hostile export answers, keeping only the valid lines before the bad one', async () => {
     fake = await startFake();
     let n = 0;
-    const hostile = async (body: string, error: string, kept: Envelope[] = []): Promise<void> => {
+    const hostile = async (body: string, error: string, kept: [number, Envelope][] = []): Promise<void> => {
       fake.exportOverride = (res) => {
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         res.end(body);
@@ -134,17 +151,18 @@ describe('pull (against a fake collector)', () => {
       const r = await run(t.dir, pullArgs(out));
       expect(r.stderr).toContain(`secure-sign: error: ${error}\nsecure-sign: hint: `);
       expect(r.code).toBe(1);
-      expect(await readFile(t.path(out), 'utf8')).toBe(kept.map((e) => JSON.stringify(e) + '\n').join(''));
+      expect(await readFile(t.path(out), 'utf8')).toBe(kept.map(([seq, e]) => exportLine(seq, e) + '\n').join(''));
     };
     const line = (seq: number, envelope: unknown) => JSON.stringify({ seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope }) + '\n';
-    await hostile(line(2, all[0]) + line(2, all[1]), 'the collector sent a bad export line (2): seq is not increasing', [all[0]!]);
+    await hostile(line(2, all[0]) + line(2, all[1]), 'the collector sent a bad export line (2): seq is not increasing', [[2, all[0]!]]);
     await hostile(line(1, { ...all[0], campaign: 'another' }), 'the collector sent a bad export line (1): envelope of another campaign');
     await hostile(line(1, { ...all[0], ct: 42 }), 'the collector sent a bad export line (1): malformed envelope');
     await hostile(line(-1, all[0]), 'the collector sent a bad export line (1): not an export line');
+    await hostile(JSON.stringify({ seq: 1, receivedAt: '2026-13-45T25:61:61.000Z', envelope: all[0] }) + '\n', 'the collector sent a bad export line (1): not an export line');
     await hostile('x'.repeat(2 * 1024 * 1024), 'the collector sent a bad export line (1): too long');
     await hostile(Buffer.from([0xff, 0xfe, 0x0a]).toString('latin1'), 'the collector sent a bad export line (1): not an export line');
     // A streamed answer cut short: the complete lines are kept, the torn one is not.
-    await hostile(line(1, all[0]) + line(2, all[1]).slice(0, 50), "export: the collector's answer ended in the middle of a line (connection lost?)", [all[0]!]);
+    await hostile(line(1, all[0]) + line(2, all[1]).slice(0, 50), "export: the collector's answer ended in the middle of a line (connection lost?)", [[1, all[0]!]]);
     expect(JSON.parse(await readFile(t.path(`h${n - 1}.ndjson.state.json`), 'utf8')).lastSeq).toBe(1);
   });
 
@@ -158,7 +176,7 @@ describe('pull (against a fake collector)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('secure-sign: error: export: connection to the collector lost or timed out\nsecure-sign: hint: run pull again: it resumes after the last envelope saved\n');
     // The line that did arrive is saved, and the state moved past it.
-    expect(await readFile(t.path('s.ndjson'), 'utf8')).toBe(JSON.stringify(all[0]) + '\n');
+    expect(await readFile(t.path('s.ndjson'), 'utf8')).toBe(exportLine(1, all[0]) + '\n');
     expect(JSON.parse(await readFile(t.path('s.ndjson.state.json'), 'utf8')).lastSeq).toBe(1);
   });
 
@@ -195,4 +213,72 @@ describe('register and wall publish (against a fake collector)', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('document belongs to another campaign');
   });
+
+  it('wall sign reads the serial the collector serves (verified with the key), takes the larger of it and the state file', async () => {
+    fake = await startFake();
+    const t2 = await tempDir();
+    try {
+      const k = await keygen(t2.dir);
+      await writeFile(t2.path('data.json'), JSON.stringify({ entries: [{ name: 'Ada', kind: 'individual' }] }));
+      const sign = (out: string, ...more: string[]) => run(t2.dir, ['wall', 'sign', '--key', 'campaign.key', '--campaign', 'open-letter', '--collector', fake.url, 'data.json', '-o', out, ...more]);
+      const serialOf = async (name: string) => (await verifyDocument(k.publicKey, await readFile(t2.path(name), 'utf8'))).serial;
+      const served = (serial: number, keys = k, dates: { issuedAt?: Date; validUntil?: Date } = {}) =>
+        signDocument(keys, { type: 'wall', campaign: 'open-letter', serial, data: { entries: [] }, ...dates }).then((doc) => fake.files.set('wall.json', JSON.stringify(doc)));
+
+      // Nothing served yet (404 not-found), no state: 1.
+      const first = await sign('w1.json');
+      expect(first.code).toBe(0);
+      expect(await serialOf('w1.json')).toBe(1);
+      expect(fake.requests.filter((q) => q.method === 'GET').map((q) => q.url)).toEqual(['/v1/campaigns/open-letter/files/wall.json']);
+      // Another staff machine published serial 7: next is 8.
+      await served(7);
+      await sign('w2.json');
+      expect(await serialOf('w2.json')).toBe(8);
+      // The state file (8) is ahead of the collector (7, not yet published): 9.
+      await sign('w3.json');
+      expect(await serialOf('w3.json')).toBe(9);
+      // An expired wall still holds the serial to beat.
+      await served(20, k, { issuedAt: new Date(Date.UTC(2026, 0, 1)), validUntil: new Date(Date.UTC(2026, 0, 2)) });
+      await sign('w4.json');
+      expect(await serialOf('w4.json')).toBe(21);
+
+      // A wall the key did not sign does not count: refused, with what to do.
+      await served(99, await generateCampaignKeys());
+      const foreign = await sign('w5.json');
+      expect(foreign).toMatchObject({ code: 1, stdout: '' });
+      expect(foreign.stderr).toBe(
+        'secure-sign: error: the wall the collector serves does not verify with this key (KEY_MISMATCH)\n' +
+          'secure-sign: hint: check --collector, --campaign and --key; or pass --serial N to choose the serial yourself\n',
+      );
+      await expect(readFile(t2.path('w5.json'))).rejects.toThrow();
+      expect(JSON.parse(await readFile(t2.path('campaign.key.walls.json'), 'utf8')).walls['open-letter'].serial).toBe(21);
+      // --serial skips the collector.
+      const before = fake.requests.length;
+      expect((await sign('w6.json', '--serial', '100')).code).toBe(0);
+      expect(await serialOf('w6.json')).toBe(100);
+      expect(fake.requests.length).toBe(before);
+    } finally {
+      await t2.cleanup();
+    }
+  });
+
+  it('wall publish reports a wall older than the one served (409 stale-document) with what to do', async () => {
+    fake = await startFake();
+    await writeFile(t.path('data.json'), JSON.stringify({ entries: [{ name: 'Ada', kind: 'individual' }] }));
+    const sign = (out: string, serial: string) => run(t.dir, ['wall', 'sign', '--key', 'campaign.key', '--campaign', 'open-letter', '--serial', serial, 'data.json', '-o', out]);
+    expect((await sign('new.json', '5')).code).toBe(0);
+    expect((await sign('older.json', '4')).code).toBe(0);
+    const publishArgs = (file: string) => ['wall', 'publish', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--key', 'campaign.key', file];
+    expect((await run(t.dir, publishArgs('new.json'))).code).toBe(0);
+    for (const file of ['older.json', 'new.json']) {
+      const r = await run(t.dir, publishArgs(file));
+      expect(r).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr).toBe(
+        'secure-sign: error: publish: the collector answered 409 stale-document: it already serves a document with serial 5\n' +
+          'secure-sign: hint: sign again so the serial increases (secure-sign wall sign --collector URL ... reads the served serial), then publish the new file\n',
+      );
+    }
+    expect(JSON.parse(fake.files.get('wall.json')!).payload.serial).toBe(5);
+  });
 });
+

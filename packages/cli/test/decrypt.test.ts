@@ -1,5 +1,6 @@
-import { sealSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { MAX_ENVELOPE_BYTES, sealSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes, generateCampaignKeys, keygen, ndjson, run, signer, tempDir } from './helpers.js';
 
@@ -16,6 +17,8 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
+/** The same campaign key in another folder (so each test's default output files are its own). */
+const keygenCopy = (dir: string): Promise<void> => copyFile(t.path('campaign.key'), join(dir, 'campaign.key'));
 
 describe('decrypt to each format', () => {
   it('writes NDJSON in input order, one record per envelope, and exits 0', async () => {
@@ -52,9 +55,10 @@ describe('decrypt to each format', () => {
     expect(r.stdout).toBe('');
     expect((await stat(t.path('out.csv'))).mode & 0o777).toBe(0o600);
     const csv = lines(await readFile(t.path('out.csv'), 'utf8'));
-    expect(csv[0]).toBe('submissionId,campaign,createdAt,kind,name,email,organisation,role,country,comment,listPublicly,contactLater,extra');
+    expect(csv[0]).toBe('submissionId,campaign,createdAt,kind,name,email,organisation,role,country,comment,listPublicly,contactLater,extra,seq,receivedAt');
     expect(csv).toHaveLength(41);
-    expect(csv[1]).toBe(`${good[0]!.sid},open-letter,2026-11-01T00:00:00.000Z,individual,Signer 0,signer0@example.org,,,,,true,false,`);
+    // Bare envelope lines carry no arrival: the seq and receivedAt cells stay empty.
+    expect(csv[1]).toBe(`${good[0]!.sid},open-letter,2026-11-01T00:00:00.000Z,individual,Signer 0,signer0@example.org,,,,,true,false,,,`);
     const again = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'good.ndjson', '-o', 'out.csv']);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe('secure-sign: error: output file out.csv already exists\nsecure-sign: hint: choose another name, or pass --force to overwrite it\n');
@@ -78,14 +82,36 @@ describe('decrypt to each format', () => {
     });
     const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '--format', 'csv'], { stdin: ndjson([hostile]) });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`${hostile.sid},open-letter,1970-01-01T00:00:00.000Z,organisation,"'=HYPERLINK(""http://evil.example"",""x"")",signer1@example.org,'@SUM(A1),'+role,,"'-2+3\nsecond line",false,false,\n`);
+    expect(r.stdout).toContain(`${hostile.sid},open-letter,1970-01-01T00:00:00.000Z,organisation,"'=HYPERLINK(""http://evil.example"",""x"")",signer1@example.org,'@SUM(A1),'+role,,"'-2+3\nsecond line",false,false,,,\n`);
   });
 
-  it('accepts collector export lines too', async () => {
-    const exported = good.slice(0, 2).map((envelope, i) => ({ seq: i + 1, receivedAt: '2026-11-27T10:00:00.000Z', envelope }));
-    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key'], { stdin: ndjson(exported) });
-    expect(r.code).toBe(0);
-    expect(lines(r.stdout)).toHaveLength(2);
+  it('reads export lines (as pull writes them) and bare envelopes, and keeps seq and receivedAt in every format', async () => {
+    const exported = good.slice(0, 2).map((envelope, i) => ({ seq: 7 + i, receivedAt: `2026-11-27T10:00:0${i}.000Z`, envelope }));
+    const input = ndjson([...exported, good[2]]);
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key'], { stdin: input });
+    expect(r).toMatchObject({ code: 0, stderr: 'secure-sign: opened 3 of 3 records\n' });
+    const records = lines(r.stdout).map((l) => JSON.parse(l));
+    expect(records.map((x) => [x.submissionId, x.seq, x.receivedAt])).toEqual([
+      [good[0]!.sid, 7, '2026-11-27T10:00:00.000Z'],
+      [good[1]!.sid, 8, '2026-11-27T10:00:01.000Z'],
+      [good[2]!.sid, undefined, undefined],
+    ]);
+    const csv = await run(t.dir, ['decrypt', '--key', 'campaign.key', '--format', 'csv'], { stdin: input });
+    expect(lines(csv.stdout).map((row) => row.split(',').slice(-2).join(','))).toEqual(['seq,receivedAt', '7,2026-11-27T10:00:00.000Z', '8,2026-11-27T10:00:01.000Z', ',']);
+    const json = await run(t.dir, ['decrypt', '--key', 'campaign.key', '--format', 'json'], { stdin: input });
+    expect(JSON.parse(json.stdout).map((x: { seq?: number }) => x.seq)).toEqual([7, 8, undefined]);
+  });
+
+  it('refuses export lines whose seq or receivedAt is not what a collector writes', async () => {
+    const bad = [
+      `{"seq":0,"receivedAt":"2026-11-27T10:00:00.000Z","envelope":${JSON.stringify(good[0])}}`,
+      `{"seq":1,"receivedAt":"2026-13-45T25:61:61.000Z","envelope":${JSON.stringify(good[1])}}`,
+      `{"seq":2,"receivedAt":"2026-11-27T10:00:00.000Z","envelope":${JSON.stringify(good[2])},"x":1}`,
+      `{"seq":"3","receivedAt":"2026-11-27T10:00:00.000Z","envelope":${JSON.stringify(good[3])}}`,
+    ];
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key'], { stdin: bad.join('\n') + '\n' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('secure-sign: rejected 4: MALFORMED_ENVELOPE 4\n');
   });
 });
 
@@ -169,21 +195,156 @@ describe('records that fail', () => {
   });
 });
 
-describe('--dedupe-email', () => {
-  it('keeps the earliest record per normalised e-mail, in input order', async () => {
-    const seal = (i: number, email: string, createdAt: number) =>
-      sealSubmission({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i, { email }), createdAt });
-    const list = [
-      await seal(0, 'Ada@Example.org', 5000),
-      await seal(1, 'bob@example.org', 1000),
-      await seal(2, '  ada@example.ORG ', 2000), // earlier: wins over line 1
-      await seal(3, 'BOB@example.org', 3000),
-      await seal(4, 'carol@example.org', 4000),
-    ];
-    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '--dedupe-email'], { stdin: ndjson(list) });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('secure-sign: opened 5 of 5 records\nsecure-sign: dropped 2 duplicates by e-mail; wrote 3 records\n');
-    expect(lines(r.stdout).map((l) => JSON.parse(l).signer.name)).toEqual(['Signer 1', 'Signer 2', 'Signer 4']);
+describe('--dedupe-email: arrival order, never createdAt', () => {
+  const seal = (i: number, email: string, createdAt: number, more: Parameters<typeof signer>[1] = {}) =>
+    sealSubmission({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i, { email, ...more }), createdAt });
+  const exported = (seq: number, envelope: Envelope) => ({ seq, receivedAt: new Date(Date.UTC(2026, 10, 27) + seq * 1000).toISOString(), envelope });
+
+  it('keeps the first arrival by seq, even against a createdAt of 0, and reports the conflict for review', async () => {
+    const t2 = await tempDir();
+    try {
+      const ada = signer(0, { name: 'Ada Lovelace', email: 'ada@example.org', consent: { listPublicly: false, contactLater: false } });
+      const real = await sealSubmission({ publicKey: keys.publicKey, campaign: 'open-letter', signer: ada, createdAt: Date.UTC(2026, 10, 20) });
+      // Anyone who knows her address can seal this, and choose its createdAt.
+      const forged = await sealSubmission({
+        publicKey: keys.publicKey,
+        campaign: 'open-letter',
+        signer: { ...ada, name: 'Mallory', email: ' ADA@example.org', consent: { listPublicly: true, contactLater: true } },
+        createdAt: 0,
+      });
+      const bob = await seal(1, 'bob@example.org', 1000);
+      // Lines are not in arrival order: seq decides (the forged one arrived last).
+      await writeFile(t2.path('in.ndjson'), ndjson([exported(30, forged), exported(10, real), exported(20, bob)]));
+      await keygenCopy(t2.dir);
+      const r = await run(t2.dir, ['decrypt', '--key', 'campaign.key', '-i', 'in.ndjson', '-o', 'out.ndjson', '--dedupe-email']);
+      expect(r.stderr).toBe(
+        'secure-sign: opened 3 of 3 records\n' +
+          'secure-sign: dropped 0 duplicates by e-mail; wrote 2 records\n' +
+          'secure-sign: warning: 1 conflicting records left out (1 with the e-mail address of an earlier record but other content); the first arrival was kept\n' +
+          'secure-sign: warning: both sides of each conflict are in out.ndjson.conflicts.ndjson: review them\n',
+      );
+      expect(r.code).toBe(0);
+      const out = lines(await readFile(t2.path('out.ndjson'), 'utf8')).map((l) => JSON.parse(l));
+      expect(out.map((x) => [x.signer.name, x.seq, x.signer.consent])).toEqual([
+        ['Ada Lovelace', 10, { listPublicly: false, contactLater: false }],
+        ['Signer 1', 20, { listPublicly: false, contactLater: false }],
+      ]);
+      expect((await stat(t2.path('out.ndjson.conflicts.ndjson'))).mode & 0o777).toBe(0o600);
+      const review = lines(await readFile(t2.path('out.ndjson.conflicts.ndjson'), 'utf8')).map((l) => JSON.parse(l));
+      expect(review).toEqual([
+        { conflict: 'e-mail', key: 'ada@example.org', kept: true, line: 2, seq: 10, records: 1, record: out[0] },
+        { conflict: 'e-mail', key: 'ada@example.org', kept: false, line: 1, seq: 30, records: 1, record: expect.objectContaining({ submissionId: forged.sid, seq: 30 }) },
+      ]);
+      expect(review[1].record.signer.name).toBe('Mallory');
+
+      // The review file is not overwritten by the next run; --conflicts names another.
+      const again = await run(t2.dir, ['decrypt', '--key', 'campaign.key', '-i', 'in.ndjson', '-o', 'again.ndjson', '--dedupe-email', '--conflicts', 'out.ndjson.conflicts.ndjson']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('secure-sign: error: conflicts file out.ndjson.conflicts.ndjson already exists\n');
+      const piped = await run(t2.dir, ['decrypt', '--key', 'campaign.key', '-i', 'in.ndjson', '--dedupe-email']);
+      expect(piped.stderr).toContain('are in conflicts.ndjson: review them\n');
+      expect(lines(await readFile(t2.path('conflicts.ndjson'), 'utf8'))).toHaveLength(2);
+    } finally {
+      await t2.cleanup();
+    }
+  });
+
+  it('merges records with the same e-mail and content into the first arrival, consents narrowed', async () => {
+    const t2 = await tempDir();
+    try {
+      const base = { name: 'Grace Hopper', organisation: 'Navy', kind: 'organisation' as const };
+      const list = [
+        exported(5, await seal(0, 'grace@example.org', 9000, { ...base, consent: { listPublicly: true, contactLater: true } })),
+        exported(6, await seal(1, 'carol@example.org', 1000)),
+        exported(9, await seal(2, ' Grace@Example.org', 0, { ...base, consent: { listPublicly: true, contactLater: false } })),
+        exported(12, await seal(3, 'grace@example.org', 5, { ...base, consent: { listPublicly: false, contactLater: true } })),
+      ];
+      await keygenCopy(t2.dir);
+      const r = await run(t2.dir, ['decrypt', '--key', 'campaign.key', '--dedupe-email', '--format', 'csv'], { stdin: ndjson(list) });
+      expect(r.stderr).toBe('secure-sign: opened 4 of 4 records\nsecure-sign: dropped 2 duplicates by e-mail; wrote 2 records\n');
+      expect(r.code).toBe(0);
+      const rows = lines(r.stdout).slice(1).map((row) => row.split(','));
+      // The first arrival's id, time and address; consent true only where every record said so.
+      expect(rows.map((c) => [c[0], c[4], c[5], c[10], c[11], c[13]])).toEqual([
+        [list[0]!.envelope.sid.replace(/^-/, "'-"), 'Grace Hopper', 'grace@example.org', 'false', 'false', '5'],
+        [list[1]!.envelope.sid.replace(/^-/, "'-"), 'Signer 1', 'carol@example.org', 'false', 'false', '6'],
+      ]);
+      await expect(stat(t2.path('conflicts.ndjson'))).rejects.toThrow();
+    } finally {
+      await t2.cleanup();
+    }
+  });
+
+  it('takes bare envelope lines (an older pull) as earlier than export lines, in input order', async () => {
+    const early = await seal(0, 'dan@example.org', 9_000_000, { name: 'Dan (first)' });
+    const late = await seal(1, 'dan@example.org', 1, { name: 'Dan (second)' });
+    const lateBare = await seal(2, 'erin@example.org', 5, { name: 'Erin (second)' });
+    const earlyBare = await seal(3, 'erin@example.org', 7, { name: 'Erin (first)' });
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '--dedupe-email', '--conflicts', 'bare-conflicts.ndjson'], { stdin: ndjson([exported(1, late), early, earlyBare, lateBare]) });
+    expect(lines(r.stdout).map((l) => JSON.parse(l).signer.name)).toEqual(['Dan (first)', 'Erin (first)']);
+    expect(r.stderr).toContain('secure-sign: warning: 2 conflicting records left out');
+  });
+});
+
+describe('replays', () => {
+  it('drops exact repeats of a submission id and counts them, with or without --dedupe-email', async () => {
+    const input = ndjson([good[0], good[1], good[0], { seq: 9, receivedAt: '2026-11-27T10:00:00.000Z', envelope: good[1] }, good[2]]);
+    for (const extra of [[], ['--dedupe-email']]) {
+      const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', ...extra], { stdin: input });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('secure-sign: opened 5 of 5 records\nsecure-sign: dropped 2 replays (same submission id and ciphertext as an earlier line)\n');
+      expect(lines(r.stdout).map((l) => JSON.parse(l).submissionId)).toEqual([good[0]!.sid, good[1]!.sid, good[2]!.sid]);
+    }
+  });
+
+  it('never writes two records for one submission id: another ciphertext under it is a conflict', async () => {
+    const t2 = await tempDir();
+    try {
+      await keygenCopy(t2.dir);
+      // A second envelope sealed under the same submission id (another name inside).
+      const twin = await sealSubmission({ publicKey: keys.publicKey, campaign: 'open-letter', submissionId: good[4]!.sid, signer: signer(4, { name: 'Someone Else' }), createdAt: 0 });
+      for (const format of ['ndjson', 'csv']) {
+        const out = `out.${format}`;
+        const r = await run(t2.dir, ['decrypt', '--key', 'campaign.key', '-o', out, '--format', format, '--jobs', '2'], { stdin: ndjson([good[4], good[5], twin, twin]) });
+        expect(r.stderr).toBe(
+          'secure-sign: opened 4 of 4 records\n' +
+            'secure-sign: dropped 1 replays (same submission id and ciphertext as an earlier line)\n' +
+            'secure-sign: warning: 1 conflicting records left out (1 with the submission id of an earlier record but another ciphertext); the first arrival was kept\n' +
+            `secure-sign: warning: both sides of each conflict are in ${out}.conflicts.ndjson: review them\n`,
+        );
+        expect(r.code).toBe(0);
+        expect(lines(await readFile(t2.path(out), 'utf8'))).toHaveLength(format === 'csv' ? 3 : 2);
+        const review = lines(await readFile(t2.path(`${out}.conflicts.ndjson`), 'utf8')).map((l) => JSON.parse(l));
+        expect(review).toEqual([
+          { conflict: 'submission-id', key: good[4]!.sid, kept: true, line: 1 },
+          { conflict: 'submission-id', key: good[4]!.sid, kept: false, line: 3, record: expect.objectContaining({ submissionId: good[4]!.sid, signer: expect.objectContaining({ name: 'Someone Else' }) }) },
+        ]);
+      }
+    } finally {
+      await t2.cleanup();
+    }
+  });
+});
+
+describe('one envelope size limit, the format\'s', () => {
+  it('rejects the oversize vector, and an envelope of MAX_ENVELOPE_BYTES + 1 bytes, as OVERSIZE; opens one of exactly MAX_ENVELOPE_BYTES', async () => {
+    const vector = await readFile(new URL('../../crypto/test-vectors/envelope-oversize-text.txt', import.meta.url), 'utf8');
+    const body = vector.slice(vector.indexOf('\n\n') + 2).replace(/\n$/, '');
+    expect(Buffer.byteLength(body)).toBeGreaterThan(MAX_ENVELOPE_BYTES);
+    // A real envelope, padded with JSON white space to an exact size: only its size can refuse it.
+    const padded = (size: number): string => {
+      const text = JSON.stringify(good[0]);
+      return text.slice(0, -1) + ' '.repeat(size - Buffer.byteLength(text)) + '}';
+    };
+    expect(Buffer.byteLength(padded(MAX_ENVELOPE_BYTES + 1))).toBe(MAX_ENVELOPE_BYTES + 1);
+    const input = [body, padded(MAX_ENVELOPE_BYTES + 1), padded(MAX_ENVELOPE_BYTES), `{"seq":4,"receivedAt":"2026-11-27T10:00:00.000Z","envelope":${padded(MAX_ENVELOPE_BYTES + 1)}}`].join('\n') + '\n';
+    await writeFile(t.path('sizes.ndjson'), input);
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'sizes.ndjson', '--rejects', 'sizes-rejects.ndjson']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('secure-sign: opened 1 of 4 records\nsecure-sign: rejected 3: OVERSIZE 3\n');
+    expect(lines(r.stdout).map((l) => JSON.parse(l).submissionId)).toEqual([good[0]!.sid]);
+    const rejects = lines(await readFile(t.path('sizes-rejects.ndjson'), 'utf8')).map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [x.line, x.reason])).toEqual([[1, 'OVERSIZE'], [2, 'OVERSIZE'], [4, 'OVERSIZE']]);
   });
 });
 
@@ -191,8 +352,8 @@ describe('a reader that goes away', () => {
   it('reports a closed pipe as an incomplete output, not a crash or a hang', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN, baseEnv } = await import('./helpers.js');
-    // 20,000 records: far more than a pipe buffers, so writing must hit the closed pipe.
-    await writeFile(t.path('pipe.ndjson'), ndjson(good).repeat(500));
+    // 2,000 distinct records (a replay is not written): far more than a pipe buffers, so writing must hit the closed pipe.
+    await writeFile(t.path('pipe.ndjson'), ndjson(await envelopes(keys, 'open-letter', 2000)));
     const child = spawn(process.execPath, [BIN, 'decrypt', '--key', 'campaign.key', '-i', 'pipe.ndjson', '--jobs', '2'], { cwd: t.dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -204,16 +365,16 @@ describe('a reader that goes away', () => {
 });
 
 describe('memory', () => {
-  it('stays flat: 40,000 records decrypt under a 16 MB JavaScript heap limit (per thread)', async () => {
-    const distinct = await envelopes(keys, 'open-letter', 500);
+  it('stays flat: 40,000 lines (20,000 records, each replayed once) decrypt under a 16 MB JavaScript heap limit (per thread)', async () => {
+    const distinct = await envelopes(keys, 'open-letter', 20_000);
     const block = ndjson(distinct);
-    await writeFile(t.path('big.ndjson'), block.repeat(80));
+    await writeFile(t.path('big.ndjson'), block.repeat(2));
     const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'big.ndjson', '-o', 'big.ndjson.out', '--jobs', '2'], {
       env: { NODE_OPTIONS: '--max-old-space-size=16' },
     });
-    expect(r.stderr).toBe('secure-sign: opened 40000 of 40000 records\n');
+    expect(r.stderr).toBe('secure-sign: opened 40000 of 40000 records\nsecure-sign: dropped 20000 replays (same submission id and ciphertext as an earlier line)\n');
     expect(r.code).toBe(0);
     const out = await readFile(t.path('big.ndjson.out'), 'utf8');
-    expect(out.split('\n')).toHaveLength(40001);
-  }, 120_000);
+    expect(out.split('\n')).toHaveLength(20001);
+  }, 180_000);
 });

@@ -85,6 +85,20 @@ describe('pubkey, fingerprint and a wrong passphrase', () => {
     expect(r.stderr).toContain('secure-sign: error: key file a.key: the public key stored in it does not match its secret key\n');
   });
 
+  it('shows the fingerprint @secure-sign/crypto computes from the key, whatever the file stores (a file from before the 160-bit fingerprint opens)', async () => {
+    const gen = await run(t.dir, ['keygen', '--out', 'older.key']);
+    const publicKey = await parseCampaignPublicKey(gen.stdout.trim());
+    const file = JSON.parse(await readFile(t.path('older.key'), 'utf8'));
+    expect(file.fingerprint).toBe(publicKey.fingerprint);
+    // As keygen wrote it before the fingerprint grew: a shorter prefix of groups.
+    const groups = publicKey.fingerprint.split(' ');
+    expect(groups.length).toBeGreaterThan(4);
+    await writeFile(t.path('older.key'), JSON.stringify({ ...file, fingerprint: groups.slice(0, 4).join(' ') }), { mode: 0o600 });
+    expect(await run(t.dir, ['fingerprint', '--key', 'older.key'])).toMatchObject({ code: 0, stdout: publicKey.fingerprint + '\n' });
+    const checked = await run(t.dir, ['fingerprint', '--key', 'older.key', '--check']);
+    expect(checked).toMatchObject({ code: 0, stdout: publicKey.fingerprint + '\n' });
+  });
+
   it('refuses a file that is not a key file, and warns when a key file is readable by others', async () => {
     await writeFile(t.path('x.key'), '{"hello":1}', { mode: 0o644 });
     const r = await run(t.dir, ['pubkey', '--key', 'x.key']);

@@ -1,0 +1,232 @@
+// Choosing between records the way the collector saw them arrive (docs/cli.md, "Arrival order,
+// replays and conflicts"). Used by `decrypt` and by `wall build`.
+//
+// Rules for this file:
+// - Arrival order is the collector's export `seq`. A record without one (a line written by an
+//   older `pull`, or a bare envelope) counts as earlier than every record with one, in input order.
+//   `createdAt` (the signer's clock, so the sender's choice) never decides anything.
+// - The same submission id twice with the same ciphertext is a replay: dropped, counted. With
+//   another ciphertext it is a conflict: the first line is kept, the other goes to the review file.
+// - The same e-mail key twice: with the same content (kind, name, organisation, role, country,
+//   comment) the records merge into the first arrival; with other content they conflict, the first
+//   arrival is kept and every variant goes to the review file. Either way, consents only narrow:
+//   `listPublicly` and `contactLater` are true only if true in every record of that address.
+// - Nothing here is ever chosen silently: every drop is counted, every conflict written out.
+
+import type { Writable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { contentKey, emailKey, type DecryptedRecord } from './records.js';
+import { createPrivateFile, finish, write } from './io.js';
+
+/** A position in arrival order: `[0, line]` without a seq, `[1, seq]` with one. Smaller is earlier. */
+export type Rank = readonly [0 | 1, number];
+
+export function rankOf(seq: number | undefined, line: number): Rank {
+  return seq === undefined ? [0, line] : [1, seq];
+}
+
+function earlier(a: Rank, b: Rank): boolean {
+  return a[0] !== b[0] ? a[0] < b[0] : a[1] < b[1];
+}
+
+/** One line of the conflicts file (NDJSON). */
+export interface ConflictEntry {
+  readonly conflict: 'submission-id' | 'e-mail';
+  /** The submission id, or the normalised e-mail address, the records share. */
+  readonly key: string;
+  /** Whether this record is the one kept in the output. */
+  readonly kept: boolean;
+  /** Its input line. */
+  readonly line: number;
+  readonly seq?: number;
+  /** For e-mail conflicts: how many records had exactly this content (merged into this one). */
+  readonly records?: number;
+  /** The record; left out for the kept side of a submission-id conflict, which is in the output as written. */
+  readonly record?: DecryptedRecord;
+}
+
+/**
+ * The submission-id step: replays dropped, conflicts reported. Holds one small entry per distinct
+ * id (the id, and its digest, line and seq in typed arrays: about 100 bytes), so that a million
+ * records fit in a few dozen megabytes.
+ */
+export class SubmissionIds {
+  readonly #slots = new Map<string, number>();
+  #digests = new Uint8Array(16 * 1024);
+  #lines = new Float64Array(1024);
+  #seqs = new Float64Array(1024);
+  /** Only for ids seen with more than one digest: the other digests, and whether the kept one was reported. */
+  readonly #conflicted = new Map<number, Set<string>>();
+  replays = 0;
+  conflicts = 0;
+
+  /**
+   * Looks at one record's submission id and a digest of what it was opened from (16 bytes,
+   * base64url). On a conflict, returns the entries to write: the kept record the first time.
+   */
+  admit(sid: string, digest: string, line: number, seq: number | undefined): 'new' | 'replay' | { kept: ConflictEntry | undefined } {
+    const bytes = Buffer.from(digest, 'base64url');
+    if (bytes.length !== 16) throw new Error('a digest is 16 bytes');
+    const slot = this.#slots.get(sid);
+    if (slot === undefined) {
+      const next = this.#slots.size;
+      if (next === this.#lines.length) this.#grow();
+      this.#digests.set(bytes, next * 16);
+      this.#lines[next] = line;
+      this.#seqs[next] = seq ?? Number.NaN;
+      this.#slots.set(sid, next);
+      return 'new';
+    }
+    const others = this.#conflicted.get(slot);
+    // A repeat of a conflicting envelope already reported is a replay of that one.
+    if (bytes.equals(this.#digests.subarray(slot * 16, slot * 16 + 16)) || others?.has(digest)) {
+      this.replays++;
+      return 'replay';
+    }
+    this.conflicts++;
+    if (others) {
+      others.add(digest);
+      return { kept: undefined };
+    }
+    this.#conflicted.set(slot, new Set([digest]));
+    const keptSeq = this.#seqs[slot] as number;
+    return { kept: { conflict: 'submission-id', key: sid, kept: true, line: this.#lines[slot] as number, ...(Number.isNaN(keptSeq) ? {} : { seq: keptSeq }) } };
+  }
+
+  #grow(): void {
+    const size = this.#lines.length * 2;
+    const digests = new Uint8Array(size * 16);
+    digests.set(this.#digests);
+    const lines = new Float64Array(size);
+    lines.set(this.#lines);
+    const seqs = new Float64Array(size);
+    seqs.set(this.#seqs);
+    [this.#digests, this.#lines, this.#seqs] = [digests, lines, seqs];
+  }
+}
+
+/** The entry for the left-out side of a submission-id conflict. */
+export function sidConflict(record: DecryptedRecord, line: number): ConflictEntry {
+  return { conflict: 'submission-id', key: record.submissionId, kept: false, line, ...(record.seq === undefined ? {} : { seq: record.seq }), record };
+}
+
+interface Variant {
+  record: DecryptedRecord;
+  rank: Rank;
+  line: number;
+  count: number;
+  readonly sids: string[];
+}
+
+interface Group {
+  readonly variants: Map<string, Variant>;
+  listPublicly: boolean;
+  contactLater: boolean;
+}
+
+/** A record kept by {@link EmailGroups}, with every submission id merged into it. */
+export interface KeptRecord {
+  readonly record: DecryptedRecord;
+  readonly rank: Rank;
+  /** Its own submission id and those of the records with the same e-mail and content. */
+  readonly sids: readonly string[];
+}
+
+/** What {@link EmailGroups.finish} decided. */
+export interface GroupResult {
+  /** One record per e-mail key, in arrival order, consents merged. */
+  readonly kept: KeptRecord[];
+  /** Records merged into an earlier one with the same e-mail and content. */
+  readonly merged: number;
+  /** Records left out because an earlier one with the same e-mail had other content. */
+  readonly conflicts: number;
+  /** Entries for the conflicts file. */
+  readonly entries: ConflictEntry[];
+}
+
+/** The e-mail step: one record per e-mail key (NFC, trimmed, lower-case). Holds one record per address and content. */
+export class EmailGroups {
+  readonly #groups = new Map<string, Group>();
+
+  add(record: DecryptedRecord, line: number): void {
+    const key = emailKey(record.signer.email);
+    const rank = rankOf(record.seq, line);
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { variants: new Map(), listPublicly: true, contactLater: true };
+      this.#groups.set(key, group);
+    }
+    group.listPublicly &&= record.signer.consent.listPublicly;
+    group.contactLater &&= record.signer.consent.contactLater;
+    const content = contentKey(record.signer);
+    const variant = group.variants.get(content);
+    if (!variant) {
+      group.variants.set(content, { record, rank, line, count: 1, sids: [record.submissionId] });
+      return;
+    }
+    variant.count++;
+    variant.sids.push(record.submissionId);
+    if (earlier(rank, variant.rank)) Object.assign(variant, { record, rank, line });
+  }
+
+  finish(): GroupResult {
+    const kept: KeptRecord[] = [];
+    const entries: ConflictEntry[] = [];
+    let merged = 0;
+    let conflicts = 0;
+    for (const [key, group] of this.#groups) {
+      const variants = [...group.variants.values()].sort((a, b) => (earlier(a.rank, b.rank) ? -1 : 1));
+      const first = variants[0] as Variant;
+      const consent = { listPublicly: group.listPublicly, contactLater: group.contactLater };
+      const record: DecryptedRecord = { ...first.record, signer: { ...first.record.signer, consent } };
+      kept.push({ record, rank: first.rank, sids: first.sids });
+      merged += first.count - 1;
+      if (variants.length === 1) continue;
+      for (const [i, v] of variants.entries()) {
+        if (i > 0) conflicts += v.count;
+        entries.push({
+          conflict: 'e-mail',
+          key,
+          kept: i === 0,
+          line: v.line,
+          ...(v.record.seq === undefined ? {} : { seq: v.record.seq }),
+          records: v.count,
+          record: i === 0 ? record : v.record,
+        });
+      }
+    }
+    this.#groups.clear();
+    kept.sort((a, b) => (earlier(a.rank, b.rank) ? -1 : 1));
+    return { kept, merged, conflicts, entries };
+  }
+}
+
+/** The conflicts file: created (0600, never over an existing file without --force) at the first conflict only. */
+export class ConflictsFile {
+  #handle: FileHandle | undefined;
+  #stream: Writable | undefined;
+  written = 0;
+
+  constructor(readonly path: string, readonly force: boolean) {}
+
+  async write(entries: readonly ConflictEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (!this.#stream) {
+      // Refused like any output if it exists (and --force is not given): an unread review is not overwritten.
+      this.#handle = await createPrivateFile(this.path, this.force, 'conflicts file');
+      this.#stream = this.#handle.createWriteStream();
+    }
+    for (const entry of entries) await write(this.#stream, JSON.stringify(entry) + '\n');
+    this.written += entries.length;
+  }
+
+  /** Flushes and closes the file, if one was started. */
+  async close(): Promise<void> {
+    if (this.#stream) await finish(this.#stream);
+  }
+
+  /** Closes without waiting (after a failure). */
+  abandon(): void {
+    if (this.#stream && !this.#stream.writableFinished) this.#stream.destroy();
+  }
+}
