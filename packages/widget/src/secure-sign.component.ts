@@ -5,7 +5,8 @@
 // - Fail closed: if the key is invalid or sealing fails, nothing is sent.
 // - libsodium and zod load by dynamic import on the signer's first interaction (see lazy.ts), and
 //   with them the parts that only render after it: the verified wall, the verify disclosure's
-//   inside. The first load holds this file, the form and the count (parts/), and English.
+//   inside, the submit-time checks. The first load holds this file, the form, count and success
+//   screen (parts/), and English.
 // - Text from the network (the wall, the count) is rendered through lit bindings: text, never HTML.
 // - Session-replay and analytics recorders on the partner page must not see what is typed: the
 //   shadow root is closed and the form and every control carry the recorders' "do not record"
@@ -341,8 +342,12 @@ export class SecureSign extends LitElement {
     if (!(event.target as HTMLDetailsElement).open || this._verify || !this.#client) return;
     this.#loadCrypto();
     const generation = this.#generation;
-    const [lazy, publicKey] = await Promise.all([this.#lazy!, this.#publicKey!]);
-    if (generation === this.#generation) this._verify = { fingerprint: publicKey.fingerprint, url: lazy.fingerprintUrl(this.fingerprintUrl) };
+    try {
+      const [lazy, publicKey] = await Promise.all([this.#lazy!, this.#publicKey!]);
+      if (generation === this.#generation) this._verify = { fingerprint: publicKey.fingerprint, url: lazy.fingerprintUrl(this.fingerprintUrl) };
+    } catch {
+      // An unparsable key: #loadCrypto has already made the widget unavailable.
+    }
   }
 
   #newPow(): Promise<PendingPow> | undefined {
