@@ -203,6 +203,16 @@ describe('a signature from the partner page to the signer wall', () => {
     await (await inWidget(page, '.wall button')).click();
     await waitForText(page, alice.name);
     expect(await widgetText(page)).not.toContain(org.name);
+    // The wall just signed says so, and is remembered by its serial only.
+    expect(await (await inWidget(page, '[part="wall-updated"] time')).textContent()).toMatch(/^Updated (now|\d+ seconds? ago|\d+ minutes? ago)$/);
+    const remembered = await page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.startsWith('secure-sign:wall-serial:v1:')));
+    expect(remembered).toHaveLength(1);
+    expect(remembered[0]![1]).toMatch(/^\d+$/);
+
+    // "Verify encryption" shows the fingerprint the staff command prints for the campaign key.
+    const { stdout: fingerprint } = await runNode(CLI, ['fingerprint', '--public-key', demo.campaignKey]);
+    await (await inWidget(page, 'details[part="verify"] summary')).click();
+    expect(await (await inWidget(page, 'details[part="verify"] code.fingerprint')).textContent()).toBe(fingerprint.trim());
     await fresh.close();
   });
 
