@@ -55,6 +55,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     clock: options.clock ?? { now: () => Date.now() },
     submissionLimiter: new RateLimiter(config.rateLimit, config.rateWindowSeconds),
     challengeLimiter: new RateLimiter(config.challengeRateLimit, config.rateWindowSeconds),
+    campaignLimiter: new RateLimiter(config.campaignRateLimit, config.rateWindowSeconds),
+    authFailureLimiter: new RateLimiter(config.authFailureLimit, config.rateWindowSeconds),
     powSecrets() {
       secrets ??= Promise.all([store.sharedSecret('pow-challenge'), store.sharedSecret('pow-key')]).then(
         ([challenge, key]) => ({ challenge, key }),

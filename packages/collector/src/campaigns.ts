@@ -1,6 +1,6 @@
 // Registering campaigns and rotating their staff tokens: shared by the admin command and the
 // admin HTTP endpoints, so both validate the same way.
-import { parseCampaignPublicKey } from '@secure-sign/crypto';
+import { isSecureSignError, parseCampaignPublicKey, type CampaignPublicKey } from '@secure-sign/crypto';
 import { campaignInputSchema, type CampaignInput } from './config.js';
 import type { CampaignRecord, Store } from './store/types.js';
 import { hashToken, newStaffToken } from './tokens.js';
@@ -8,12 +8,36 @@ import { hashToken, newStaffToken } from './tokens.js';
 /** Outcome of {@link registerCampaign}. */
 export type RegisterResult = { readonly ok: true; readonly token: string } | { readonly ok: false; readonly reason: 'exists' };
 
-/** The first problem of an invalid campaign registration, as `path: message` (never the input). */
+/** The members a campaign registration may have. */
+const CAMPAIGN_MEMBERS = ['campaign', 'key', 'origins', 'goal', 'opensAt', 'closesAt'] as const;
+
+/**
+ * The first problem of an invalid campaign registration, as `path: message`. Never the input:
+ * not its values, and not the names of members it should not have (zod's own message for those
+ * quotes them, so an admin error could echo whatever a caller put there).
+ */
 export function describeCampaignInputError(input: unknown): string | undefined {
   const result = campaignInputSchema.safeParse(input);
   if (result.success) return undefined;
   const issue = result.error.issues[0]!;
-  return `${issue.path.join('.') || 'body'}: ${issue.message}`;
+  const path = issue.path.every((part) => typeof part === 'number' || (CAMPAIGN_MEMBERS as readonly PropertyKey[]).includes(part))
+    ? issue.path.join('.')
+    : '';
+  if (issue.code === 'unrecognized_keys') return `${path || 'body'}: unknown member (allowed: ${CAMPAIGN_MEMBERS.join(', ')})`;
+  return `${path || 'body'}: ${issue.message}`;
+}
+
+/**
+ * The campaign key of a registration whose key string passed its checksum; a key whose Ed25519
+ * half is not a valid curve point is a bad input (a TypeError naming `key`), not a failure.
+ */
+async function campaignKey(keyString: string): Promise<CampaignPublicKey> {
+  try {
+    return await parseCampaignPublicKey(keyString);
+  } catch (error) {
+    if (isSecureSignError(error, 'INVALID_KEY')) throw new TypeError('key: not a valid public campaign key (its signing key is not a valid Ed25519 point)');
+    throw error;
+  }
 }
 
 /**
@@ -26,7 +50,7 @@ export async function registerCampaign(store: Store, input: unknown): Promise<Re
   const problem = describeCampaignInputError(input);
   if (problem !== undefined) throw new TypeError(problem);
   const campaign: CampaignInput = campaignInputSchema.parse(input);
-  const publicKey = await parseCampaignPublicKey(campaign.key);
+  const publicKey = await campaignKey(campaign.key);
   const token = newStaffToken();
   const created = await store.createCampaign({
     id: campaign.campaign,

@@ -15,21 +15,45 @@ export interface CollectorConfig {
   readonly challengeRateLimit: number;
   /** Length of the rate-limit window, in seconds. */
   readonly rateWindowSeconds: number;
+  /** IPv6 clients share one rate-limit bucket per network of this prefix length (64: one /64). */
+  readonly ipv6Prefix: number;
+  /** Submissions one campaign may store per rate window, from all clients together (a ceiling against floods). */
+  readonly campaignRateLimit: number;
+  /** Failed admin or staff token attempts one client may make per rate window before it is refused outright. */
+  readonly authFailureLimit: number;
+  /**
+   * Clocks of collector processes sharing a database may disagree by up to this many seconds:
+   * spent challenges are kept this long past their expiry before they are pruned.
+   */
+  readonly clockSkewSeconds: number;
   /** Bearer token for the admin endpoints; the endpoints are off when undefined. */
   readonly adminToken?: string | undefined;
   /** Take the client address from the last `X-Forwarded-For` hop (behind a trusted proxy). */
   readonly trustProxy: boolean;
 }
 
+/** Largest `rateLimit` (and `campaignRateLimit`); the challenge limit defaults to five times it. */
+export const MAX_RATE_LIMIT = 1_000_000;
+
 /** Default proof-of-work difficulty: about 10,000 SHA-256 hashes on average (about 0.2 s on one core with WebCrypto). */
 export const DEFAULT_POW_DIFFICULTY = 20_000;
+
+/**
+ * Default per-campaign ceiling: 6000 submissions per window (100 a second with the 60 s window),
+ * or the per-client limit if that is larger (a ceiling below one client's allowance means nothing).
+ */
+export const DEFAULT_CAMPAIGN_RATE_LIMIT = 6000;
 
 const configSchema = z.strictObject({
   powDifficulty: z.number().check(z.int(), z.gte(1), z.lte(10_000_000)),
   powTtlSeconds: z.number().check(z.int(), z.gte(10), z.lte(86_400)),
-  rateLimit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
-  challengeRateLimit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+  rateLimit: z.number().check(z.int(), z.gte(1), z.lte(MAX_RATE_LIMIT, `at most ${MAX_RATE_LIMIT}`)),
+  challengeRateLimit: z.number().check(z.int(), z.gte(1), z.lte(5 * MAX_RATE_LIMIT, `at most ${5 * MAX_RATE_LIMIT}`)),
   rateWindowSeconds: z.number().check(z.int(), z.gte(1), z.lte(86_400)),
+  ipv6Prefix: z.number().check(z.int(), z.gte(32, 'at least 32'), z.lte(128, 'at most 128')),
+  campaignRateLimit: z.number().check(z.int(), z.gte(1), z.lte(MAX_RATE_LIMIT, `at most ${MAX_RATE_LIMIT}`)),
+  authFailureLimit: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+  clockSkewSeconds: z.number().check(z.int(), z.gte(0), z.lte(86_400)),
   adminToken: z.optional(z.string().check(z.minLength(32, 'admin token must be at least 32 characters'))),
   trustProxy: z.boolean(),
 });
@@ -51,6 +75,10 @@ export function resolveConfig(input: Partial<CollectorConfig> = {}): CollectorCo
     rateLimit,
     challengeRateLimit: input.challengeRateLimit ?? rateLimit * 5,
     rateWindowSeconds: input.rateWindowSeconds ?? 60,
+    ipv6Prefix: input.ipv6Prefix ?? 64,
+    campaignRateLimit: input.campaignRateLimit ?? Math.max(DEFAULT_CAMPAIGN_RATE_LIMIT, rateLimit),
+    authFailureLimit: input.authFailureLimit ?? 10,
+    clockSkewSeconds: input.clockSkewSeconds ?? 300,
     trustProxy: input.trustProxy ?? false,
     ...(input.adminToken === undefined ? {} : { adminToken: input.adminToken }),
   };

@@ -19,7 +19,8 @@ const NAME = 'secure-sign-collector';
 /** Usage text of the command. */
 export const USAGE = `Usage:
   ${NAME} [serve] [storage options] [--host HOST] [--port PORT] [--pow-difficulty N]
-                  [--rate-limit N] [--rate-window SECONDS] [--trust-proxy] [--log-level LEVEL]
+                  [--rate-limit N] [--rate-window SECONDS] [--campaign-rate-limit N]
+                  [--ipv6-prefix BITS] [--clock-skew SECONDS] [--trust-proxy] [--log-level LEVEL]
   ${NAME} campaign add ID --key sspk1... [--origin URL]... [--goal N] [--opens ISO] [--closes ISO]
                   [storage options]
   ${NAME} campaign set ID [--origin URL]... [--any-origin] [--goal N|none] [--opens ISO|none]
@@ -42,7 +43,15 @@ Serve options:
                           hashes (default 20000)                      [env SECURE_SIGN_POW_DIFFICULTY]
   --rate-limit N          submissions per client address per window (default 20)
                                                                       [env SECURE_SIGN_RATE_LIMIT]
+                          (1 to 1000000; challenges: five times as many)
   --rate-window SECONDS   rate-limit window (default 60)              [env SECURE_SIGN_RATE_WINDOW]
+  --campaign-rate-limit N submissions per campaign per window from all clients together
+                          (default 6000, or --rate-limit if larger)   [env SECURE_SIGN_CAMPAIGN_RATE_LIMIT]
+  --ipv6-prefix BITS      IPv6 clients share one limit per network of this prefix
+                          (32 to 128, default 64)                     [env SECURE_SIGN_IPV6_PREFIX]
+  --clock-skew SECONDS    how far the clocks of processes sharing a database may disagree;
+                          spent challenges are kept that long past expiry (default 300)
+                                                                      [env SECURE_SIGN_CLOCK_SKEW]
   --trust-proxy           take the client address from the last X-Forwarded-For hop
                                                                       [env SECURE_SIGN_TRUST_PROXY=1]
   --log-level LEVEL       pino level: info (default), warn, error, debug [env LOG_LEVEL]
@@ -84,6 +93,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         'pow-difficulty': { type: 'string' },
         'rate-limit': { type: 'string' },
         'rate-window': { type: 'string' },
+        'campaign-rate-limit': { type: 'string' },
+        'ipv6-prefix': { type: 'string' },
+        'clock-skew': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
         'any-origin': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -152,6 +164,27 @@ function integer(text: string | undefined, name: string): number | undefined {
   return Number(text);
 }
 
+/** Settings by the flag (or variable) that sets them: a bad value names the flag, not the config field. */
+const FLAG_OF: Record<string, string> = {
+  powDifficulty: '--pow-difficulty',
+  rateLimit: '--rate-limit',
+  rateWindowSeconds: '--rate-window',
+  campaignRateLimit: '--campaign-rate-limit',
+  ipv6Prefix: '--ipv6-prefix',
+  clockSkewSeconds: '--clock-skew',
+  adminToken: 'SECURE_SIGN_ADMIN_TOKEN',
+};
+
+function configFromFlags(input: Partial<CollectorConfig>): CollectorConfig {
+  try {
+    return resolveConfig(input);
+  } catch (error) {
+    const match = error instanceof TypeError ? /^config\.(\w+): (.*)$/.exec(error.message) : null;
+    if (match && FLAG_OF[match[1]!] !== undefined) throw new UsageError(`${FLAG_OF[match[1]!]}: ${match[2]}`);
+    throw error;
+  }
+}
+
 async function openStore(values: Values, env: NodeJS.ProcessEnv): Promise<Store> {
   const url = str(values, 'database-url') ?? (env['DATABASE_URL'] || undefined);
   const dataDir = str(values, 'data-dir') ?? (env['SECURE_SIGN_DATA_DIR'] || undefined);
@@ -176,11 +209,17 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const difficulty = integer(str(values, 'pow-difficulty') ?? env['SECURE_SIGN_POW_DIFFICULTY'], '--pow-difficulty');
   const rateLimit = integer(str(values, 'rate-limit') ?? env['SECURE_SIGN_RATE_LIMIT'], '--rate-limit');
   const rateWindow = integer(str(values, 'rate-window') ?? env['SECURE_SIGN_RATE_WINDOW'], '--rate-window');
-  const config = resolveConfig({
+  const campaignRateLimit = integer(str(values, 'campaign-rate-limit') ?? env['SECURE_SIGN_CAMPAIGN_RATE_LIMIT'], '--campaign-rate-limit');
+  const ipv6Prefix = integer(str(values, 'ipv6-prefix') ?? env['SECURE_SIGN_IPV6_PREFIX'], '--ipv6-prefix');
+  const clockSkew = integer(str(values, 'clock-skew') ?? env['SECURE_SIGN_CLOCK_SKEW'], '--clock-skew');
+  const config = configFromFlags({
     ...input,
     ...(difficulty === undefined ? {} : { powDifficulty: difficulty }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(rateWindow === undefined ? {} : { rateWindowSeconds: rateWindow }),
+    ...(campaignRateLimit === undefined ? {} : { campaignRateLimit }),
+    ...(ipv6Prefix === undefined ? {} : { ipv6Prefix }),
+    ...(clockSkew === undefined ? {} : { clockSkewSeconds: clockSkew }),
     ...(adminToken === undefined ? {} : { adminToken }),
   });
   const host = str(values, 'host') ?? (env['HOST'] || '127.0.0.1');
@@ -195,7 +234,7 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const app = createApp({ store, config, logger, metrics });
   let server;
   try {
-    server = await startServer({ app, store, logger, host, port });
+    server = await startServer({ app, store, logger, metrics, host, port, clockSkewMs: config.clockSkewSeconds * 1000 });
   } catch (error) {
     await store.close();
     throw error;

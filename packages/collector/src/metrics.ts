@@ -7,6 +7,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly accepted: Counter<'campaign'>;
   readonly rejected: Counter<'code'>;
+  readonly campaignCeiling: Counter<'campaign'>;
   readonly latency: Histogram<'method' | 'route' | 'status'>;
 }
 
@@ -26,6 +27,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: 'secure_sign_requests_rejected_total',
       help: 'Requests answered with a problem, by problem code.',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    campaignCeiling: new Counter({
+      name: 'secure_sign_campaign_ceiling_hits_total',
+      help: 'Submissions refused because their campaign reached its per-window ceiling, by campaign.',
+      labelNames: ['campaign'],
       registers: [registry],
     }),
     latency: new Histogram({

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeKeyString } from '../../crypto/src/keys.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { NATIVE_MODULE_HINT } from '../src/store/native.js';
 import { ENGINES, envelopeFor, postgresFixture, solve, type EngineFixture, type TestCampaign } from './helpers.js';
@@ -138,6 +139,28 @@ describe('secure-sign-collector command', () => {
       expect(run(['campaign', 'token', 'nope', ...fixture.flags]).status).toBe(1);
       expect(run(['serve', '--port', 'x', ...fixture.flags]).status).toBe(2);
       expect(run(['frobnicate']).status).toBe(2);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it('refuses a key off the curve and out-of-range settings as usage errors (exit 2), naming them', async () => {
+    const fixture = ENGINES[0].make();
+    try {
+      const keys = await generateCampaignKeys();
+      const bytes = new Uint8Array(64);
+      bytes.set(keys.publicKey.encryptionKey);
+      bytes.fill(0xff, 32);
+      const offCurve = encodeKeyString('sspk1', bytes);
+      const add = run(['campaign', 'add', 'x', '--key', offCurve, ...fixture.flags]);
+      expect(add.stderr).toBe('secure-sign-collector: error: key: not a valid public campaign key (its signing key is not a valid Ed25519 point)\n');
+      expect(add.status).toBe(2);
+      const tooMany = run(['serve', '--rate-limit', '2000000', ...fixture.flags]);
+      expect(tooMany.status).toBe(2);
+      expect(tooMany.stderr).toContain('secure-sign-collector: error: --rate-limit: at most 1000000\n');
+      const prefix = run(['serve', '--ipv6-prefix', '8', ...fixture.flags]);
+      expect(prefix.status).toBe(2);
+      expect(prefix.stderr).toContain('--ipv6-prefix: at least 32');
     } finally {
       await fixture.cleanup();
     }

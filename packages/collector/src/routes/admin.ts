@@ -13,7 +13,14 @@ export function adminRoutes(deps: RouteDeps): Hono<Env> {
     const { value } = await readJsonBody(c, MAX_ADMIN_BODY_BYTES);
     const invalid = describeCampaignInputError(value);
     if (invalid !== undefined) throw new ProblemError('invalid-request', invalid);
-    const result = await registerCampaign(deps.store, value);
+    let result;
+    try {
+      result = await registerCampaign(deps.store, value);
+    } catch (error) {
+      // A key string with a right checksum whose signing half is not a curve point, say.
+      if (error instanceof TypeError) throw new ProblemError('invalid-request', error.message);
+      throw error;
+    }
     if (!result.ok) throw new ProblemError('campaign-exists', 'A campaign with this id exists.');
     return c.json({ campaign: (value as { campaign: string }).campaign, token: result.token }, 201);
   });

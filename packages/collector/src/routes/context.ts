@@ -12,7 +12,7 @@ import type { CollectorConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { PowSecrets } from '../pow.js';
 import { ProblemError, problem, type ProblemCode, type ProblemExtensions } from '../problems.js';
-import type { RateLimiter } from '../rate-limit.js';
+import { clientBucket, type RateLimiter } from '../rate-limit.js';
 import type { CampaignRecord, Store } from '../store/types.js';
 import { STAFF_TOKEN_PATTERN, tokenMatches } from '../tokens.js';
 
@@ -48,6 +48,10 @@ export interface RouteDeps {
   readonly metrics: Metrics;
   readonly submissionLimiter: RateLimiter;
   readonly challengeLimiter: RateLimiter;
+  /** Stored submissions per campaign (all clients together): the campaign ceiling. */
+  readonly campaignLimiter: RateLimiter;
+  /** Failed admin and staff token attempts per client. */
+  readonly authFailureLimiter: RateLimiter;
   /** The proof-of-work secrets, read from the store once (retried after a failure). */
   powSecrets(): Promise<PowSecrets>;
 }
@@ -80,14 +84,18 @@ export async function campaignOf(deps: RouteDeps, c: Context<Env>): Promise<Camp
   return campaign;
 }
 
-/** The client address rate limits are keyed on (never stored or logged). */
+/**
+ * The client bucket rate limits are keyed on (never stored or logged): the client address, an
+ * IPv6 one cut to its network prefix (`ipv6Prefix`, a /64 by default).
+ */
 export function clientAddress(deps: RouteDeps, c: Context<Env>): string {
+  let address = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
   if (deps.config.trustProxy) {
     const forwarded = c.req.header('x-forwarded-for');
     const last = forwarded?.split(',').at(-1)?.trim();
-    if (last) return last;
+    if (last) address = last;
   }
-  return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+  return clientBucket(address, deps.config.ipv6Prefix);
 }
 
 /** CORS for a browser POST: the campaign's origins, or any when it lists none. */
@@ -118,10 +126,16 @@ export async function readJsonBody(c: Context<Env>, maxBytes: number): Promise<{
   }
 }
 
-/** The campaign's staff token must be the bearer; `401 unauthorized` otherwise. */
-export function requireStaff(c: Context<Env>, campaign: CampaignRecord): void {
+/**
+ * The campaign's staff token must be the bearer; `401 unauthorized` otherwise. A client that
+ * failed `authFailureLimit` times in the window gets `429 rate-limited` without its token being
+ * looked at, right or wrong, until the window ends.
+ */
+export function requireStaff(deps: RouteDeps, c: Context<Env>, campaign: CampaignRecord): void {
+  const client = authGate(deps, c);
   const token = bearer(c);
   if (token === undefined || !STAFF_TOKEN_PATTERN.test(token) || !tokenMatches(token, campaign.tokenHash)) {
+    deps.authFailureLimiter.take(client, deps.clock.now());
     throw new ProblemError('unauthorized', 'A valid staff token for this campaign is required.', {
       'WWW-Authenticate': 'Bearer realm="secure-sign"',
     });
@@ -129,21 +143,37 @@ export function requireStaff(c: Context<Env>, campaign: CampaignRecord): void {
   c.header('Cache-Control', 'no-store');
 }
 
-/** The admin token must be the bearer; without a configured admin token the admin API does not exist. */
+/**
+ * The admin token must be the bearer; without a configured admin token the admin API does not
+ * exist. Failed attempts are limited per client as for staff tokens.
+ */
 export function requireAdmin(deps: RouteDeps, c: Context<Env>): void {
   if (deps.config.adminToken === undefined) throw new ProblemError('not-found', 'Nothing here.');
+  const client = authGate(deps, c);
   const token = bearer(c) ?? '';
   const a = createHash('sha256').update(token).digest();
   const b = createHash('sha256').update(deps.config.adminToken).digest();
   if (!timingSafeEqual(a, b)) {
+    deps.authFailureLimiter.take(client, deps.clock.now());
     throw new ProblemError('unauthorized', 'A valid admin token is required.', { 'WWW-Authenticate': 'Bearer realm="secure-sign-admin"' });
   }
   c.header('Cache-Control', 'no-store');
 }
 
+/** Refuses a client that used up its failed token attempts; its bucket otherwise. */
+function authGate(deps: RouteDeps, c: Context<Env>): string {
+  const client = clientAddress(deps, c);
+  const decision = deps.authFailureLimiter.check(client, deps.clock.now());
+  if (!decision.ok) {
+    throw new ProblemError('rate-limited', 'Too many failed token attempts. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
+  }
+  return client;
+}
+
+/** The token of an `Authorization: Bearer` header; the scheme name is case-insensitive (RFC 9110 §11.1). */
 function bearer(c: Context<Env>): string | undefined {
   const header = c.req.header('authorization');
-  const match = header === undefined ? null : /^Bearer ([^\s]+)$/.exec(header);
+  const match = header === undefined ? null : /^Bearer +([^\s]+)$/i.exec(header);
   return match?.[1];
 }
 
@@ -176,7 +206,15 @@ async function readBody(c: Context<Env>, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let step: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      step = await reader.read();
+    } catch {
+      // The client closed the connection mid-body, or the server's request timeout cut it: a
+      // client matter, never a database failure (nobody is left to read this answer).
+      throw new ProblemError('incomplete-request', 'The request body ended before it was complete.');
+    }
+    const { done, value } = step;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

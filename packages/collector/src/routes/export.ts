@@ -11,7 +11,7 @@ export function exportRoutes(deps: RouteDeps): Hono<Env> {
 
   app.get('/v1/campaigns/:campaign/export', async (c) => {
     const campaign = await campaignOf(deps, c);
-    requireStaff(c, campaign);
+    requireStaff(deps, c, campaign);
     const afterText = c.req.query('after') ?? '0';
     if (!CURSOR.test(afterText) || !Number.isSafeInteger(Number(afterText))) {
       throw new ProblemError('bad-cursor', 'after must be a non-negative integer (the last seq you saved).');

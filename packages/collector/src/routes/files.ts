@@ -54,7 +54,7 @@ export function fileRoutes(deps: RouteDeps): Hono<Env> {
 
   app.put('/v1/campaigns/:campaign/files/:name', async (c) => {
     const campaign = await campaignOf(deps, c);
-    requireStaff(c, campaign);
+    requireStaff(deps, c, campaign);
     const name = c.req.param('name');
     if (!FILE_NAME.test(name)) throw new ProblemError('not-found', 'File names are 1-63 of a-z, 0-9 and -, then .json.');
     const { text } = await readJsonBody(c, MAX_FILE_BYTES);

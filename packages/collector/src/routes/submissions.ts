@@ -1,6 +1,6 @@
 // Submissions: the browser's preflight, proof-of-work challenge and sealed-envelope POST, and
 // the staff DELETE of one submission. Idempotent by submission id (docs/api.md).
-import { isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
+import { PADDING_BUCKETS, isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
 import { Hono } from 'hono';
 import { createHash } from 'node:crypto';
 import { isOpen } from '../campaigns.js';
@@ -16,6 +16,19 @@ import {
   type Env,
   type RouteDeps,
 } from './context.js';
+
+/**
+ * Bytes a sealed box adds to its plaintext (libsodium's `crypto_box_SEALBYTES`: an ephemeral
+ * X25519 public key and a Poly1305 tag), docs/format.md §3.4.
+ */
+export const SEALED_BOX_OVERHEAD = 32 + 16;
+
+/**
+ * Lengths a version 1 ciphertext can have, in base64url characters (unpadded): a padding bucket
+ * (docs/format.md §3.3) plus the sealed-box overhead. Any other length cannot have been sealed by
+ * a conforming client, and the collector can tell without opening anything.
+ */
+export const CIPHERTEXT_LENGTHS: ReadonlySet<number> = new Set(PADDING_BUCKETS.map((bucket) => Math.ceil(((bucket + SEALED_BOX_OVERHEAD) * 4) / 3)));
 
 /**
  * `OPTIONS` preflight, `POST /v1/campaigns/{campaign}/challenge`,
@@ -70,6 +83,9 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
       if (isSecureSignError(error, 'OVERSIZE')) throw new ProblemError('payload-too-large', 'The envelope is too large.');
       throw new ProblemError('malformed-envelope', 'The envelope is not a well-formed version 1 envelope.');
     }
+    if (!CIPHERTEXT_LENGTHS.has(envelope.ct.length)) {
+      throw new ProblemError('malformed-envelope', 'The ciphertext length is not one of the padding buckets plus the sealed-box overhead.');
+    }
     if (envelope.campaign !== campaign.id) throw new ProblemError('campaign-mismatch', 'The envelope was sealed for another campaign.');
     if (envelope.kid !== campaign.keyId) throw new ProblemError('key-mismatch', 'The envelope was sealed to another campaign key.');
     // Normalised text: field order fixed, so "the same envelope" is a string comparison.
@@ -94,6 +110,15 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     const decision = deps.submissionLimiter.take(clientAddress(deps, c), now);
     if (!decision.ok) {
       throw new ProblemError('rate-limited', 'Too many submissions. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
+    }
+    // The campaign ceiling: many clients together (a botnet, one /48) cannot flood one campaign.
+    const ceiling = deps.campaignLimiter.take(campaign.id, now);
+    if (!ceiling.ok) {
+      metrics.campaignCeiling.inc({ campaign: campaign.id });
+      if (ceiling.first) deps.logger.warn({ campaign: campaign.id, limit: config.campaignRateLimit, windowSeconds: config.rateWindowSeconds }, 'campaign ceiling reached');
+      throw new ProblemError('rate-limited', 'This campaign receives too many submissions right now. Retry later.', {
+        'Retry-After': String(ceiling.retryAfterSeconds),
+      });
     }
 
     const result = await store.insertSubmission({
@@ -122,7 +147,7 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
 
   app.delete('/v1/campaigns/:campaign/submissions/:sid', async (c) => {
     const campaign = await campaignOf(deps, c);
-    requireStaff(c, campaign);
+    requireStaff(deps, c, campaign);
     const sid = c.req.param('sid');
     if (!/^[A-Za-z0-9_-]{22}$/.test(sid) || !(await store.deleteSubmission(campaign.id, sid))) {
       throw new ProblemError('not-found', 'No submission with this id is stored.');
