@@ -24,21 +24,89 @@ const minify = () =>
 
 /**
  * Collapses white space in the lit templates of the widget's own sources: the CSS (which has no
- * interpolations) fully, and HTML templates' line breaks and indentation (none of our templates
- * has white-space-sensitive content such as <pre>). Keeps the CDN bundle's first load small.
+ * interpolations) fully, and in HTML templates line breaks with their indentation (none of our
+ * templates has white-space-sensitive content such as <pre>). Keeps the CDN bundle's first load
+ * small. HTML templates nest (html`…${cond ? html`…` : nothing}…`), so they are found by a small
+ * scanner over the compiled JavaScript rather than a regular expression.
  */
 function compactTemplates() {
   return {
     name: 'secure-sign-compact-templates',
     transform(code, id) {
       if (!id.startsWith(join(dir, 'src')) || !id.endsWith('.ts')) return null;
-      let out = code.replace(/\bcss\s*`([^`]*)`/g, (_, body) =>
+      const out = code.replace(/\bcss\s*`([^`]*)`/g, (_, body) =>
         `css\`${body.replace(/\/\*[^]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').trim()}\``,
       );
-      out = out.replace(/\bhtml\s*`[^`]*`/g, (template) => template.replace(/\n\s*/g, ' '));
-      return { code: out, map: null };
+      return { code: compactHtml(out), map: null };
     },
   };
+}
+
+/**
+ * Replaces each line break and the indentation after it by one space in the text of html`…`
+ * templates (at any depth), leaving every other character of `code` as it is. Understands
+ * strings, comments and `${…}` nesting; the widget's sources have no regular-expression literal
+ * containing a quote or backtick, which it would not.
+ */
+function compactHtml(code) {
+  let out = '';
+  let i = 0;
+  // Open template literals and `${` code blocks, innermost last.
+  const stack = [{ code: true, depth: 0 }];
+  while (i < code.length) {
+    const top = stack[stack.length - 1];
+    const c = code[i];
+    if (!top.code) {
+      if (c === '\\') {
+        out += code.slice(i, i + 2);
+        i += 2;
+      } else if (c === '`') {
+        stack.pop();
+        out += c;
+        i++;
+      } else if (c === '$' && code[i + 1] === '{') {
+        stack.push({ code: true, depth: 0 });
+        out += '${';
+        i += 2;
+      } else {
+        let j = i;
+        while (j < code.length && code[j] !== '`' && code[j] !== '\\' && !(code[j] === '$' && code[j + 1] === '{')) j++;
+        const text = code.slice(i, j);
+        out += top.html ? text.replace(/\n\s*/g, ' ') : text;
+        i = j;
+      }
+      continue;
+    }
+    if (c === '`') {
+      stack.push({ code: false, html: /\bhtml\s*$/.test(code.slice(Math.max(0, i - 12), i)) });
+      out += c;
+      i++;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < code.length && code[j] !== c) j += code[j] === '\\' ? 2 : 1;
+      out += code.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '/' && (code[i + 1] === '/' || code[i + 1] === '*')) {
+      const end = code[i + 1] === '/' ? code.indexOf('\n', i) : code.indexOf('*/', i + 2) + 2;
+      const stop = end <= 0 ? code.length : end;
+      out += code.slice(i, stop);
+      i = stop;
+    } else {
+      if (c === '{') top.depth++;
+      else if (c === '}') {
+        if (top.depth === 0 && stack.length > 1) {
+          stack.pop();
+          out += c;
+          i++;
+          continue;
+        }
+        top.depth--;
+      }
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /** Removes JavaScript left by earlier builds (tsc -b writes only .d.ts files into dist/). */
