@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROBLEMS } from '../src/problems.js';
 import { resolveConfig } from '../src/config.js';
+import { HEADERS_TIMEOUT_MS, MAX_HEADER_BYTES, REQUEST_TIMEOUT_MS } from '../src/server.js';
 
 const openapi = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8')) as {
   components: { schemas: { Problem: { properties: { code: { enum: string[] } } } } };
@@ -17,6 +18,13 @@ describe('contract documents', () => {
     for (const [code, { status }] of Object.entries(PROBLEMS)) {
       expect(table, code).toMatch(new RegExp(`\\| ${status} \\|[^\\n]*\`${code}\``));
     }
+  });
+
+  it('document the timeouts and the header limit the server really applies', () => {
+    const operations = readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
+    expect([HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES]).toEqual([10_000, 30_000, 16 * 1024]);
+    expect(apiMd).toContain('did not arrive within **10 s**, or the\n    whole request, body included, within **30 s**');
+    expect(operations).toContain('request line and headers within 10 s, the whole request within 30 s');
   });
 
   it('refuses misconfiguration by throwing, naming the setting', () => {
