@@ -89,9 +89,22 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
       opensAt: null,
       closesAt: null,
       open: true,
+      originAllowed: true,
     });
+    expect(response.headers.get('vary')).toMatch(/Origin/);
     const closed = (await expectDocumented(await api('/v1/campaigns/closed'), 'GET', '/v1/campaigns/{campaign}')) as { open: boolean };
     expect(closed.open).toBe(false);
+  });
+
+  it('tells a page whether its origin may submit, so a widget there can say so at load', async () => {
+    const facts = async (origin?: string) =>
+      (await expectDocumented(await api('/v1/campaigns/partner', origin ? { headers: { origin } } : {}), 'GET', '/v1/campaigns/{campaign}')) as Record<string, unknown>;
+    expect((await facts('https://partner.example'))['originAllowed']).toBe(true);
+    expect((await facts('https://elsewhere.example'))['originAllowed']).toBe(false);
+    expect(await facts()).not.toHaveProperty('originAllowed');
+    // What it says is what the submission endpoint does.
+    const refused = await api('/v1/campaigns/partner/challenge', { method: 'POST', headers: { origin: 'https://elsewhere.example' } });
+    expect(refused.status).toBe(403);
   });
 
   it.each([

@@ -1,4 +1,6 @@
-// Public facts about a campaign (what the widget shows: count, goal, open or not).
+// Public facts about a campaign (what the widget shows: count, goal, open or not), and whether the
+// asking page may submit: a browser cannot tell a CORS refusal from a network failure, so without
+// `originAllowed` a widget on an unregistered page would keep its signatures "until back online".
 import { Hono } from 'hono';
 import { isOpen } from '../campaigns.js';
 import { campaignOf, publicCors, type Env, type RouteDeps } from './context.js';
@@ -11,6 +13,9 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
     publicCors(c);
     const campaign = await campaignOf(deps, c);
     c.header('Cache-Control', 'no-cache');
+    // The answer depends on the Origin header: caches must keep one copy per origin.
+    c.header('Vary', 'Origin');
+    const origin = c.req.header('origin');
     return c.json({
       campaign: campaign.id,
       keyId: campaign.keyId,
@@ -19,6 +24,7 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
       opensAt: campaign.opensAt,
       closesAt: campaign.closesAt,
       open: isOpen(campaign, deps.clock.now()),
+      ...(origin === undefined ? {} : { originAllowed: campaign.origins.length === 0 || campaign.origins.includes(origin) }),
     });
   });
 
