@@ -54,7 +54,7 @@ export const ar: Translation = {
   errorInvalid: 'هذه القيمة غير مقبولة.',
   successTitle: 'شكرًا لتوقيعك',
   successBody: 'شُفّر توقيعك واستُلم.',
-  receipt: 'الإيصال',
+  receipt: 'الإيصال:',
   share: 'مشاركة',
   copyLink: 'نسخ الرابط',
   copied: 'نُسخ الرابط.',

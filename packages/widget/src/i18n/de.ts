@@ -37,7 +37,7 @@ export const de: Translation = {
   errorInvalid: 'Dieser Wert wird nicht akzeptiert.',
   successTitle: 'Danke für Ihre Unterschrift',
   successBody: 'Ihre Unterschrift wurde verschlüsselt und empfangen.',
-  receipt: 'Beleg',
+  receipt: 'Beleg:',
   share: 'Teilen',
   copyLink: 'Link kopieren',
   copied: 'Link kopiert.',

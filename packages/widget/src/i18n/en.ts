@@ -37,7 +37,7 @@ export const en: Translation = {
   errorInvalid: 'This value is not accepted.',
   successTitle: 'Thank you for signing',
   successBody: 'Your signature was encrypted and received.',
-  receipt: 'Receipt',
+  receipt: 'Receipt:',
   share: 'Share',
   copyLink: 'Copy link',
   copied: 'Link copied.',

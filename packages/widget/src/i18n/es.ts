@@ -37,7 +37,7 @@ export const es: Translation = {
   errorInvalid: 'Este valor no es válido.',
   successTitle: 'Gracias por firmar',
   successBody: 'Tu firma se cifró y se recibió.',
-  receipt: 'Recibo',
+  receipt: 'Recibo:',
   share: 'Compartir',
   copyLink: 'Copiar enlace',
   copied: 'Enlace copiado.',

@@ -37,7 +37,7 @@ export const pt: Translation = {
   errorInvalid: 'Este valor não é aceite.',
   successTitle: 'Obrigado por assinar',
   successBody: 'A sua assinatura foi cifrada e recebida.',
-  receipt: 'Recibo',
+  receipt: 'Recibo:',
   share: 'Partilhar',
   copyLink: 'Copiar ligação',
   copied: 'Ligação copiada.',

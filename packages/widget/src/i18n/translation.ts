@@ -1,6 +1,8 @@
 // The strings of the widget. One file per language, each a complete `Translation`, so that the
 // compiler catches a missing string. English ships in the initial bundle; the other languages load
 // on demand (a few hundred bytes each) so that the first load of a partner page stays small.
+// Punctuation belongs to the strings, not to the templates: French typography puts a narrow
+// no-break space (U+202F) before ":", ";", "?" and "!", which a template's ": " cannot know.
 
 import { en } from './en.js';
 
@@ -41,6 +43,7 @@ export interface Translation {
   readonly errorInvalid: string;
   readonly successTitle: string;
   readonly successBody: string;
+  /** Label before the receipt's id, with its colon ("Receipt:", "Reçu\u202F:"). */
   readonly receipt: string;
   readonly share: string;
   readonly copyLink: string;

@@ -11,7 +11,7 @@ export function renderSuccess(
   return html`<div part="status" class="status success">
     <h3 tabindex="-1">${t.successTitle}</h3>
     <p>${t.successBody}</p>
-    ${receipt ? html`<p part="receipt" class="receipt">${t.receipt}: <code>${receipt.sid}</code></p>` : nothing}
+    ${receipt ? html`<p part="receipt" class="receipt">${t.receipt} <code>${receipt.sid}</code></p>` : nothing}
     <div class="actions">
       ${canShare ? html`<button type="button" @click=${actions.share}>${t.share}</button>` : nothing}
       <button type="button" class="secondary" @click=${actions.copy}>${t.copyLink}</button>

@@ -6,7 +6,7 @@ import { es } from '../../src/i18n/es.js';
 import { fr } from '../../src/i18n/fr.js';
 import { pt } from '../../src/i18n/pt.js';
 import type { Translation } from '../../src/i18n/translation.js';
-import { accessible, mount, q, setupCampaign, submit, waitUntil } from './helpers.js';
+import { accessible, mount, q, setupCampaign, submit, type, waitUntil } from './helpers.js';
 
 const translations: Translation[] = [en, fr, de, es, pt, ar];
 
@@ -47,6 +47,24 @@ describe('<secure-sign> languages', () => {
     element.strings = { name: 'Your name', dir: 'sideways' as never };
     await waitUntil(() => q(element, 'label[for="ss-name"]')?.textContent?.trim() === 'Your name', 'property override ignored');
     expect(q(element, '.base')!.getAttribute('dir')).to.equal('ltr');
+  });
+
+  it('French: a narrow no-break space before ":", ";", "?" and "!", in the strings and the receipt', async () => {
+    const texts = Object.values(fr)
+      .map((value) => (typeof value === 'function' ? [value(1), value(3, 10)].join(' ') : String(value)))
+      .join('\n');
+    const before = [...texts.matchAll(/(.)([:;?!])/gu)].map((m) => m[1]);
+    expect(before.length, 'no French string has such punctuation').to.be.greaterThan(0);
+    expect(before.filter((c) => c !== '\u202f'), texts).to.deep.equal([]);
+    // The receipt's label is followed by the id: the colon comes from the translation, not a template.
+    const setup = await setupCampaign();
+    const element = await mount(setup, { lang: 'fr' });
+    await waitUntil(() => q(element, 'button[type="submit"]')?.textContent?.trim() === fr.submit, 'not translated');
+    type(element, 'name', 'Camille Martin');
+    type(element, 'email', 'camille@example.org');
+    submit(element);
+    await waitUntil(() => q(element, '[part="receipt"]'), 'no receipt');
+    expect(q(element, '[part="receipt"]')!.textContent!.replace(/[ \n\t]+/g, ' ')).to.match(/^Reçu\u202f: [0-9A-Za-z_-]+$/);
   });
 
   it('uses Arabic plural forms', () => {
