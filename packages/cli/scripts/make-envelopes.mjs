@@ -3,7 +3,9 @@
 //   node packages/cli/scripts/make-envelopes.mjs DIR COUNT [UNIQUE]
 // writes DIR/campaign.key (passphrase from SECURE_SIGN_PASSPHRASE) and DIR/envelopes.ndjson with
 // COUNT lines: UNIQUE distinct envelopes (default 10000) repeated, since sealing a million takes
-// longer than decrypting them and repetition costs the decrypter the same work.
+// longer than decrypting them. Each repeat is still opened (the same decryption work), but decrypt
+// then drops it as a replay and writes only UNIQUE records: for output-side figures, make
+// UNIQUE = COUNT (bench/envelopes.mjs makes distinct envelopes).
 import { sealSubmission } from '@secure-sign/crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';

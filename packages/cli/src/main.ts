@@ -111,6 +111,7 @@ function formatFrom(format: string | undefined, out: string | undefined): Format
 
 /** The conflicts file: --conflicts, else beside the output file, else `fallback` in this folder. */
 function conflictsPath(given: string | undefined, out: string | undefined, fallback: string): string {
+  if (given === '-') throw new CliError('--conflicts must name a file', 'stdout carries the records themselves; give a file name', EXIT.USAGE);
   if (given !== undefined) return given;
   return out === undefined || out === '-' ? fallback : `${out}.conflicts.ndjson`;
 }
