@@ -8,11 +8,11 @@
 
 import { MAX_ENVELOPE_BYTES, campaignIdSchema, isoTimestampSchema, parseEnvelope } from '@secure-sign/crypto';
 import { constants } from 'node:fs';
-import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import * as z from 'zod';
 import { CliError } from './errors.js';
-import { errno, fileError, readSmallFile, say, splitLines, writeFileAtomic } from './io.js';
+import { errno, fileError, isBlank, readSmallFile, say, splitLines, writeFileAtomic } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
 
 const TOKEN = /^sst_[A-Za-z0-9_-]{43}$/;
@@ -189,8 +189,16 @@ export interface PullOptions {
   readonly out: string;
   /** State file; `<out>.state.json` by default. */
   readonly state: string | undefined;
-  /** Envelopes per request; each page is committed (fsynced, then state saved) before the next. */
+  /**
+   * Envelopes per request; each page is committed (fsynced, then state saved) before the next. A
+   * page with more lines than this is refused (after keeping the valid lines up to the limit).
+   */
   readonly pageSize: number;
+  /**
+   * Most bytes of export (as received, after any content decoding) read in one run; past it the
+   * run stops with an error, keeping every complete valid line before it. {@link DEFAULT_MAX_PULL_BYTES} by default.
+   */
+  readonly maxBytes?: number | undefined;
   readonly timeoutMs: number;
 }
 
@@ -219,6 +227,33 @@ async function writeState(path: string, state: PullState): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(state) + '\n');
 }
 
+/** Default of `pull --max-bytes`: 1 GiB of export per run (about 600,000 envelopes of the largest bucket). */
+export const DEFAULT_MAX_PULL_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Opens the envelope file for appending without ever following a symbolic link: a new file is
+ * created with O_EXCL (so a link or file planted between two steps is never written through), an
+ * existing one is opened with O_NOFOLLOW and must be a regular file.
+ */
+async function openEnvelopeFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    if (errno(error) !== 'EEXIST') throw fileError(error, path, 'cannot write');
+  }
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileError(error, path, 'cannot write');
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new CliError(`${path} is not a regular file`, 'pull appends to a file of its own: give a file name');
+  }
+  return handle;
+}
+
 /** What {@link pull} did. */
 export interface PullSummary {
   readonly fetched: number;
@@ -239,30 +274,26 @@ export interface PullSummary {
 export async function pull(options: PullOptions): Promise<PullSummary> {
   const statePath = options.state ?? `${options.out}.state.json`;
   const state = (await readState(statePath, options)) ?? { v: 1, collector: options.collector.href, campaign: options.campaign, lastSeq: 0, size: 0 };
-  let size: number;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_PULL_BYTES;
+  // Everything below goes through this one descriptor (size, cut back, append), never the path again.
+  const handle = await openEnvelopeFile(options.out);
   try {
-    size = (await stat(options.out)).size;
-  } catch (error) {
-    if (errno(error) !== 'ENOENT') throw fileError(error, options.out, 'cannot read');
-    size = 0;
-  }
-  if (size < state.size) {
-    throw new CliError(`${options.out} is shorter than when it was last pulled`, `restore it, or remove it and ${statePath} to pull everything again`);
-  }
-  if (size > state.size) {
-    if (state.size === 0 && state.lastSeq === 0 && size > 0) {
-      throw new CliError(`${options.out} exists but has no state file`, `pass the right --state, or another --out`);
+    const size = (await handle.stat()).size;
+    if (size < state.size) {
+      throw new CliError(`${options.out} is shorter than when it was last pulled`, `restore it, or remove it and ${statePath} to pull everything again`);
     }
-    await truncate(options.out, state.size);
-    say(`removed ${size - state.size} bytes left by an interrupted pull`);
-  }
-
-  let handle: FileHandle;
-  try {
-    handle = await open(options.out, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+    if (size > state.size) {
+      if (state.size === 0 && state.lastSeq === 0 && size > 0) {
+        throw new CliError(`${options.out} exists but has no state file`, `pass the right --state, or another --out`);
+      }
+      await handle.truncate(state.size);
+      say(`removed ${size - state.size} bytes left by an interrupted pull`);
+    }
   } catch (error) {
-    throw fileError(error, options.out, 'cannot write');
+    await handle.close();
+    throw error;
   }
+  let received = 0;
   const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'secure-sign: pulling [{bar}] {value}/{total} envelopes', hideCursor: true }) : undefined;
   let fetched = 0;
   try {
@@ -272,6 +303,21 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
       url.searchParams.set('after', String(state.lastSeq));
       url.searchParams.set('limit', String(options.pageSize));
       const timer = idleTimer(options.timeoutMs);
+      // Counts the bytes of every answer of this run; past --max-bytes the run stops (the lines
+      // already complete are validated and kept first, as for any other failure).
+      const capped = async function* (body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+        for await (const chunk of body) {
+          received += chunk.length;
+          if (received > maxBytes) {
+            yield chunk.subarray(0, chunk.length - (received - maxBytes));
+            throw new CliError(
+              `the collector sent more than --max-bytes ${maxBytes} bytes in this run`,
+              'the envelopes before that were kept: run pull again to continue (or raise --max-bytes); if the campaign is not that large, the collector may be faulty or hostile',
+            );
+          }
+          yield chunk;
+        }
+      };
       let lines = 0;
       let chunk: string[] = [];
       let lastSeq = state.lastSeq;
@@ -290,10 +336,16 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
         const response = await request(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/x-ndjson' } }, timer);
         if (!response.ok) throw await failure(response, 'export');
         if (!response.body) throw new CliError('the collector sent an empty export');
-        for await (const { number, bytes, unterminated } of splitLines(response.body, MAX_LINE_BYTES)) {
+        for await (const { number, bytes, unterminated } of splitLines(capped(response.body), MAX_LINE_BYTES)) {
           timer.kick();
           const bad = (why: string): CliError =>
             new CliError(`the collector sent a bad export line (${number}): ${why}`, 'the collector (or something between) may be faulty or hostile; the envelopes before that line were kept');
+          if (lines >= options.pageSize && (bytes === undefined || !isBlank(bytes))) {
+            throw new CliError(
+              `the collector sent more than --page-size ${options.pageSize} envelopes in one answer`,
+              `the collector (or something between) may be faulty or hostile; the first ${options.pageSize} were checked and kept`,
+            );
+          }
           if (bytes === undefined) throw bad('too long');
           if (unterminated) {
             // The collector streams; a body that ends mid-line is a connection cut short.

@@ -8,7 +8,8 @@
 // - Messages go to stderr, prefixed `secure-sign:`. Data goes to stdout.
 
 import { constants, createReadStream, type WriteStream } from 'node:fs';
-import { open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { CliError } from './errors.js';
@@ -213,17 +214,32 @@ export function isBlank(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Replaces a small file atomically (0600): temporary file, fsync, rename, fsync of the folder. */
+/**
+ * Replaces a small file atomically (0600): temporary file, fsync, rename, fsync of the folder.
+ * The temporary name is random and the file is created with O_EXCL | O_NOFOLLOW, so nothing
+ * planted in the folder beforehand (a symbolic link to another file, say) is ever written through;
+ * the rename replaces a link at `path` itself rather than following it.
+ */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(12).toString('base64url')}.tmp`);
+  let handle: FileHandle;
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw fileError(error, temp, 'cannot create');
   }
-  await rename(temp, path);
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
   const dir = await open(dirname(path), constants.O_RDONLY);
   try {
     await dir.sync();

@@ -37,6 +37,17 @@ function urlProtocol(text: string): string {
   }
 }
 
+/** A byte count: digits, optionally followed by K, M or G (binary: KiB, MiB, GiB), at least 1 MiB. */
+function byteSize(name: string) {
+  return (value: string): number => {
+    const m = /^(\d{1,15})([KMG]i?B?)?$/i.exec(value.trim());
+    const unit = m?.[2]?.[0]?.toUpperCase();
+    const n = m ? Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1024 * 1024) throw new InvalidArgumentError(`${name} must be a size of at least 1M, like 512M or 2G`);
+    return n;
+  };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -175,7 +186,7 @@ Full reference: docs/cli.md`,
         const publicKey = await publicKeyFrom(opts);
         if (opts.check) {
           if (opts.key === undefined) throw new CliError('--check needs --key', undefined, EXIT.USAGE);
-          await unlockKeyFile(opts.key, await getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
+          await unlockKeyFile(opts.key, () => getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
           say('the key file opens with this passphrase and matches its public key');
         }
         process.stdout.write(pick(publicKey) + '\n');
@@ -271,7 +282,8 @@ Full reference: docs/cli.md`,
     .option('--token-file <file>', 'file holding the staff token (else $SECURE_SIGN_TOKEN)')
     .requiredOption('-o, --out <file>', 'envelope file to append to (one export line per envelope: {"seq":..,"receivedAt":..,"envelope":{..}})')
     .option('--state <file>', 'where the last seq is kept (default: OUT.state.json)')
-    .option('--page-size <n>', 'envelopes per request (each page is committed to disk)', positiveInt('--page-size', 100000), 10000)
+    .option('--page-size <n>', 'envelopes per request (each page is committed to disk); a longer answer is refused', positiveInt('--page-size', 100000), 10000)
+    .option('--max-bytes <size>', 'stop with an error after this much export in one run (K, M, G suffixes; default 1G); run again to continue', byteSize('--max-bytes'))
     .addOption(timeoutOption())
     .addHelpText(
       'after',
@@ -281,11 +293,16 @@ state file), and an interrupted pull never leaves a line twice. Each line keeps 
 seq and receivedAt with its envelope: decrypt and wall build choose between records by that
 arrival order.
 
+Against a faulty or hostile collector: an answer with more than --page-size lines, more than
+--max-bytes (default 1G) in one run, or any invalid line stops the pull with status 1; the valid
+envelopes before that point are kept, and the state moves past them. The output file and the
+state file are never written through a symbolic link.
+
 Example:
   secure-sign pull --collector https://collector.example.org --campaign open-letter \\
     --token-file staff.token --out envelopes.ndjson`,
     )
-    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; timeout: number }) => {
+    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; maxBytes?: number; timeout: number }) => {
       const summary = await pull({
         collector: collectorUrl(opts.collector),
         campaign: campaignId(opts.campaign),
@@ -293,6 +310,7 @@ Example:
         out: opts.out,
         state: opts.state,
         pageSize: opts.pageSize,
+        maxBytes: opts.maxBytes,
         timeoutMs: opts.timeout * 1000,
       });
       say(`pulled ${summary.fetched} new envelopes into ${opts.out} (last seq ${summary.lastSeq})`);
@@ -338,7 +356,7 @@ Examples:
       }
       const secretKeys: string[] = [];
       for (const path of opts.key) {
-        const keys = await unlockKeyFile(path, await getPassphrase({ file: opts.passphraseFile }, `key file ${path}`));
+        const keys = await unlockKeyFile(path, () => getPassphrase({ file: opts.passphraseFile }, `key file ${path}`));
         secretKeys.push(formatCampaignSecretKey(keys));
       }
       const summary = await decrypt({
@@ -449,7 +467,7 @@ Example:
         serial = Math.max(served, state?.walls[campaign]?.serial ?? 0) + 1;
         if (!Number.isSafeInteger(serial)) throw new CliError('the serial cannot go any higher', 'pass --serial N');
       }
-      const keys = await unlockKeyFile(opts.key, await getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
+      const keys = await unlockKeyFile(opts.key, () => getPassphrase({ file: opts.passphraseFile }, `key file ${opts.key}`));
       const issuedAt = new Date();
       const validUntil = new Date(issuedAt.getTime() + (opts.validFor ?? DEFAULT_DOCUMENT_VALIDITY_MS));
       const doc = await signDocument(keys, { type: 'wall', campaign, serial, issuedAt, validUntil, data: { entries: data.entries.map((e) => ({ ...e })) } });

@@ -1,11 +1,12 @@
 // The collector-facing commands against a small HTTP server that follows docs/api.md, and that can
 // also misbehave the ways a hostile or broken collector might (the real one never does).
 import { generateCampaignKeys, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes, keygen, run, tempDir } from './helpers.js';
+import { writeFileAtomic } from '../src/io.js';
 
 const TOKEN = 'sst_' + 'A'.repeat(43);
 const ADMIN = 'admin-token-'.padEnd(40, 'x');
@@ -187,6 +188,87 @@ describe('pull (against a fake collector)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('secure-sign: error: export: the collector answered 401 unauthorized\nsecure-sign: hint: check the token file: is it the staff token of this campaign (or the admin token)?\n');
     expect(r.stderr).not.toContain('BBBB');
+  });
+});
+
+describe('pull against a collector that sends too much (issue 15)', () => {
+  /** `count` valid export lines, seq 1..count, cycling through the test envelopes. */
+  const flood = (count: number): string => Array.from({ length: count }, (_, i) => exportLine(i + 1, all[i % all.length]) + '\n').join('');
+  const serve = (body: string) => (res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.end(body);
+  };
+
+  it('refuses an answer longer than --page-size, keeping the lines up to the limit', async () => {
+    fake = await startFake();
+    fake.exportOverride = serve(flood(50));
+    const r = await run(t.dir, pullArgs('page.ndjson', '--page-size', '5'));
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(
+      'secure-sign: error: the collector sent more than --page-size 5 envelopes in one answer\n' +
+        'secure-sign: hint: the collector (or something between) may be faulty or hostile; the first 5 were checked and kept\n',
+    );
+    expect(await readFile(t.path('page.ndjson'), 'utf8')).toBe(flood(5));
+    expect(JSON.parse(await readFile(t.path('page.ndjson.state.json'), 'utf8')).lastSeq).toBe(5);
+    // Only one request: a page that was too long is not followed by another.
+    expect(fake.requests.filter((q) => q.url.includes('/export'))).toHaveLength(1);
+  });
+
+  it('stops after --max-bytes in one run, keeping every complete line before it', async () => {
+    fake = await startFake();
+    const body = flood(3000);
+    const max = 1024 * 1024;
+    expect(body.length).toBeGreaterThan(2 * max);
+    fake.exportOverride = serve(body);
+    const r = await run(t.dir, pullArgs('bytes.ndjson', '--max-bytes', '1M'));
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(
+      `secure-sign: error: the collector sent more than --max-bytes ${max} bytes in this run\n` +
+        'secure-sign: hint: the envelopes before that were kept: run pull again to continue (or raise --max-bytes); if the campaign is not that large, the collector may be faulty or hostile\n',
+    );
+    const complete = body.slice(0, body.lastIndexOf('\n', max - 1) + 1);
+    expect(await readFile(t.path('bytes.ndjson'), 'utf8')).toBe(complete);
+    expect(JSON.parse(await readFile(t.path('bytes.ndjson.state.json'), 'utf8')).lastSeq).toBe(complete.split('\n').length - 1);
+    const bad = await run(t.dir, pullArgs('bytes2.ndjson', '--max-bytes', '10K'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-bytes must be a size of at least 1M, like 512M or 2G');
+  });
+
+  it('has a default cap per run, and says so in --help', async () => {
+    const help = await run(t.dir, ['pull', '--help']);
+    expect(help.stdout).toContain('--max-bytes <size>');
+    expect(help.stdout).toContain('default 1G');
+  });
+});
+
+describe('pull never writes through a symbolic link (issue 15)', () => {
+  it('refuses an --out that is a symbolic link, dangling or not', async () => {
+    fake = await startFake();
+    fake.stored = all.slice(0, 2).map((envelope, i) => ({ seq: i + 1, envelope }));
+    await symlink(t.path('victim-missing.txt'), t.path('link1.ndjson'));
+    const dangling = await run(t.dir, pullArgs('link1.ndjson'));
+    expect(dangling.code).toBe(1);
+    expect(dangling.stderr).toBe('secure-sign: error: cannot write link1.ndjson: is a symbolic link (refused: give the real path)\n');
+    await expect(stat(t.path('victim-missing.txt'))).rejects.toThrow(/ENOENT/);
+    await writeFile(t.path('victim-empty.txt'), '');
+    await symlink(t.path('victim-empty.txt'), t.path('link2.ndjson'));
+    const existing = await run(t.dir, pullArgs('link2.ndjson'));
+    expect(existing.code).toBe(1);
+    expect(existing.stderr).toContain('is a symbolic link');
+    expect(await readFile(t.path('victim-empty.txt'), 'utf8')).toBe('');
+  });
+
+  it('writes the state through a fresh temporary file with a random name, never a planted link', async () => {
+    // The old temporary name was .NAME.PID.tmp: plant a link at this process's one and at a few others.
+    const target = t.path('planted-state.json');
+    for (const pid of [process.pid, process.pid + 1, 1]) await symlink(t.path(`victim-${pid}.txt`), t.path(`.planted-state.json.${pid}.tmp`));
+    await writeFileAtomic(target, '{"v":1}\n');
+    expect(await readFile(target, 'utf8')).toBe('{"v":1}\n');
+    expect((await lstat(target)).isFile()).toBe(true);
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    for (const pid of [process.pid, process.pid + 1, 1]) await expect(stat(t.path(`victim-${pid}.txt`))).rejects.toThrow(/ENOENT/);
+    // Nothing left behind but the planted links.
+    expect((await readdir(t.dir)).filter((name) => name.startsWith('.planted-state.json.')).sort()).toEqual([1, process.pid, process.pid + 1].map((pid) => `.planted-state.json.${pid}.tmp`).sort());
   });
 });
 
