@@ -34,9 +34,18 @@ const MAX_KEY_FILE_BYTES = 64 * 1024;
 /**
  * Test-only: when this environment variable is `1`, new key files use libsodium's "interactive"
  * Argon2id limits (64 MiB, 2 passes) instead of "moderate" (256 MiB, 3 passes), so that test
- * suites run quickly. Never set it for a real campaign key.
+ * suites run quickly. Never set it for a real campaign key. It only chooses the limits of new
+ * files, and never lowers them below the floor {@link unlockKeyFile} enforces (the interactive
+ * limits themselves), so files made with it unlock like any other.
  */
 export const FAST_KDF_ENV = 'SECURE_SIGN_INSECURE_FAST_KDF_FOR_TESTS';
+/**
+ * Lowest limits a key file may ask for when it is unlocked: libsodium's crypto_pwhash_OPSLIMIT_INTERACTIVE
+ * and crypto_pwhash_MEMLIMIT_INTERACTIVE. `keygen` never writes less, so a file asking for less was
+ * made by something else or edited (to make a stolen copy cheap to guess, say).
+ */
+export const MIN_OPSLIMIT = 2;
+export const MIN_MEMLIMIT = 64 * 1024 * 1024;
 /** Highest limits a key file may ask for, so a crafted file cannot make the CLI eat the machine. */
 const MAX_MEMLIMIT = 4 * 1024 * 1024 * 1024 - 1;
 const MAX_OPSLIMIT = 64;
@@ -195,13 +204,27 @@ export async function keyFilePublicKey(path: string): Promise<CampaignPublicKey>
 
 /**
  * Decrypts a key file with its passphrase and returns the campaign key pair, after checking that
- * it matches the public key stored in the clear.
+ * it matches the public key stored in the clear. `passphrase` may be a function that asks for it:
+ * it is called only after the file was read and its Argon2id limits checked.
  *
- * @throws {@link CliError} on a wrong passphrase or a damaged file.
+ * @throws {@link CliError} on a wrong passphrase, a damaged file, or Argon2id limits below
+ *   libsodium's interactive ones ({@link MIN_OPSLIMIT}, {@link MIN_MEMLIMIT}).
  */
-export async function unlockKeyFile(path: string, passphrase: string): Promise<CampaignKeyPair> {
+export async function unlockKeyFile(path: string, passphrase: string | (() => Promise<string>)): Promise<CampaignKeyPair> {
   const file = await readKeyFile(path);
+  if (file.kdf.opslimit < MIN_OPSLIMIT || file.kdf.memlimit < MIN_MEMLIMIT) {
+    // Checked before the passphrase is used: a weak derivation would make it cheap to guess.
+    throw new CliError(
+      `key file ${path} asks for Argon2id limits below libsodium's interactive ones (opslimit ${file.kdf.opslimit}, memlimit ${file.kdf.memlimit}; at least ${MIN_OPSLIMIT} and ${MIN_MEMLIMIT} (64 MiB) are required): it is broken or was tampered with`,
+      'use your backup of the file written by secure-sign keygen',
+    );
+  }
+  // Asked only now, so a file that is refused above never gets a passphrase typed for it.
+  if (typeof passphrase === 'function') passphrase = await passphrase();
   const sodium = await sumo();
+  if (sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE !== MIN_OPSLIMIT || sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE !== MIN_MEMLIMIT) {
+    throw new Error('libsodium interactive limits changed: update MIN_OPSLIMIT and MIN_MEMLIMIT');
+  }
   const from64 = (text: string): Uint8Array => sodium.from_base64(text, sodium.base64_variants.URLSAFE_NO_PADDING);
   let salt: Uint8Array, nonce: Uint8Array, sealed: Uint8Array;
   try {

@@ -1,7 +1,8 @@
-import { parseCampaignPublicKey } from '@secure-sign/crypto';
+import { formatCampaignSecretKey, parseCampaignPublicKey } from '@secure-sign/crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PASSPHRASE, run, tempDir } from './helpers.js';
+import { unlockKeyFile } from '../src/keyfile.js';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
 beforeEach(async () => {
@@ -107,5 +108,54 @@ describe('pubkey, fingerprint and a wrong passphrase', () => {
       'secure-sign: warning: key file x.key can be read by other users (chmod 600 x.key)\n' +
         'secure-sign: error: x.key is not a valid secure-sign key file\nsecure-sign: hint: pass the file written by `secure-sign keygen`\n',
     );
+  });
+});
+
+describe('Argon2id limits of a key file (issue 15)', () => {
+  /** A key file that really opens with PASSPHRASE, but whose Argon2id limits are the ones given. */
+  async function weakKeyFile(opslimit: number, memlimit: number): Promise<string> {
+    expect((await run(t.dir, ['keygen', '--out', 'strong.key', '--force'])).code).toBe(0);
+    const strong = JSON.parse(await readFile(t.path('strong.key'), 'utf8'));
+    const keys = await unlockKeyFile(t.path('strong.key'), PASSPHRASE);
+    const { default: sodium } = await import('libsodium-wrappers-sumo');
+    await sodium.ready;
+    const b64 = (bytes: Uint8Array): string => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
+    const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
+    const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
+    const key = sodium.crypto_pwhash(32, sodium.from_string(PASSPHRASE), salt, opslimit, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+    const weak = {
+      ...strong,
+      kdf: { alg: 'argon2id13', opslimit, memlimit, salt: b64(salt) },
+      cipher: { alg: 'xsalsa20poly1305', nonce: b64(nonce) },
+      secretKey: b64(sodium.crypto_secretbox_easy(sodium.from_string(formatCampaignSecretKey(keys)), nonce, key)),
+    };
+    await writeFile(t.path('weak.key'), JSON.stringify(weak, null, 2) + '\n', { mode: 0o600 });
+    return 'weak.key';
+  }
+
+  it('refuses to unlock a file whose limits are below libsodium\'s interactive ones, before asking for the passphrase', async () => {
+    for (const [opslimit, memlimit] of [[1, 8192], [1, 64 * 1024 * 1024], [2, 64 * 1024 * 1024 - 1024]] as const) {
+      const file = await weakKeyFile(opslimit, memlimit);
+      const r = await run(t.dir, ['pubkey', '--key', file, '--check']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `secure-sign: error: key file ${file} asks for Argon2id limits below libsodium's interactive ones (opslimit ${opslimit}, memlimit ${memlimit}; at least 2 and 67108864 (64 MiB) are required): it is broken or was tampered with\n` +
+          'secure-sign: hint: use your backup of the file written by secure-sign keygen\n',
+      );
+      // No passphrase source at all: still this error (status 1), not "no passphrase" (status 2).
+      const asked = await run(t.dir, ['decrypt', '--key', file, '-i', '/dev/null'], { env: { SECURE_SIGN_PASSPHRASE: undefined } });
+      expect(asked.code).toBe(1);
+      expect(asked.stderr).toContain('below libsodium\'s interactive ones');
+      // Its public part still reads: nothing is derived from the passphrase for that.
+      expect((await run(t.dir, ['pubkey', '--key', file])).code).toBe(0);
+    }
+  });
+
+  it('unlocks files at the interactive limits, which the test-only variable writes', async () => {
+    await weakKeyFile(2, 64 * 1024 * 1024);
+    const file = JSON.parse(await readFile(t.path('strong.key'), 'utf8'));
+    expect(file.kdf).toMatchObject({ opslimit: 2, memlimit: 64 * 1024 * 1024 });
+    expect((await run(t.dir, ['pubkey', '--key', 'strong.key', '--check'])).code).toBe(0);
+    expect((await run(t.dir, ['pubkey', '--key', 'weak.key', '--check'])).code).toBe(0);
   });
 });
