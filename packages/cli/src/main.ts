@@ -22,7 +22,7 @@ import { createPrivateFile, errno, readSmallFile, say } from './io.js';
 import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
 import { getPassphrase } from './passphrase.js';
 import { defaultStatePath, parseDuration, readSerialState, recordSerial } from './serial.js';
-import { snippet } from './snippet.js';
+import { copyWidget, installedVersion, snippet, WORKER } from './snippet.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
 
 const VERSION = '0.1.0';
@@ -70,6 +70,23 @@ async function publicKeyFrom(options: { key?: string | undefined; publicKey?: st
   }
   if (options.key !== undefined) return keyFilePublicKey(options.key);
   throw new CliError('no campaign key given', 'pass --public-key sspk1... or --key campaign.key', EXIT.USAGE);
+}
+
+/** Checks and normalises --base-url: https (plain http only to this machine), a folder URL. */
+function widgetBaseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--base-url ${JSON.stringify(text)} is not a URL`, 'pass the folder URL where the widget files are served, e.g. https://partner.example/secure-sign/', EXIT.USAGE);
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    throw new CliError(`--base-url must be an https URL (got ${url.protocol}//)`, 'plain http is allowed only to this machine (localhost): a network attacker could change the files', EXIT.USAGE);
+  }
+  if (url.username || url.password || url.search || url.hash) throw new CliError('--base-url must be a plain folder URL (no user, query or fragment)', undefined, EXIT.USAGE);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
 }
 
 /** Writes a data result to a file (0600, no overwrite without --force) or stdout. */
@@ -137,14 +154,14 @@ const timeoutOption = (): Option =>
 function program(): Command {
   const cli = new Command('secure-sign')
     .version(VERSION)
-    .description('The secure-sign staff tool: campaign keys, the embed snippet, pulling and decrypting signatures, the signer wall.')
+    .description('The secure-sign staff tool: campaign keys, the snippet partners paste, pulling and decrypting signatures, the signer wall.')
     .showHelpAfterError(false)
     .addHelpText(
       'after',
       `
 Example (a whole campaign, start to end):
   secure-sign keygen --out campaign.key                 # prints the public key sspk1...
-  secure-sign snippet --campaign open-letter --key campaign.key --collector https://c.example.org
+  secure-sign snippet --campaign open-letter --key campaign.key --collector https://c.example.org --base-url https://partner.example/secure-sign/ --copy-to files
   secure-sign-collector campaign add open-letter --key sspk1... > staff.token   # on the collector
   secure-sign pull --collector https://c.example.org --campaign open-letter --token-file staff.token --out envelopes.ndjson
   secure-sign decrypt --key campaign.key -i envelopes.ndjson | secure-sign wall build > wall-data.json
@@ -195,17 +212,33 @@ Full reference: docs/cli.md`,
 
   cli
     .command('snippet')
-    .description('print the embed snippet (script tag with integrity hash, and the <secure-sign> element)')
+    .description('print the snippet partners paste: an import map pinning every widget file, the script tag, the <secure-sign> element')
     .requiredOption('--campaign <id>', 'the campaign id')
     .option('-k, --key <file>', 'take the public key from this key file')
     .option('--public-key <sspk1>', 'the public campaign key string')
     .requiredOption('--collector <url>', 'the collector base URL')
-    .option('--script-url <url>', 'where partners load the widget bundle from (default: its jsDelivr address)')
-    .option('--bundle <path>', 'the widget bundle to hash (default: the installed @secure-sign/widget)')
+    .option('--base-url <url>', 'the folder URL where the partner (or the campaign) serves the widget files, e.g. https://partner.example/secure-sign/')
+    .option('--copy-to <dir>', 'copy exactly the files that run (no source maps) into DIR, to upload to --base-url')
+    .option('--cdn', 'load the widget from jsDelivr instead of --base-url (works only once this widget version is published on npm)', false)
+    .option('--dist <dir>', 'the widget\'s built dist/ folder (default: the installed @secure-sign/widget)')
     .option('--lang <code>', 'widget language attribute')
     .option('--privacy-url <url>', 'link to the campaign privacy notice')
-    .action(async (opts: { campaign: string; key?: string; publicKey?: string; collector: string; scriptUrl?: string; bundle?: string; lang?: string; privacyUrl?: string }) => {
-      const publicKey = await publicKeyFrom(opts);
+    .addHelpText(
+      'after',
+      `
+Every file the page loads is integrity-checked: the entry by its script tag, every module it can
+import (the lazily loaded crypto chunk, the translations, the fallback solver) by the import map,
+which must come before the script tag. The import map is inline: a page with a Content-Security-
+Policy needs the 'sha256-...' printed on stderr in script-src. The proof-of-work worker
+(pow-worker.js) is not covered: browsers do not apply import maps to Web Workers.
+
+Examples:
+  secure-sign snippet --campaign open-letter --key campaign.key --collector https://collector.example.org \\
+    --base-url https://partner.example/secure-sign/ --copy-to ./upload/secure-sign
+  secure-sign snippet --campaign open-letter --public-key sspk1... --collector https://collector.example.org --cdn`,
+    )
+    .action(async (opts: { campaign: string; key?: string; publicKey?: string; collector: string; baseUrl?: string; copyTo?: string; cdn: boolean; dist?: string; lang?: string; privacyUrl?: string }) => {
+      const campaign = campaignId(opts.campaign);
       const collector = collectorUrl(opts.collector).href.replace(/\/$/, '');
       if (opts.lang !== undefined && !/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/.test(opts.lang)) {
         throw new CliError(`--lang ${JSON.stringify(opts.lang)} is not a language tag`, 'e.g. en, de, pt-BR', EXIT.USAGE);
@@ -213,18 +246,28 @@ Full reference: docs/cli.md`,
       if (opts.privacyUrl !== undefined && !/^https?:$/.test(urlProtocol(opts.privacyUrl))) {
         throw new CliError('--privacy-url must be an http(s) URL', undefined, EXIT.USAGE);
       }
-      process.stdout.write(
-        await snippet({
-          campaign: campaignId(opts.campaign),
-          publicKey: publicKey.keyString,
-          collector,
-          scriptUrl: opts.scriptUrl,
-          bundle: opts.bundle,
-          lang: opts.lang,
-          privacyUrl: opts.privacyUrl,
-        }),
-      );
+      if (opts.cdn === (opts.baseUrl !== undefined)) {
+        throw new CliError(
+          opts.cdn ? '--cdn and --base-url exclude each other' : 'where will the widget files be served? no --base-url given',
+          'pass --base-url https://partner.example/secure-sign/ (the folder where the files are served; --copy-to DIR copies them), or --cdn for the public CDN',
+          EXIT.USAGE,
+        );
+      }
+      if (opts.cdn && opts.copyTo !== undefined) throw new CliError('--copy-to goes with --base-url, not --cdn', undefined, EXIT.USAGE);
+      const version = opts.cdn ? await installedVersion() : undefined;
+      const baseUrl = version === undefined ? widgetBaseUrl(opts.baseUrl!) : new URL(`https://cdn.jsdelivr.net/npm/@secure-sign/widget@${version}/dist/`);
+      const publicKey = await publicKeyFrom(opts);
+      const result = await snippet({ campaign, publicKey: publicKey.keyString, collector, baseUrl, dist: opts.dist, lang: opts.lang, privacyUrl: opts.privacyUrl });
+      if (opts.copyTo !== undefined) await copyWidget(result.files, result.dist, opts.copyTo);
+      process.stdout.write(result.html);
       say(`campaign key fingerprint: ${publicKey.fingerprint}`);
+      const names = result.files.map((file) => file.name).join(' ');
+      if (opts.copyTo !== undefined) say(`copied the ${result.files.length} files that run to ${opts.copyTo}: upload them to ${baseUrl.href} (${names})`);
+      else if (version === undefined) say(`serve these ${result.files.length} files of ${result.dist} at ${baseUrl.href} (or pass --copy-to DIR): ${names}`);
+      else say(`note: ${baseUrl.href} serves the widget only once @secure-sign/widget@${version} is published on npm, and only if its bytes are exactly these (browsers refuse any other); self-hosting with --base-url works today`);
+      const origin = version === undefined ? baseUrl.origin : 'https://cdn.jsdelivr.net';
+      say(`Content-Security-Policy of the page: script-src ${result.importMapHash} 'wasm-unsafe-eval' ${origin === 'null' ? "'self'" : `${origin} (or 'self' on that origin)`}; worker-src ${version === undefined ? "'self'" : `blob: ${origin}`}; connect-src ${new URL(collector).origin} (docs/embedding.md)`);
+      say(`note: ${WORKER} (the proof-of-work worker; it never sees what signers type) is started as a Web Worker, which import maps do not cover: its bytes are not integrity-checked`);
     });
 
   cli

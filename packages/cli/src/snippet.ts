@@ -1,12 +1,30 @@
-// The embed snippet partners paste: the widget's script tag with a Subresource Integrity hash of
-// the exact bundle, and the <secure-sign> element.
+// The snippet partners paste (docs/cli.md, `snippet`), and the files it loads.
+//
+// Rules for this file:
+// - Every module the page can load is pinned: the entry by its script tag's `integrity`, and every
+//   module it can import (the lazily loaded crypto chunk, which sees plaintext; the translations;
+//   the proof-of-work fallback solver) by an import map's `integrity` entry, placed before the entry.
+//   A module whose bytes differ is refused by the browser before it runs.
+// - The set of files is found by following the relative `./x.js` references from the entry, and
+//   checked against dist/integrity.json (written by the widget's build): a file missing from either,
+//   or with another hash, stops the command. The hashes printed are computed from the bytes read.
+// - The import map is inline, so a page with a strict CSP needs its `'sha256-…'` in script-src:
+//   it is printed on stderr.
+// - The proof-of-work worker (pow-worker.js) is started with `new Worker(url)`: a worker's script
+//   is not fetched through the page's import map, so nothing pins it (said on stderr and in the docs).
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './errors.js';
 import { fileError } from './io.js';
+
+/** The entry of the widget's CDN build (dist/secure-sign.js). */
+export const ENTRY = 'secure-sign.js';
+/** The proof-of-work worker: loaded with `new Worker`, which import maps do not cover. */
+export const WORKER = 'pow-worker.js';
 
 /** Options of {@link snippet}. */
 export interface SnippetOptions {
@@ -14,63 +32,171 @@ export interface SnippetOptions {
   /** The public campaign key string (already parsed and checked). */
   readonly publicKey: string;
   readonly collector: string;
-  /** Where partners load the bundle from; the bundle's CDN address by default. */
-  readonly scriptUrl: string | undefined;
-  /** The bundle to hash; the installed @secure-sign/widget's by default. */
-  readonly bundle: string | undefined;
+  /** Where the files are served from (a folder URL ending with `/`). */
+  readonly baseUrl: URL;
+  /** The widget's dist/ folder; the installed @secure-sign/widget's by default. */
+  readonly dist: string | undefined;
   readonly lang: string | undefined;
   readonly privacyUrl: string | undefined;
+}
+
+/** A file the snippet loads. */
+export interface WidgetFile {
+  readonly name: string;
+  readonly integrity: string;
+  /** How it is loaded: `entry` (script tag), `module` (imported: pinned by the import map), `worker`. */
+  readonly kind: 'entry' | 'module' | 'worker';
+}
+
+/** What {@link snippet} produced. */
+export interface Snippet {
+  readonly html: string;
+  /** The CSP hash source of the inline import map, `'sha256-…'`. */
+  readonly importMapHash: string;
+  readonly files: readonly WidgetFile[];
+  readonly dist: string;
 }
 
 function attr(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-function resolveWidget(specifier: string): string {
+/** The installed widget's dist/ folder. */
+export function installedDist(): string {
+  let entry: string;
   try {
-    return fileURLToPath(import.meta.resolve(specifier));
+    entry = fileURLToPath(import.meta.resolve('@secure-sign/widget/secure-sign.js'));
   } catch (error) {
-    throw new CliError('cannot find the widget bundle (@secure-sign/widget)', 'pass --bundle PATH to the secure-sign.js you will serve', undefined, { cause: error });
+    throw new CliError('cannot find the widget (@secure-sign/widget)', 'pass --dist DIR, the widget\'s built dist/ folder', undefined, { cause: error });
   }
+  return dirname(entry);
 }
 
-/** The `sha384-...` integrity value of a file. */
-export async function integrity(path: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw fileError(error, path, 'cannot read the widget bundle');
-  }
+/** The installed widget's version (for the public-CDN address). */
+export async function installedVersion(): Promise<string> {
+  const path = fileURLToPath(import.meta.resolve('@secure-sign/widget/package.json'));
+  const { version } = JSON.parse(await readFile(path, 'utf8')) as { version: string };
+  return version;
+}
+
+/** The `sha384-...` integrity value of some bytes. */
+export function sri(bytes: Uint8Array): string {
   return `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 }
 
+const NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.js$/;
+
 /**
- * Builds the two-line snippet.
+ * Finds every file the entry can load, by following the relative `"./name.js"` references from
+ * the entry through each chunk, and hashes each. Checks them against dist/integrity.json.
  *
- * @throws {@link CliError} if the bundle cannot be found or read.
+ * @throws {@link CliError} if the dist folder is not built, incomplete, or disagrees with its integrity.json.
+ */
+export async function widgetFiles(dist: string): Promise<WidgetFile[]> {
+  const read = async (name: string): Promise<Buffer> => {
+    try {
+      return await readFile(join(dist, name));
+    } catch (error) {
+      if (name === ENTRY) throw new CliError(`the widget is not built: no ${join(dist, ENTRY)}`, 'build it (npm run build), or pass --dist DIR, the widget\'s built dist/ folder', undefined, { cause: error });
+      throw fileError(error, join(dist, name), `the widget's ${ENTRY} loads ${name}, but cannot read`);
+    }
+  };
+  let listed: Record<string, unknown>;
+  try {
+    listed = JSON.parse(await readFile(join(dist, 'integrity.json'), 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`cannot read ${join(dist, 'integrity.json')}`, 'build the widget (npm run build); its build writes the hashes of every file', undefined, { cause: error });
+  }
+  const files: WidgetFile[] = [];
+  const seen = new Set<string>([ENTRY]);
+  const queue = [ENTRY];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    const bytes = await read(name);
+    const integrity = sri(bytes);
+    if (listed[name] !== integrity) {
+      throw new CliError(
+        listed[name] === undefined ? `${join(dist, 'integrity.json')} does not list ${name}, which the widget loads` : `${join(dist, name)} does not match its hash in integrity.json`,
+        'rebuild the widget (npm run build) and copy the whole dist/ again',
+      );
+    }
+    files.push({ name, integrity, kind: name === ENTRY ? 'entry' : name === WORKER ? 'worker' : 'module' });
+    // Minified chunks name the files they load as string literals: import("./ss-fr-….js"),
+    // from"./secure-sign.js", new URL("./pow-worker.js",import.meta.url).
+    for (const match of bytes.toString('utf8').matchAll(/["'`]\.\/([^"'`/\\]+\.js)["'`]/g)) {
+      const next = match[1]!;
+      if (!NAME.test(next)) throw new CliError(`the widget's ${name} loads an unexpected file name`, 'rebuild the widget (npm run build)');
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return files;
+}
+
+/**
+ * Builds the snippet: an import map pinning every module the entry can load, the entry's script
+ * tag with its own integrity, and the `<secure-sign>` element.
+ *
+ * @throws {@link CliError} if the widget's dist/ cannot be read or is inconsistent.
  * @example
  * ```ts
- * const html = await snippet({ campaign: 'open-letter', publicKey: 'sspk1...', collector: 'https://c.example', ... });
+ * const { html, importMapHash } = await snippet({ campaign: 'open-letter', publicKey: 'sspk1...',
+ *   collector: 'https://c.example', baseUrl: new URL('https://partner.example/secure-sign/'), ... });
  * ```
  */
-export async function snippet(options: SnippetOptions): Promise<string> {
-  const bundle = options.bundle ?? resolveWidget('@secure-sign/widget/secure-sign.js');
-  if (options.bundle === undefined && !existsSync(bundle)) {
-    throw new CliError(`the widget bundle is not built (${bundle})`, 'build it (npm run build), or pass --bundle PATH to the secure-sign.js you will serve');
-  }
-  const hash = await integrity(bundle);
-  let src = options.scriptUrl;
-  if (src === undefined) {
-    const pkg = JSON.parse(await readFile(resolveWidget('@secure-sign/widget/package.json'), 'utf8')) as { version: string };
-    src = `https://cdn.jsdelivr.net/npm/@secure-sign/widget@${pkg.version}/dist/secure-sign.js`;
-  }
+export async function snippet(options: SnippetOptions): Promise<Snippet> {
+  const dist = options.dist ?? installedDist();
+  const files = await widgetFiles(dist);
+  const url = (name: string): string => new URL(name, options.baseUrl).href;
+  const integrity: Record<string, string> = {};
+  for (const file of files) if (file.kind !== 'worker') integrity[url(file.name)] = file.integrity;
+  // `<` escaped so the JSON can never close the script element; the hash covers exactly this text.
+  const map = JSON.stringify({ integrity }).replaceAll('<', '\\u003c');
+  const importMapHash = `'sha256-${createHash('sha256').update(map, 'utf8').digest('base64')}'`;
+  const entry = files.find((file) => file.kind === 'entry')!;
   const extra = [
     options.lang === undefined ? '' : ` lang="${attr(options.lang)}"`,
     options.privacyUrl === undefined ? '' : ` privacy-url="${attr(options.privacyUrl)}"`,
   ].join('');
-  return (
-    `<script type="module" src="${attr(src)}" integrity="${hash}" crossorigin="anonymous"></script>\n` +
-    `<secure-sign campaign="${attr(options.campaign)}" campaign-key="${attr(options.publicKey)}" collector="${attr(options.collector)}"${extra}></secure-sign>\n`
-  );
+  const html =
+    `<script type="importmap">${map}</script>\n` +
+    `<script type="module" src="${attr(url(ENTRY))}" integrity="${entry.integrity}" crossorigin="anonymous"></script>\n` +
+    `<secure-sign campaign="${attr(options.campaign)}" campaign-key="${attr(options.publicKey)}" collector="${attr(options.collector)}"${extra}></secure-sign>\n`;
+  return { html, importMapHash, files, dist };
+}
+
+/**
+ * Copies exactly the files that run (no source maps, no ESM build) into `dir`, refusing to replace
+ * a file that is already there with other bytes.
+ *
+ * @throws {@link CliError} if a file cannot be written, or one of another content is in the way.
+ */
+export async function copyWidget(files: readonly WidgetFile[], dist: string, dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw fileError(error, dir, 'cannot create');
+  }
+  const present = new Set(await readdir(dir).catch(() => []));
+  for (const file of files) {
+    const target = join(dir, file.name);
+    if (present.has(file.name)) {
+      let same = false;
+      try {
+        same = sri(await readFile(target)) === file.integrity;
+      } catch {
+        same = false;
+      }
+      if (same) continue;
+      throw new CliError(`${target} exists with other content`, 'copy into an empty folder (or remove the old files first)');
+    }
+    try {
+      // COPYFILE_EXCL: never through a link or over a file that appeared meanwhile.
+      await copyFile(join(dist, file.name), target, constants.COPYFILE_EXCL);
+    } catch (error) {
+      throw fileError(error, target, 'cannot copy the widget to');
+    }
+  }
 }
