@@ -9,6 +9,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config.js';
+import { loadLogKey, type LogKey } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { PowSecrets } from './pow.js';
 import { ProblemError } from './problems.js';
@@ -19,6 +20,7 @@ import { CAMPAIGN_ID, isDatabaseError, safeDecode, sendProblem, type Clock, type
 import { exportRoutes } from './routes/export.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
+import { logRoutes } from './routes/log.js';
 import { submissionRoutes } from './routes/submissions.js';
 import type { Store } from './store/types.js';
 
@@ -47,6 +49,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const { store, config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
   let secrets: Promise<PowSecrets> | undefined;
+  let logKey: Promise<LogKey> | undefined;
   const deps: RouteDeps = {
     store,
     config,
@@ -66,6 +69,13 @@ export function createApp(options: AppOptions): Hono<Env> {
         },
       );
       return secrets;
+    },
+    logKey() {
+      logKey ??= loadLogKey(store).catch((error: unknown) => {
+        logKey = undefined;
+        throw error;
+      });
+      return logKey;
     },
   };
 
@@ -113,6 +123,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.route('/', submissionRoutes(deps));
   app.route('/', fileRoutes(deps));
   app.route('/', exportRoutes(deps));
+  app.route('/', logRoutes(deps));
   app.route('/', adminRoutes(deps));
 
   return app;

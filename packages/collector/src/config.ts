@@ -30,7 +30,16 @@ export interface CollectorConfig {
   readonly adminToken?: string | undefined;
   /** Take the client address from the last `X-Forwarded-For` hop (behind a trusted proxy). */
   readonly trustProxy: boolean;
+  /**
+   * Names this collector's logs: each campaign's log origin (and key name) is `<logName>/<campaign>`.
+   * Usually the public host of the collector, e.g. `collector.example`; `localhost` by default.
+   * Changing it gives every log a new identity (docs/operations.md).
+   */
+  readonly logName: string;
 }
+
+/** A log name: a lower-case host, an optional port, optional path segments; no scheme. */
+export const LOG_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,98}[a-z0-9])?(?::[0-9]{1,5})?(?:\/[a-z0-9._~-]{1,64}){0,4}$/;
 
 /** Largest `rateLimit` (and `campaignRateLimit`); the challenge limit defaults to five times it. */
 export const MAX_RATE_LIMIT = 1_000_000;
@@ -56,6 +65,7 @@ const configSchema = z.strictObject({
   clockSkewSeconds: z.number().check(z.int(), z.gte(0), z.lte(86_400)),
   adminToken: z.optional(z.string().check(z.minLength(32, 'admin token must be at least 32 characters'))),
   trustProxy: z.boolean(),
+  logName: z.string().check(z.regex(LOG_NAME, 'must be a lower-case host name, optionally with :port and /path, e.g. collector.example')),
 });
 
 /**
@@ -80,6 +90,7 @@ export function resolveConfig(input: Partial<CollectorConfig> = {}): CollectorCo
     authFailureLimit: input.authFailureLimit ?? 10,
     clockSkewSeconds: input.clockSkewSeconds ?? 300,
     trustProxy: input.trustProxy ?? false,
+    logName: input.logName ?? 'localhost',
     ...(input.adminToken === undefined ? {} : { adminToken: input.adminToken }),
   };
   const result = configSchema.safeParse(candidate);

@@ -52,6 +52,8 @@ Serve options:
   --clock-skew SECONDS    how far the clocks of processes sharing a database may disagree;
                           spent challenges are kept that long past expiry (default 300)
                                                                       [env SECURE_SIGN_CLOCK_SKEW]
+  --log-name NAME         names the campaign logs: origin NAME/CAMPAIGN; set it once to the
+                          collector's public host (default localhost) [env SECURE_SIGN_LOG_NAME]
   --trust-proxy           take the client address from the last X-Forwarded-For hop
                                                                       [env SECURE_SIGN_TRUST_PROXY=1]
   --log-level LEVEL       pino level: info (default), warn, error, debug [env LOG_LEVEL]
@@ -97,6 +99,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         'ipv6-prefix': { type: 'string' },
         'clock-skew': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
+        'log-name': { type: 'string' },
         'any-origin': { type: 'boolean' },
         'log-level': { type: 'string' },
         key: { type: 'string' },
@@ -173,6 +176,7 @@ const FLAG_OF: Record<string, string> = {
   ipv6Prefix: '--ipv6-prefix',
   clockSkewSeconds: '--clock-skew',
   adminToken: 'SECURE_SIGN_ADMIN_TOKEN',
+  logName: '--log-name',
 };
 
 function configFromFlags(input: Partial<CollectorConfig>): CollectorConfig {
@@ -205,7 +209,8 @@ function makeLogger(level: string): Logger {
 async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<number> {
   const trustProxy = values['trust-proxy'] === true || env['SECURE_SIGN_TRUST_PROXY'] === '1';
   const adminToken = env['SECURE_SIGN_ADMIN_TOKEN'] || undefined;
-  const input: Partial<CollectorConfig> = { trustProxy };
+  const logName = str(values, 'log-name') ?? (env['SECURE_SIGN_LOG_NAME'] || undefined);
+  const input: Partial<CollectorConfig> = { trustProxy, ...(logName === undefined ? {} : { logName }) };
   const difficulty = integer(str(values, 'pow-difficulty') ?? env['SECURE_SIGN_POW_DIFFICULTY'], '--pow-difficulty');
   const rateLimit = integer(str(values, 'rate-limit') ?? env['SECURE_SIGN_RATE_LIMIT'], '--rate-limit');
   const rateWindow = integer(str(values, 'rate-window') ?? env['SECURE_SIGN_RATE_WINDOW'], '--rate-window');
@@ -234,7 +239,7 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const app = createApp({ store, config, logger, metrics });
   let server;
   try {
-    server = await startServer({ app, store, logger, metrics, host, port, clockSkewMs: config.clockSkewSeconds * 1000 });
+    server = await startServer({ app, store, logger, metrics, host, port, clockSkewMs: config.clockSkewSeconds * 1000, logName: config.logName });
   } catch (error) {
     await store.close();
     throw error;

@@ -13,6 +13,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse }
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock } from './app.js';
+import { startCheckpointer } from './log.js';
 import type { Metrics } from './metrics.js';
 import { problem, type ProblemCode } from './problems.js';
 import type { Store } from './store/types.js';
@@ -39,6 +40,10 @@ export interface ServerOptions {
   readonly clockSkewMs?: number;
   /** How often spent challenges are pruned; every minute by default. */
   readonly pruneIntervalMs?: number;
+  /** The log name of the app's config (`<logName>/<campaign>` origins); `localhost` by default. */
+  readonly logName?: string;
+  /** How often this process signs checkpoints of logs that grew; 250 ms by default. */
+  readonly checkpointIntervalMs?: number;
 }
 
 /** A listening collector. */
@@ -186,6 +191,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const pruneTimer = setInterval(() => void prune(), options.pruneIntervalMs ?? 60_000);
   pruneTimer.unref();
+  // Checkpoints: batched by this timer, never signed per request (src/log.ts).
+  const checkpointer = startCheckpointer({
+    store,
+    logName: options.logName ?? 'localhost',
+    logger,
+    ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -194,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        const checkpoints = checkpointer.stop();
         const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
         grace.unref();
         await new Promise<void>((resolve) => {
@@ -201,6 +214,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           server.closeIdleConnections();
         });
         clearTimeout(grace);
+        await checkpoints;
         await store.close();
       })();
       return closing;

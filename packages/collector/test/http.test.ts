@@ -2,6 +2,7 @@
 // Each response is checked against docs/openapi.json; the captured logs are checked for leaks.
 import { generateCampaignKeys, sealSubmission, signDocument } from '@secure-sign/crypto';
 import { pino } from 'pino';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -90,6 +91,7 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
       closesAt: null,
       open: true,
       originAllowed: true,
+      log: { origin: 'localhost/open-letter', vkey: expect.stringMatching(/^localhost\/open-letter\+[0-9a-f]{8}\+A[Q-f][A-Za-z0-9+/]{42}$/), size: 0 },
     });
     expect(response.headers.get('vary')).toMatch(/Origin/);
     const closed = (await expectDocumented(await api('/v1/campaigns/closed'), 'GET', '/v1/campaigns/{campaign}')) as { open: boolean };
@@ -141,7 +143,17 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     const first = await post('/v1/campaigns/open-letter/submissions', body);
     const receipt = await expectDocumented(first, 'POST', '/v1/campaigns/{campaign}/submissions');
     expect(first.status).toBe(201);
-    expect(receipt).toEqual({ campaign: 'open-letter', sid: (body.envelope as { sid: string }).sid, receivedAt: new Date(now).toISOString() });
+    const sid = (body.envelope as { sid: string }).sid;
+    // The log receipt: index seq - 1 and the entry of docs/log.md §7 (kind 1, sid, SHA-256 of the envelope as stored).
+    const stored = createHash('sha256')
+      .update(JSON.stringify({ v: 1, campaign: 'open-letter', kid: open.keys.publicKey.keyId, sid, ct: (body.envelope as { ct: string }).ct }))
+      .digest('hex');
+    expect(receipt).toEqual({
+      campaign: 'open-letter',
+      sid,
+      receivedAt: new Date(now).toISOString(),
+      log: { origin: 'localhost/open-letter', index: 0, entry: Buffer.from(`01${Buffer.from(sid, 'base64url').toString('hex')}${stored}`, 'hex').toString('base64') },
+    });
 
     // A retry is safe whatever pow holds (even none, or a spent one).
     const retry = await post('/v1/campaigns/open-letter/submissions', { envelope: body.envelope, pow: null });

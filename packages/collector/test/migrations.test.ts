@@ -148,7 +148,8 @@ describe.each(ENGINES)('migrations on $name', ({ make }) => {
     await fixture.exec(legacySchema(fixture.name));
     await fixture.exec('ALTER TABLE files ADD COLUMN serial BIGINT NOT NULL DEFAULT 0');
     await open(fixture);
-    expect(await versions(fixture)).toEqual([1, 2]);
+    // 1 and 2 recorded as found, then only the log (3) runs.
+    expect(await versions(fixture)).toEqual([1, 2, 3]);
   });
 
   it('refuses a database migrated by a newer build, saying which versions and to upgrade', async () => {

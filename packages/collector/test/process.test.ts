@@ -11,7 +11,30 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeKeyString } from '../../crypto/src/keys.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { NATIVE_MODULE_HINT } from '../src/store/native.js';
+import { decodeEntry, MemoryTree } from '@secure-sign/crypto/log';
+import { createHash } from 'node:crypto';
 import { ENGINES, envelopeFor, postgresFixture, solve, type EngineFixture, type TestCampaign } from './helpers.js';
+import { logClient } from './log-client.js';
+
+/**
+ * Checks the campaign's public log against the export: entry i is the envelope of seq i + 1 (its
+ * sid, SHA-256 of its stored text), nothing more, nothing less; and a signed checkpoint of that
+ * size, opened with the published key, has the root of exactly those entries.
+ */
+async function expectLogMatchesExport(url: string, campaign: string, exported: readonly { seq: number; envelope: Envelope }[]): Promise<void> {
+  const log = logClient((path) => fetch(url + path), campaign);
+  const { size } = await log.identity();
+  expect(size).toBe(exported.length);
+  expect(exported.map((line) => line.seq)).toEqual(Array.from({ length: size }, (_, i) => i + 1));
+  const entries = await log.entries(size);
+  expect(entries.map((e) => decodeEntry(e))).toEqual(
+    exported.map((line) => ({ kind: 'stored', submissionId: line.envelope.sid, envelopeHash: new Uint8Array(createHash('sha256').update(JSON.stringify(line.envelope)).digest()) })),
+  );
+  const { checkpoint } = await log.waitForCheckpoint(size);
+  const tree = new MemoryTree();
+  for (const entry of entries) tree.appendEntry(entry);
+  expect(checkpoint.checkpoint.rootHash).toEqual(tree.root(checkpoint.checkpoint.size));
+}
 
 const BIN = fileURLToPath(new URL('../bin/secure-sign-collector.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -292,6 +315,8 @@ describe.each(ENGINES)('secure-sign-collector on $name', ({ make }) => {
     for (const sid of acknowledged) expect(sids).toContain(sid); // nothing acknowledged lost
     const seqs = exported.map((line) => line.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // The log after the restart: every acknowledged envelope is in it, and no entry lacks its envelope.
+    await expectLogMatchesExport(second.url, campaign.id, exported);
 
     // Retrying every envelope after the restart ends with each stored exactly once.
     for (const body of bodies) {
@@ -303,6 +328,7 @@ describe.each(ENGINES)('secure-sign-collector on $name', ({ make }) => {
     expect(new Set(final.map((line) => line.envelope.sid)).size).toBe(COUNT);
     const facts = (await (await fetch(`${second.url}/v1/campaigns/burst`)).json()) as { count: number };
     expect(facts.count).toBe(COUNT);
+    await expectLogMatchesExport(second.url, campaign.id, final);
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
@@ -364,6 +390,13 @@ describe('two collector processes on one PostgreSQL', () => {
     expect(seen.map((s) => s.seq)).toEqual(Array.from({ length: COUNT + 1 }, (_, i) => i + 1));
     const facts = (await (await fetch(`${b.url}/v1/campaigns/shared`)).json()) as { count: number };
     expect(facts.count).toBe(COUNT + 1);
+    // One log, in the export's order, whichever process is asked; their checkpoints agree.
+    const all = await exportAll(a.url, campaign);
+    await expectLogMatchesExport(a.url, campaign.id, all);
+    await expectLogMatchesExport(b.url, campaign.id, all);
+    const note = async (url: string) => (await fetch(`${url}/v1/campaigns/shared/log/checkpoint`)).text();
+    const [noteA, noteB] = [await note(a.url), await note(b.url)];
+    expect(noteA).toBe(noteB);
 
     a.child.kill('SIGTERM');
     b.child.kill('SIGINT');

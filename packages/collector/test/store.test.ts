@@ -36,7 +36,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect(await store.createCampaign(campaign('c1'))).toBe(false);
     expect(await store.createCampaign(campaign('c0'))).toBe(true);
     const got = await store.getCampaign('c1');
-    expect(got).toEqual({ ...campaign('c1'), count: 0 });
+    expect(got).toEqual({ ...campaign('c1'), count: 0, logSize: 0 });
     expect((await store.listCampaigns()).map((c) => c.id)).toEqual(['c0', 'c1']);
     expect(await store.getCampaign('nope')).toBeUndefined();
   });
@@ -44,7 +44,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
   it('changes the settings of existing campaigns only', async () => {
     const settings = { origins: [], goal: null, opensAt: '2026-01-01T00:00:00.000Z', closesAt: null };
     expect(await store.updateCampaign('c1', settings)).toBe(true);
-    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0 });
+    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0, logSize: 0 });
     expect(await store.updateCampaign('nope', settings)).toBe(false);
   });
 
@@ -80,7 +80,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     const second = await store.insertSubmission(insert());
     expect(second).toMatchObject({ status: 'created', seq: 2 });
     expect((await store.getCampaign('c1'))!.count).toBe(2);
-    expect(await store.findSubmission('c1', first.sid)).toEqual({ envelopeHash: first.envelopeHash, receivedAt: first.receivedAt, deleted: false });
+    expect(await store.findSubmission('c1', first.sid)).toEqual({ seq: 1, envelopeHash: first.envelopeHash, receivedAt: first.receivedAt, deleted: false });
     expect(await store.findSubmission('c1', 'missing')).toBeUndefined();
   });
 
@@ -178,7 +178,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     const rows = [];
     for await (const row of store.exportSubmissions('c1', 0, 10)) rows.push(row.sid);
     expect(rows).toEqual([b.sid]);
-    expect(await store.findSubmission('c1', a.sid)).toEqual({ envelopeHash: a.envelopeHash, receivedAt: a.receivedAt, deleted: true });
+    expect(await store.findSubmission('c1', a.sid)).toEqual({ seq: 1, envelopeHash: a.envelopeHash, receivedAt: a.receivedAt, deleted: true });
     expect(await store.insertSubmission({ ...a, powId: 'retry' })).toEqual({ status: 'duplicate', receivedAt: a.receivedAt });
     expect(await store.insertSubmission({ ...a, envelopeHash: 'x', powId: 'retry2' })).toEqual({ status: 'conflict' });
     expect((await store.getCampaign('c1'))!.count).toBe(1);

@@ -3,6 +3,7 @@
 // `originAllowed` a widget on an unregistered page would keep its signatures "until back online".
 import { Hono } from 'hono';
 import { isOpen } from '../campaigns.js';
+import { logOrigin } from '../log.js';
 import { campaignOf, publicCors, type Env, type RouteDeps } from './context.js';
 
 /** `GET /v1/campaigns/{campaign}`. */
@@ -16,6 +17,8 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
     // The answer depends on the Origin header: caches must keep one copy per origin.
     c.header('Vary', 'Origin');
     const origin = c.req.header('origin');
+    const logName = logOrigin(deps.config.logName, campaign.id);
+    const key = await deps.logKey();
     return c.json({
       campaign: campaign.id,
       keyId: campaign.keyId,
@@ -24,6 +27,8 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
       opensAt: campaign.opensAt,
       closesAt: campaign.closesAt,
       open: isOpen(campaign, deps.clock.now()),
+      // The campaign's transparency log: its origin line and the C2SP verifier key of its checkpoints.
+      log: { origin: logName, vkey: key.vkey(logName), size: campaign.logSize },
       ...(origin === undefined ? {} : { originAllowed: campaign.origins.length === 0 || campaign.origins.includes(origin) }),
     });
   });

@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CollectorConfig } from '../config.js';
+import type { LogKey } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PowSecrets } from '../pow.js';
 import { ProblemError, problem, type ProblemCode, type ProblemExtensions } from '../problems.js';
@@ -54,6 +55,8 @@ export interface RouteDeps {
   readonly authFailureLimiter: RateLimiter;
   /** The proof-of-work secrets, read from the store once (retried after a failure). */
   powSecrets(): Promise<PowSecrets>;
+  /** The collector's log key, read (or created) once (retried after a failure). */
+  logKey(): Promise<LogKey>;
 }
 
 /** Answers with a problem+json document (and counts it). */

@@ -1,9 +1,11 @@
 // Submissions: the browser's preflight, proof-of-work challenge and sealed-envelope POST, and
 // the staff DELETE of one submission. Idempotent by submission id (docs/api.md).
 import { PADDING_BUCKETS, isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
+import { encodeEntry } from '@secure-sign/crypto/log';
 import { Hono } from 'hono';
 import { createHash } from 'node:crypto';
 import { isOpen } from '../campaigns.js';
+import { logOrigin } from '../log.js';
 import { checkPow, issueChallenge } from '../pow.js';
 import { ProblemError } from '../problems.js';
 import {
@@ -91,14 +93,25 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     // Normalised text: field order fixed, so "the same envelope" is a string comparison.
     const text = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, ct: envelope.ct });
     const envelopeHash = createHash('sha256').update(text).digest('hex');
-    const receipt = (receivedAt: string) => ({ campaign: campaign.id, sid: envelope.sid, receivedAt });
+    // The receipt: where the envelope is in the campaign's log (index = seq - 1) and its entry
+    // (docs/log.md §7), so the signer can later ask for an inclusion proof.
+    const entry = Buffer.from(
+      encodeEntry({ kind: 'stored', submissionId: envelope.sid, envelopeHash: new Uint8Array(Buffer.from(envelopeHash, 'hex')) }),
+    ).toString('base64');
+    const origin = logOrigin(config.logName, campaign.id);
+    const receipt = (receivedAt: string, seq: number) => ({
+      campaign: campaign.id,
+      sid: envelope.sid,
+      receivedAt,
+      log: { origin, index: seq - 1, entry },
+    });
 
     // Idempotency before proof of work: a retry of a stored envelope always succeeds.
     const existing = await store.findSubmission(campaign.id, envelope.sid);
     if (existing) {
       // (A deleted submission answers too: its id stays reserved, so a retry does not restore it.)
       if (existing.envelopeHash !== envelopeHash) throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
-      return c.json(receipt(existing.receivedAt), 200);
+      return c.json(receipt(existing.receivedAt, existing.seq), 200);
     }
 
     const now = clock.now();
@@ -133,9 +146,13 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     switch (result.status) {
       case 'created':
         metrics.accepted.inc({ campaign: campaign.id });
-        return c.json(receipt(result.receivedAt), 201);
-      case 'duplicate':
-        return c.json(receipt(result.receivedAt), 200);
+        return c.json(receipt(result.receivedAt, result.seq), 201);
+      case 'duplicate': {
+        // A concurrent retry stored it first: its seq is committed, read it.
+        const stored = await store.findSubmission(campaign.id, envelope.sid);
+        if (!stored) throw new Error('a duplicate submission is not stored');
+        return c.json(receipt(result.receivedAt, stored.seq), 200);
+      }
       case 'conflict':
         throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
       case 'pow-replayed':

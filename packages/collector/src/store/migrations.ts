@@ -108,6 +108,49 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: 'ALTER TABLE files ADD COLUMN serial INTEGER NOT NULL DEFAULT 0',
     postgres: 'ALTER TABLE files ADD COLUMN serial BIGINT NOT NULL DEFAULT 0',
   },
+  {
+    version: 3,
+    // The per-campaign transparency log (docs/log.md, docs/api.md "The log"). Leaf index = seq - 1:
+    // campaigns.log_size counts the envelopes in the log, submissions.log_entry holds each one's
+    // 49-byte entry (kept when the envelope is deleted, like its seq), log_hashes every complete
+    // subtree hash (tlog-tiles layout), log_checkpoints the latest signed checkpoint. Envelopes
+    // stored before this version are logged by the store when it opens (appendMissing), in seq order.
+    description: 'the transparency log: campaigns.log_size, submissions.log_entry, log_hashes, log_checkpoints',
+    sqlite: `
+      ALTER TABLE campaigns ADD COLUMN log_size INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE submissions ADD COLUMN log_entry BLOB;
+      CREATE TABLE log_hashes (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        level INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        PRIMARY KEY (campaign, level, idx)
+      ) WITHOUT ROWID;
+      CREATE TABLE log_checkpoints (
+        campaign TEXT PRIMARY KEY REFERENCES campaigns(id),
+        size INTEGER NOT NULL,
+        root BLOB NOT NULL,
+        note TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+      );`,
+    postgres: `
+      ALTER TABLE campaigns ADD COLUMN log_size BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE submissions ADD COLUMN log_entry BYTEA;
+      CREATE TABLE log_hashes (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        level INTEGER NOT NULL,
+        idx BIGINT NOT NULL,
+        hash BYTEA NOT NULL,
+        PRIMARY KEY (campaign, level, idx)
+      );
+      CREATE TABLE log_checkpoints (
+        campaign TEXT PRIMARY KEY REFERENCES campaigns(id),
+        size BIGINT NOT NULL,
+        root BYTEA NOT NULL,
+        note TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+      );`,
+  },
 ];
 
 /** The schema version this build creates and understands: the last migration's. */

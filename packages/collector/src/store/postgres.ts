@@ -2,6 +2,7 @@
 // must hold across processes (single-use challenges, one envelope per submission id, seq in
 // commit order) is enforced inside the database, never in process memory.
 import pg from 'pg';
+import { hashesToAppend, leafHash, type HashReader, type NodeId } from '@secure-sign/crypto/log';
 import { randomBytes } from 'node:crypto';
 import {
   EXPORT_PAGE_SIZE,
@@ -9,9 +10,11 @@ import {
   type InsertResult,
   type NewCampaign,
   type Store,
+  type StoredCheckpoint,
   type StoredSubmission,
   type SubmissionInsert,
 } from './types.js';
+import { CATCH_UP_BATCH, storedEntry } from './log-entries.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 
 /** Most submissions written by one transaction (see the group commit comment below). */
@@ -108,6 +111,7 @@ interface CampaignRow {
   closes_at: string | null;
   token_hash: string;
   count: string;
+  log_size: string;
 }
 
 function toCampaign(row: CampaignRow): CampaignRecord {
@@ -121,6 +125,7 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     closesAt: row.closes_at,
     tokenHash: row.token_hash,
     count: Number(row.count),
+    logSize: Number(row.log_size),
   };
 }
 
@@ -179,6 +184,86 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     }
   }
 
+  /** Reads stored log hashes through one client (inside a transaction, or the pool). */
+  const hashReader = (q: pg.Pool | pg.PoolClient, campaign: string): HashReader => ({
+    async readHashes(ids: readonly NodeId[]) {
+      const { rows } = await q.query<{ level: number; idx: string; hash: Buffer }>(
+        `SELECT level, idx, hash FROM log_hashes
+         WHERE campaign = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))`,
+        [campaign, ids.map((id) => id.level), ids.map((id) => id.index)],
+      );
+      const found = new Map(rows.map((r) => [`${r.level}/${r.idx}`, r.hash]));
+      return ids.flatMap((id) => {
+        const hash = found.get(`${id.level}/${id.index}`);
+        return hash ? [new Uint8Array(hash)] : [];
+      });
+    },
+  });
+
+  /**
+   * Appends entries to the campaign's log inside the caller's transaction, which holds the
+   * campaign row lock: `known` are the entries of seq `logSize + missing + 1 ...`, where the rows
+   * in between (stored before the log existed, or by a process of an older release during a
+   * rolling upgrade) are read and logged first, in seq order. Stores every new subtree hash.
+   * The caller sets campaigns.log_size.
+   */
+  async function appendLog(c: pg.PoolClient, campaign: string, logSize: number, upTo: number, known: readonly Uint8Array[]): Promise<void> {
+    const before = upTo - known.length;
+    const entries: Uint8Array[] = [];
+    if (before > logSize) {
+      const { rows } = await c.query<{ seq: string; sid: string; envelope: string | null; envelope_hash: string; log_entry: Buffer | null }>(
+        'SELECT seq, sid, envelope, envelope_hash, log_entry FROM submissions WHERE campaign = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+        [campaign, logSize, before],
+      );
+      if (rows.length !== before - logSize || rows.some((row, i) => Number(row.seq) !== logSize + i + 1)) {
+        throw new Error('log: the submissions to log are not consecutive');
+      }
+      const fill: { seq: number; entry: Uint8Array }[] = [];
+      for (const row of rows) {
+        const entry = row.log_entry ?? storedEntry(row.sid, row.envelope, row.envelope_hash);
+        if (row.log_entry === null) fill.push({ seq: Number(row.seq), entry });
+        entries.push(new Uint8Array(entry));
+      }
+      if (fill.length > 0) {
+        await c.query(
+          `UPDATE submissions s SET log_entry = u.entry FROM unnest($2::bigint[], $3::bytea[]) AS u(seq, entry)
+           WHERE s.campaign = $1 AND s.seq = u.seq`,
+          [campaign, fill.map((f) => f.seq), fill.map((f) => Buffer.from(f.entry))],
+        );
+      }
+    }
+    entries.push(...known);
+    const added = await hashesToAppend(hashReader(c, campaign), logSize, entries.map((e) => leafHash(e)));
+    await c.query(
+      'INSERT INTO log_hashes (campaign, level, idx, hash) SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bytea[])',
+      [campaign, added.map((a) => a.id.level), added.map((a) => a.id.index), added.map((a) => Buffer.from(a.hash))],
+    );
+  }
+
+  // Envelopes stored before the log existed (schema version 2 and older) are logged when a store
+  // opens, in seq order, a bounded number per transaction, under the campaign row lock (so any
+  // number of processes starting at once log each envelope exactly once).
+  try {
+    const { rows: behind } = await pool.query<{ id: string }>('SELECT id FROM campaigns WHERE log_size < last_seq ORDER BY id');
+    for (const { id } of behind) {
+      for (;;) {
+        const more = await transaction(async (c) => {
+          const { rows } = await c.query<{ log_size: string; last_seq: string }>('SELECT log_size, last_seq FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
+          const logSize = Number(rows[0]!.log_size);
+          const upTo = Math.min(Number(rows[0]!.last_seq), logSize + CATCH_UP_BATCH);
+          if (upTo <= logSize) return false;
+          await appendLog(c, id, logSize, upTo, []);
+          await c.query('UPDATE campaigns SET log_size = $2 WHERE id = $1', [id, upTo]);
+          return true;
+        });
+        if (!more) break;
+      }
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+
   // Group commit. Inserts into one campaign must be serialised until commit (the campaign row
   // lock, see writeBatch), and one transaction per submission spent ~7 round trips under that
   // lock: one campaign topped out at a few hundred submissions/s however many connections we had.
@@ -211,8 +296,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   async function writeBatch(c: pg.PoolClient, campaign: string, items: readonly SubmissionInsert[]): Promise<InsertResult[]> {
     // The campaign row lock serialises inserts into one campaign until commit, so seq N+1
     // can only be taken after N is committed and visible: an export cursor never skips a row.
-    const locked = await c.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+    const locked = await c.query<{ log_size: string }>('SELECT log_size FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
     if (locked.rowCount === 0) return items.map(() => ({ status: 'unknown-campaign' }));
+    const logSize = Number(locked.rows[0]!.log_size);
     const existing = await c.query<{ sid: string; envelope_hash: string; received_at: string }>(
       'SELECT sid, envelope_hash, received_at FROM submissions WHERE campaign = $1 AND sid = ANY($2::text[])',
       [campaign, [...new Set(items.map((i) => i.sid))]],
@@ -249,14 +335,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     if ([...spent].some((id) => !kept.has(id))) throw new Error('group commit: a spent challenge lost its submission');
     let first = 0;
     if (created.length > 0) {
+      const entries = created.map((i) => storedEntry(i.sid, i.envelope, i.envelopeHash));
+      // The log takes every seq up to the new last one (leaf index = seq - 1), in this transaction.
       const bumped = await c.query<{ last_seq: string }>(
-        'UPDATE campaigns SET last_seq = last_seq + $2, count = count + $2 WHERE id = $1 RETURNING last_seq',
+        'UPDATE campaigns SET last_seq = last_seq + $2, count = count + $2, log_size = last_seq + $2 WHERE id = $1 RETURNING last_seq',
         [campaign, created.length],
       );
-      first = Number(bumped.rows[0]!.last_seq) - created.length + 1;
+      const last = Number(bumped.rows[0]!.last_seq);
+      first = last - created.length + 1;
       await c.query(
-        `INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+        `INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at, log_entry)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[])`,
         [
           campaign,
           created.map((_, k) => first + k),
@@ -264,8 +353,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           created.map((i) => i.envelope),
           created.map((i) => i.envelopeHash),
           created.map((i) => i.receivedAt),
+          entries.map((e) => Buffer.from(e)),
         ],
       );
+      await appendLog(c, campaign, logSize, last, entries);
     }
     let seq = first;
     return items.map((item, i) => results[i] ?? { status: 'created', seq: seq++, receivedAt: item.receivedAt });
@@ -315,11 +406,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return result.rowCount === 1;
     },
     async findSubmission(campaign, sid) {
-      const { rows } = await pool.query<{ envelope_hash: string; received_at: string; deleted: boolean }>(
-        'SELECT envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = $1 AND sid = $2',
+      const { rows } = await pool.query<{ seq: string; envelope_hash: string; received_at: string; deleted: boolean }>(
+        'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = $1 AND sid = $2',
         [campaign, sid],
       );
-      return rows[0] && { envelopeHash: rows[0].envelope_hash, receivedAt: rows[0].received_at, deleted: rows[0].deleted };
+      return rows[0] && { seq: Number(rows[0].seq), envelopeHash: rows[0].envelope_hash, receivedAt: rows[0].received_at, deleted: rows[0].deleted };
     },
     insertSubmission(insert) {
       return new Promise<InsertResult>((resolve, reject) => {
@@ -390,6 +481,44 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async pruneSpentChallenges(now) {
       const result = await pool.query('DELETE FROM spent_challenges WHERE expires_at < $1', [now]);
       return result.rowCount ?? 0;
+    },
+    async readLogHashes(campaign, ids) {
+      return ids.length === 0 ? [] : [...(await hashReader(pool, campaign).readHashes(ids))];
+    },
+    async readLogEntries(campaign, start, count) {
+      const { rows } = await pool.query<{ log_entry: Buffer }>(
+        `SELECT log_entry FROM submissions
+         WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM campaigns WHERE id = $1) ORDER BY seq`,
+        [campaign, start, start + count],
+      );
+      return rows.map((r) => new Uint8Array(r.log_entry));
+    },
+    async pendingCheckpoints() {
+      const { rows } = await pool.query<{ campaign: string; size: string }>(
+        `SELECT c.id AS campaign, c.log_size AS size FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
+         WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
+      );
+      return rows.map((r) => ({ campaign: r.campaign, size: Number(r.size) }));
+    },
+    async putCheckpoint(campaign, checkpoint: StoredCheckpoint) {
+      // One statement decides and writes (as putFile): of processes storing checkpoints at once,
+      // only a larger size replaces the stored one. Same size means same root (one tree).
+      const stored = await pool.query(
+        `INSERT INTO log_checkpoints (campaign, size, root, note, signed_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (campaign) DO UPDATE SET size = EXCLUDED.size, root = EXCLUDED.root, note = EXCLUDED.note, signed_at = EXCLUDED.signed_at
+         WHERE log_checkpoints.size < EXCLUDED.size
+         RETURNING 1`,
+        [campaign, checkpoint.size, Buffer.from(checkpoint.root), checkpoint.note, checkpoint.signedAt],
+      );
+      return stored.rowCount === 1;
+    },
+    async getCheckpoint(campaign) {
+      const { rows } = await pool.query<{ size: string; root: Buffer; note: string; signed_at: string }>(
+        'SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign = $1',
+        [campaign],
+      );
+      const row = rows[0];
+      return row && { size: Number(row.size), root: new Uint8Array(row.root), note: row.note, signedAt: row.signed_at };
     },
     async close() {
       await pool.end();

@@ -2,6 +2,7 @@
 // disk before the call returns and a crash at any moment corrupts nothing. One process per file:
 // several collector processes need PostgreSQL.
 import Database from 'better-sqlite3';
+import { hashesToAppendSync, leafHash, type NodeId, type SyncHashReader } from '@secure-sign/crypto/log';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +13,13 @@ import {
   type NewCampaign,
   type PutFileResult,
   type Store,
+  type StoredCheckpoint,
   type StoredFile,
   type StoredSubmission,
   type SubmissionInsert,
 } from './types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
+import { CATCH_UP_BATCH, storedEntry } from './log-entries.js';
 import { nativeModuleError } from './native.js';
 
 /**
@@ -59,6 +62,8 @@ interface CampaignRow {
   closes_at: string | null;
   token_hash: string;
   count: number;
+  last_seq: number;
+  log_size: number;
 }
 
 function toCampaign(row: CampaignRow): CampaignRecord {
@@ -72,6 +77,7 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     closesAt: row.closes_at,
     tokenHash: row.token_hash,
     count: row.count,
+    logSize: row.log_size,
   };
 }
 
@@ -126,15 +132,39 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     listCampaigns: db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY id'),
     setToken: db.prepare('UPDATE campaigns SET token_hash = ? WHERE id = ?'),
     updateCampaign: db.prepare('UPDATE campaigns SET origins = @origins, goal = @goal, opens_at = @opensAt, closes_at = @closesAt WHERE id = @id'),
-    findSubmission: db.prepare<[string, string], { envelope_hash: string; received_at: string; deleted: number }>(
-      'SELECT envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
+    findSubmission: db.prepare<[string, string], { seq: number; envelope_hash: string; received_at: string; deleted: number }>(
+      'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
     ),
     spend: db.prepare('INSERT OR IGNORE INTO spent_challenges (id, expires_at) VALUES (?, ?)'),
     bumpSeq: db.prepare<[string], { last_seq: number }>(
       'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq',
     ),
     insertSubmission: db.prepare(
-      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at, log_entry) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    // The log (migration 3). Leaf index = seq - 1.
+    unlogged: db.prepare<[string, number, number], { seq: number; sid: string; envelope: string | null; envelope_hash: string; log_entry: Buffer | null }>(
+      'SELECT seq, sid, envelope, envelope_hash, log_entry FROM submissions WHERE campaign = ? AND seq > ? AND seq <= ? ORDER BY seq',
+    ),
+    setEntry: db.prepare('UPDATE submissions SET log_entry = ? WHERE campaign = ? AND seq = ?'),
+    getHash: db.prepare<[string, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE campaign = ? AND level = ? AND idx = ?'),
+    putHash: db.prepare('INSERT INTO log_hashes (campaign, level, idx, hash) VALUES (?, ?, ?, ?)'),
+    setLogSize: db.prepare('UPDATE campaigns SET log_size = ? WHERE id = ?'),
+    behind: db.prepare<[], { id: string }>('SELECT id FROM campaigns WHERE log_size < last_seq ORDER BY id'),
+    entries: db.prepare<[string, number, number, string], { log_entry: Buffer }>(
+      'SELECT log_entry FROM submissions WHERE campaign = ? AND seq > ? AND seq <= ? AND seq <= (SELECT log_size FROM campaigns WHERE id = ?) ORDER BY seq',
+    ),
+    pending: db.prepare<[], { campaign: string; size: number }>(
+      `SELECT c.id AS campaign, c.log_size AS size FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
+       WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
+    ),
+    putCheckpoint: db.prepare(
+      `INSERT INTO log_checkpoints (campaign, size, root, note, signed_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (campaign) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note, signed_at = excluded.signed_at
+       WHERE excluded.size > log_checkpoints.size`,
+    ),
+    getCheckpoint: db.prepare<[string], { size: number; root: Buffer; note: string; signed_at: string }>(
+      'SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign = ?',
     ),
     exportPage: db.prepare<[string, number, number], { seq: number; sid: string; envelope: string; received_at: string }>(
       'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = ? AND seq > ? AND envelope IS NOT NULL ORDER BY seq LIMIT ?',
@@ -154,8 +184,55 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     prune: db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?'),
   };
 
+  const hashReader = (campaign: string): SyncHashReader => ({
+    readHashes: (ids: readonly NodeId[]) =>
+      ids.flatMap((id) => {
+        const row = stmt.getHash.get(campaign, id.level, id.index);
+        return row ? [row.hash] : [];
+      }),
+  });
+
+  /**
+   * Appends the envelopes with seq in (logSize, upTo] to the campaign's log, inside the caller's
+   * transaction: their entries (written now if the row has none), every new subtree hash, the new
+   * size. Normally that is the one row just inserted; more after an upgrade from a schema without
+   * the log.
+   */
+  function appendLog(campaign: string, logSize: number, upTo: number): void {
+    const rows = stmt.unlogged.all(campaign, logSize, upTo);
+    if (rows.length !== upTo - logSize || rows.some((row, i) => row.seq !== logSize + i + 1)) {
+      throw new Error('log: the submissions to log are not consecutive');
+    }
+    const entries = rows.map((row) => {
+      if (row.log_entry !== null) return row.log_entry;
+      const entry = storedEntry(row.sid, row.envelope, row.envelope_hash);
+      stmt.setEntry.run(entry, campaign, row.seq);
+      return entry;
+    });
+    for (const { id, hash } of hashesToAppendSync(hashReader(campaign), logSize, entries.map((e) => leafHash(e)))) {
+      stmt.putHash.run(campaign, id.level, id.index, hash);
+    }
+    stmt.setLogSize.run(upTo, campaign);
+  }
+
+  // Envelopes stored before the log existed (schema version 2 and older) are logged now, in seq
+  // order, a bounded number per transaction.
+  const catchUp = db.transaction((campaign: string): boolean => {
+    const row = stmt.getCampaign.get(campaign)!;
+    if (row.log_size >= row.last_seq) return false;
+    appendLog(campaign, row.log_size, Math.min(row.last_seq, row.log_size + CATCH_UP_BATCH));
+    return true;
+  });
+  try {
+    for (const { id } of stmt.behind.all()) while (catchUp.immediate(id));
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
   const insertOne = db.transaction((insert: SubmissionInsert): InsertResult => {
-    if (!stmt.getCampaign.get(insert.campaign)) return { status: 'unknown-campaign' };
+    const campaignRow = stmt.getCampaign.get(insert.campaign);
+    if (!campaignRow) return { status: 'unknown-campaign' };
     const existing = stmt.findSubmission.get(insert.campaign, insert.sid);
     if (existing) {
       return existing.envelope_hash === insert.envelopeHash
@@ -163,8 +240,10 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
         : { status: 'conflict' };
     }
     if (stmt.spend.run(insert.powId, insert.powExpiresAt).changes === 0) return { status: 'pow-replayed' };
+    const entry = storedEntry(insert.sid, insert.envelope, insert.envelopeHash);
     const { last_seq: seq } = stmt.bumpSeq.get(insert.campaign)!;
-    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.receivedAt);
+    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.receivedAt, entry);
+    appendLog(insert.campaign, campaignRow.log_size, seq);
     return { status: 'created', seq, receivedAt: insert.receivedAt };
   });
 
@@ -238,7 +317,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     },
     async findSubmission(campaign, sid) {
       const row = stmt.findSubmission.get(campaign, sid);
-      return row && { envelopeHash: row.envelope_hash, receivedAt: row.received_at, deleted: row.deleted === 1 };
+      return row && { seq: row.seq, envelopeHash: row.envelope_hash, receivedAt: row.received_at, deleted: row.deleted === 1 };
     },
     insertSubmission(insert) {
       // IMMEDIATE (in flush) takes the write lock up front, so the read-then-write cannot race.
@@ -272,6 +351,23 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     },
     async pruneSpentChallenges(now) {
       return stmt.prune.run(now).changes;
+    },
+    async readLogHashes(campaign, ids) {
+      return hashReader(campaign).readHashes(ids).map((h) => new Uint8Array(h));
+    },
+    async readLogEntries(campaign, start, count) {
+      return stmt.entries.all(campaign, start, start + count, campaign).map((row) => new Uint8Array(row.log_entry));
+    },
+    async pendingCheckpoints() {
+      return stmt.pending.all();
+    },
+    async putCheckpoint(campaign, checkpoint: StoredCheckpoint) {
+      const { size, root, note, signedAt } = checkpoint;
+      return stmt.putCheckpoint.run(campaign, size, root, note, signedAt).changes === 1;
+    },
+    async getCheckpoint(campaign) {
+      const row = stmt.getCheckpoint.get(campaign);
+      return row && { size: row.size, root: new Uint8Array(row.root), note: row.note, signedAt: row.signed_at };
     },
     async close() {
       flush();

@@ -18,10 +18,12 @@ export interface CampaignRecord {
   readonly tokenHash: string;
   /** Number of stored submissions. */
   readonly count: number;
+  /** Number of entries in the campaign's log (every envelope ever stored, deleted or not). */
+  readonly logSize: number;
 }
 
 /** A new campaign. */
-export type NewCampaign = Omit<CampaignRecord, 'count'>;
+export type NewCampaign = Omit<CampaignRecord, 'count' | 'logSize'>;
 
 /** The settings of a campaign that can change after it is registered. */
 export type CampaignSettings = Pick<CampaignRecord, 'origins' | 'goal' | 'opensAt' | 'closesAt'>;
@@ -52,6 +54,7 @@ export interface SubmissionInsert {
 
 /** Outcome of {@link Store.insertSubmission}. */
 export type InsertResult =
+  /** Stored, and appended to the campaign's log at index `seq - 1` in the same transaction. */
   | { readonly status: 'created'; readonly seq: number; readonly receivedAt: string }
   /** The same envelope was already stored (a concurrent retry won the race). */
   | { readonly status: 'duplicate'; readonly receivedAt: string }
@@ -63,6 +66,7 @@ export type InsertResult =
 
 /** What {@link Store.findSubmission} returns. */
 export interface SubmissionTrace {
+  readonly seq: number;
   readonly envelopeHash: string;
   readonly receivedAt: string;
   readonly deleted: boolean;
@@ -85,6 +89,16 @@ export type PutFileResult =
   | { readonly status: 'stored' }
   /** The file served under that name has a serial greater than or equal to the one offered: nothing changed. */
   | { readonly status: 'stale'; readonly currentSerial: number };
+
+/** A signed checkpoint of a campaign's log as stored (the latest one only). */
+export interface StoredCheckpoint {
+  readonly size: number;
+  /** The root hash of the tree of `size` entries. */
+  readonly root: Uint8Array;
+  /** The C2SP signed note, as served. */
+  readonly note: string;
+  readonly signedAt: string;
+}
 
 /** Storage of one collector deployment. Methods reject only when the database itself fails. */
 export interface Store {
@@ -112,8 +126,9 @@ export interface Store {
   findSubmission(campaign: string, sid: string): Promise<SubmissionTrace | undefined>;
   /**
    * In one transaction: spends the challenge, assigns the next `seq` of the campaign (in commit
-   * order: concurrent inserts into one campaign are serialised) and stores the envelope.
-   * Resolves after commit (durable).
+   * order: concurrent inserts into one campaign are serialised), stores the envelope and appends
+   * its entry to the campaign's log at index `seq - 1` (its hashes included). Resolves after
+   * commit (durable): an acknowledged envelope is in the log, and no entry exists without it.
    */
   insertSubmission(insert: SubmissionInsert): Promise<InsertResult>;
   /** Stored (not deleted) submissions with `seq > after`, oldest first, read in pages so memory stays bounded. */
@@ -127,6 +142,21 @@ export interface Store {
    */
   putFile(campaign: string, name: string, file: StoredFile): Promise<PutFileResult>;
   getFile(campaign: string, name: string): Promise<StoredFile | undefined>;
+  /**
+   * Stored hashes of the campaign's log tree, one 32-byte hash per id in order (a missing one is
+   * left out, which the log core reports as `MISSING_HASH`).
+   */
+  readLogHashes(campaign: string, ids: readonly { readonly level: number; readonly index: number }[]): Promise<Uint8Array[]>;
+  /** The log entries with indexes `[start, start + count)` that exist, in order. */
+  readLogEntries(campaign: string, start: number, count: number): Promise<Uint8Array[]>;
+  /** Campaigns whose log has grown past their stored checkpoint (or that have none), with the log size. */
+  pendingCheckpoints(): Promise<{ readonly campaign: string; readonly size: number }[]>;
+  /**
+   * Stores a checkpoint only if it is larger than the stored one (or there is none), as one atomic
+   * step across processes; true if stored.
+   */
+  putCheckpoint(campaign: string, checkpoint: StoredCheckpoint): Promise<boolean>;
+  getCheckpoint(campaign: string): Promise<StoredCheckpoint | undefined>;
   /** Forgets spent challenges that expired before `now` (ms); returns how many. */
   pruneSpentChallenges(now: number): Promise<number>;
   close(): Promise<void>;

@@ -1,10 +1,10 @@
-// PROPOSED encoding of the log's entries (docs/log.md, "Proposed entry encoding"): not yet part
-// of format v1. Each entry is 49 bytes:
+// Encoding of the log's entries (docs/log.md §7). Each entry is 49 bytes:
 //   kind (1 byte) || submission id (16 bytes, the raw bytes of the base64url `sid`) || 32 bytes
-// kind 0x01, stored envelope: the 32 bytes are SHA-256 of the exact envelope bytes as stored.
-// kind 0x02, withdrawal: the 32 bytes are the withdrawal secret itself, revealed, so that anyone
-// holding the envelope can check that SHA-256(secret) is the withdrawal hash it carries, and a
-// collector cannot invent withdrawals to drop signatures.
+// kind 0x01, stored envelope (adopted: the collector logs every stored envelope with it): the 32
+// bytes are SHA-256 of the exact envelope bytes as stored (its normalised JSON text, UTF-8).
+// kind 0x02, withdrawal (still PROPOSED: nothing writes it yet): the 32 bytes are the withdrawal
+// secret itself, revealed, so that anyone holding the envelope can check that SHA-256(secret) is
+// the withdrawal hash it carries, and a collector cannot invent withdrawals to drop signatures.
 import { fromBase64Url, toBase64Url } from '../encode.js';
 import { sha256, utf8 } from './bytes.js';
 import { LogError } from './errors.js';
@@ -13,10 +13,10 @@ import { LogError } from './errors.js';
 export const ENTRY_KIND_STORED = 0x01;
 /** Entry kind byte of a withdrawal. */
 export const ENTRY_KIND_WITHDRAWAL = 0x02;
-/** Size of every entry of the proposed encoding, in bytes. */
+/** Size of every entry, in bytes. */
 export const ENTRY_SIZE = 49;
 
-/** One log entry (proposed encoding). */
+/** One log entry (docs/log.md §7; the withdrawal kind is still proposed). */
 export type LogEntry =
   | {
       readonly kind: 'stored';
@@ -61,7 +61,7 @@ export function envelopeHash(envelope: string | Uint8Array): Uint8Array {
 }
 
 /**
- * Encodes a log entry (PROPOSED encoding, docs/log.md) as its 49 bytes.
+ * Encodes a log entry (docs/log.md §7) as its 49 bytes.
  *
  * @throws TypeError if the submission id is not a canonical 22-character base64url id or the hash/secret is not 32 bytes.
  * @example
@@ -88,7 +88,7 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
 }
 
 /**
- * Decodes a log entry of the proposed encoding.
+ * Decodes a log entry (docs/log.md §7).
  *
  * @throws LogError `MALFORMED_ENTRY` if it is not 49 bytes or of an unknown kind.
  */
