@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ESM module without types (the widget's closed shadow root, reached through renderRoot)
-import { inWidget, waitForHeading } from '../../widget/test/reach-inside.mjs';
+import { inWidget, waitForHeading, widgetText } from '../../widget/test/reach-inside.mjs';
 import { keygen, run, tempDir } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -214,6 +214,8 @@ describe('the snippet in Chromium, under the documented strict CSP', () => {
     await page.waitForTimeout(5000);
     expect(submissions()).toHaveLength(1);
     expect(collectorRequests.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/submissions'))).toEqual([]);
+    expect(collectorRequests.slice(before).filter((r) => r.body.includes('Tampered') || r.body.includes('snippet.test@'))).toEqual([]);
+    expect(await widgetText(page)).not.toMatch(/Thank you for signing/);
     expect(violations).toEqual([]);
     await page.context().close();
   });
