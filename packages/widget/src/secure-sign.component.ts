@@ -20,7 +20,7 @@ import { secureSignEvent, type SecureSignErrorCode } from './events.js';
 import { en } from './i18n/en.js';
 import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
 import { checkCampaignKeyString } from './key-check.js';
-import { renderCount } from './parts/count.js';
+import { barWidth, renderCount } from './parts/count.js';
 import { renderForm } from './parts/form.js';
 import { renderSuccess } from './parts/success.js';
 import type { OptionalField } from './parts/signer.js';
@@ -527,6 +527,12 @@ export class SecureSign extends LitElement {
   }
 
   // ---- rendering -------------------------------------------------------------------------------
+
+  protected override updated(): void {
+    // CSSOM, which a strict CSP allows, where a style attribute (lit's styleMap on first render) is refused.
+    const bar = this.renderRoot.querySelector<HTMLElement>('.progress-bar');
+    if (bar) bar.style.width = barWidth(this._info!);
+  }
 
   protected override render(): TemplateResult {
     const t = this._t;

@@ -1,13 +1,13 @@
 // The live count and the progress towards the goal, from the collector's campaign facts.
+// The bar's width is not a style attribute (a strict CSP without style-src 'unsafe-inline' drops
+// those, and the bar showed full): the component sets it through CSSOM, see barWidth.
 import { html, nothing, type TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { CampaignInfo } from '../collector.js';
 import type { Translation } from '../i18n/translation.js';
 
 export function renderCount(info: CampaignInfo | undefined, t: Translation): TemplateResult | typeof nothing {
   if (!info) return nothing;
   const text = info.goal ? t.goal(info.count, info.goal) : t.count(info.count);
-  const percent = info.goal ? Math.min(100, (info.count / info.goal) * 100) : 0;
   return html`
     <div part="count" class="count">
       <div class="count-text">${text}</div>
@@ -21,9 +21,12 @@ export function renderCount(info: CampaignInfo | undefined, t: Translation): Tem
             aria-valuemax=${info.goal}
             aria-valuenow=${Math.min(info.count, info.goal)}
           >
-            <div class="progress-bar" style=${styleMap({ width: `${percent}%` })}></div>
+            <div class="progress-bar"></div>
           </div>`
         : nothing}
     </div>
   `;
 }
+
+/** The bar's width for the campaign facts: the share of the goal reached, at most 100%. */
+export const barWidth = (info: CampaignInfo): string => `${Math.min(100, (info.count / info.goal!) * 100)}%`;

@@ -86,4 +86,23 @@ describe('CDN bundle on a page with a strict CSP', () => {
       frame.remove();
     });
   }
+
+  it('the progress bar shows 8 of 1,000 as under 1% of its track, with no CSP violation (no style attribute is set)', async () => {
+    const setup = await setupCampaign({ count: 8, goal: 1000 });
+    const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR });
+    const doc = frame.contentDocument!;
+    const violations: string[] = [];
+    doc.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    const element = doc.querySelector('secure-sign') as (Element & { renderRoot?: ShadowRoot }) | null;
+    await waitUntil(() => element?.renderRoot?.querySelector('.progress-bar'), 'no progress bar', { timeout: 10000 });
+    const root = element!.renderRoot!;
+    // The width is set through CSSOM (which CSP allows) once rendered; wait out its transition.
+    const widths = (): number[] => ['.progress-bar', '.progress'].map((s) => root.querySelector(s)!.getBoundingClientRect().width);
+    await waitUntil(() => widths()[1]! > 100 && widths()[0]! > 0 && widths()[0]! < widths()[1]! * 0.02, 'the bar does not show 0.8%', { timeout: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const [bar, track] = widths();
+    expect(bar! / track!).to.be.within(0.004, 0.012);
+    expect(violations).to.deep.equal([]);
+    frame.remove();
+  });
 });
