@@ -231,8 +231,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
   }
 
   const insertOne = db.transaction((insert: SubmissionInsert): InsertResult => {
-    const campaignRow = stmt.getCampaign.get(insert.campaign);
-    if (!campaignRow) return { status: 'unknown-campaign' };
+    if (!stmt.getCampaign.get(insert.campaign)) return { status: 'unknown-campaign' };
     const existing = stmt.findSubmission.get(insert.campaign, insert.sid);
     if (existing) {
       return existing.envelope_hash === insert.envelopeHash
@@ -243,7 +242,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     const entry = storedEntry(insert.sid, insert.envelope, insert.envelopeHash);
     const { last_seq: seq } = stmt.bumpSeq.get(insert.campaign)!;
     stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.receivedAt, entry);
-    appendLog(insert.campaign, campaignRow.log_size, seq);
+    // Logged by writeBatch, in this same transaction, once per campaign for the whole batch.
     return { status: 'created', seq, receivedAt: insert.receivedAt };
   });
 
@@ -255,15 +254,24 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
   // No caller's promise settles before the COMMIT returns: a 2xx still means "on disk".
   type Pending = { insert: SubmissionInsert; resolve: (result: InsertResult) => void; reject: (error: unknown) => void };
   let queue: Pending[] = [];
-  const writeBatch = db.transaction((batch: Pending[]) =>
-    batch.map((item) => {
+  // After the items, still inside the batch's transaction, each campaign that got envelopes
+  // appends them to its log (reading the tree's peaks once per batch, not once per envelope):
+  // the COMMIT stores envelopes and log together, or neither.
+  const writeBatch = db.transaction((batch: Pending[]) => {
+    const outcomes = batch.map((item) => {
       try {
         return { ok: true as const, result: insertOne(item.insert) };
       } catch (error) {
         return { ok: false as const, error };
       }
-    }),
-  );
+    });
+    const grown = new Set(batch.filter((_, i) => outcomes[i]!.ok && (outcomes[i] as { result: InsertResult }).result.status === 'created').map((p) => p.insert.campaign));
+    for (const campaign of grown) {
+      const row = stmt.getCampaign.get(campaign)!;
+      appendLog(campaign, row.log_size, row.last_seq);
+    }
+    return outcomes;
+  });
   const flush = (): void => {
     const batch = queue;
     queue = [];
