@@ -34,8 +34,8 @@ const outDir = values.out ?? join(root, 'bench', 'results', smoke ? 'smoke' : ''
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (part) => !only || only.has(part);
 const COUNTS = smoke
-  ? { widgetRuns: 1, powSolves: 3, powVerifies: 50, loadRequests: 200, loadRuns: 1, envelopes: 3000, rawOpen: 1000, rawRuns: 1, decryptRuns: 1 }
-  : { widgetRuns: 7, powSolves: 40, powVerifies: 3000, loadRequests: 10000, loadRuns: 3, envelopes: 1_000_000, rawOpen: 20_000, rawRuns: 5, decryptRuns: 3 };
+  ? { widgetRuns: 1, powSolves: 3, powVerifies: 50, loadRequests: 200, loadRuns: 1, envelopes: 3000, rawOpen: 1000, rawRuns: 1, decryptRuns: 1, lagSamples: 5 }
+  : { widgetRuns: 7, powSolves: 40, powVerifies: 3000, loadRequests: 10000, loadRuns: 3, envelopes: 1_000_000, rawOpen: 20_000, rawRuns: 5, decryptRuns: 3, lagSamples: 100 };
 
 const CLI = join(root, 'packages/cli/bin/secure-sign.js');
 const COLLECTOR = join(root, 'packages/collector/bin/secure-sign-collector.js');
@@ -94,6 +94,30 @@ async function submissionBodies(collectorUrl, campaign, publicKey, count) {
 async function load(url, bodiesFile) {
   const { stdout } = await run(process.execPath, [join(root, 'bench/load.mjs'), '--url', url, '--bodies', bodiesFile, '--connections', '64']);
   return JSON.parse(stdout.trim().split('\n').at(-1));
+}
+
+/**
+ * Checkpoint lag: for each of `count` submissions sent one at a time, the time from its 2xx to
+ * the first signed checkpoint the collector serves that includes it (polled every 5 ms).
+ */
+async function checkpointLags(collectorUrl, campaign, publicKey, count) {
+  const bodies = readFileSync(await submissionBodies(collectorUrl, campaign, publicKey, count), 'utf8').split('\n').map((line) => JSON.parse(line));
+  const lags = [];
+  for (const { path, body } of bodies) {
+    const response = await fetch(`${collectorUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const acknowledged = performance.now();
+    if (response.status !== 201) throw new Error(`checkpoint lag: ${response.status}`);
+    const { log } = await response.json();
+    for (;;) {
+      const checkpoint = await fetch(`${collectorUrl}/v1/campaigns/${campaign}/log/checkpoint`);
+      const size = checkpoint.status === 200 ? Number((await checkpoint.text()).split('\n')[1]) : (await checkpoint.body?.cancel(), 0);
+      if (size > log.index) break;
+      if (performance.now() - acknowledged > 10_000) throw new Error('checkpoint lag: no checkpoint within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    lags.push(performance.now() - acknowledged);
+  }
+  return lags;
 }
 
 // ---- proof of work: verification on the collector ----------------------------------------------
@@ -178,6 +202,7 @@ async function benchCollector() {
     await baseline.stop();
   }
 
+  const lags = [];
   const schema = `bench_${process.pid}_${Date.now()}`;
   engines.push(['sqlite', ['--data-dir', join(work, 'sqlite')]]);
   engines.push(['postgres', ['--database-url', PG_URL, '--database-schema', schema]]);
@@ -198,10 +223,13 @@ async function benchCollector() {
       }
       metrics[`collector.${name}_rps`] = median(rps);
       metrics[`collector.${name}_p99_ms`] = median(p99);
+      lags.push(...(await checkpointLags(listeningUrl(server), campaign, keys.publicKey, COUNTS.lagSamples)));
     } finally {
       await server.stop();
     }
   }
+  // Both engines' samples together: the lag is the timer's (every 250 ms) plus one signature.
+  metrics['collector.checkpoint_lag_ms_p99'] = Math.round(percentile(lags, 99));
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -296,7 +324,7 @@ const KEYS = [
   'widget.initial_gzip_bytes', 'widget.total_gzip_bytes', 'widget.seal_warm_ms_p50', 'widget.seal_cold_ms_p50',
   'pow.solve_ms_p50', 'pow.solve_ms_p95', 'pow.verify_us_p50',
   'collector.baseline_rps', 'collector.sqlite_rps', 'collector.sqlite_p99_ms', 'collector.postgres_rps', 'collector.postgres_p99_ms',
-  'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
+  'collector.checkpoint_lag_ms_p99', 'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
 ];
 
 function report() {
@@ -315,6 +343,7 @@ function report() {
     ['collector.sqlite_p99_ms', `${m['collector.sqlite_p99_ms']} ms`, '< 25 ms', m['collector.sqlite_p99_ms'] < 25],
     ['collector.postgres_rps', `${m['collector.postgres_rps']?.toFixed(0)} /s (${(m['collector.postgres_rps'] / m['collector.baseline_rps']).toFixed(2)} × baseline)`, '≥ 0.25 × baseline', m['collector.postgres_rps'] / m['collector.baseline_rps'] >= 0.25],
     ['collector.postgres_p99_ms', `${m['collector.postgres_p99_ms']} ms`, '< 25 ms', m['collector.postgres_p99_ms'] < 25],
+    ['collector.checkpoint_lag_ms_p99', `${m['collector.checkpoint_lag_ms_p99']} ms`, '< 1000 ms', m['collector.checkpoint_lag_ms_p99'] < 1000],
     ['cli.raw_open_per_s', `${m['cli.raw_open_per_s']?.toFixed(0)} /s`, 'baseline', undefined],
     ['cli.decrypt_per_s', `${m['cli.decrypt_per_s']?.toFixed(0)} /s (${(m['cli.decrypt_per_s'] / m['cli.raw_open_per_s']).toFixed(2)} × raw loop)`, '≥ 1.5 × raw loop', m['cli.decrypt_per_s'] / m['cli.raw_open_per_s'] >= 1.5],
     ['cli.decrypt_peak_rss_mb', `${m['cli.decrypt_peak_rss_mb']?.toFixed(0)} MB`, '< 256 MB', m['cli.decrypt_peak_rss_mb'] < 256],

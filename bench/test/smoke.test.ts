@@ -11,7 +11,7 @@ const KEYS = [
   'widget.initial_gzip_bytes', 'widget.total_gzip_bytes', 'widget.seal_warm_ms_p50', 'widget.seal_cold_ms_p50',
   'pow.solve_ms_p50', 'pow.solve_ms_p95', 'pow.verify_us_p50',
   'collector.baseline_rps', 'collector.sqlite_rps', 'collector.sqlite_p99_ms', 'collector.postgres_rps', 'collector.postgres_p99_ms',
-  'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
+  'collector.checkpoint_lag_ms_p99', 'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
 ];
 
 it('every benchmark runs and reports its metrics', () => {
