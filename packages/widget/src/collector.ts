@@ -11,6 +11,13 @@ export interface CampaignInfo {
   readonly count: number;
   readonly goal: number | null;
   readonly open: boolean;
+  /** The key id of the campaign's registered key (absent from older collectors). */
+  readonly keyId?: string;
+  /**
+   * Whether the page's origin is registered for the campaign (the collector says so when the
+   * request carried an `Origin` header; absent from older collectors).
+   */
+  readonly originAllowed?: boolean;
 }
 
 /** A receipt for a stored submission. */
@@ -128,7 +135,15 @@ export class CollectorClient {
       throw new CollectorError('bad-response', 200);
     }
     const validGoal = typeof goal === 'number' && Number.isSafeInteger(goal) && goal > 0 ? goal : null;
-    return { count, goal: validGoal, open };
+    const keyId = body['keyId'];
+    const originAllowed = body['originAllowed'];
+    return {
+      count,
+      goal: validGoal,
+      open,
+      ...(typeof keyId === 'string' && /^[a-z2-7]{16}$/.test(keyId) ? { keyId } : {}),
+      ...(typeof originAllowed === 'boolean' ? { originAllowed } : {}),
+    };
   }
 
   /** POST for a new proof-of-work challenge. */

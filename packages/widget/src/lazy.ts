@@ -1,9 +1,9 @@
 // Everything that needs libsodium or zod, loaded by dynamic import on the signer's first
 // interaction with the form, so that the first load of a partner page stays small. Only what the
 // component uses: a dynamic import keeps every export of the chunk.
-import { parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
+import { COUNTRY_CODES, parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
 
-export { sealSubmission, COUNTRY_CODES } from '@secure-sign/crypto';
+export { sealSubmission } from '@secure-sign/crypto';
 // Reading and checking the form at submit, which happens after this chunk has loaded anyway.
 export { fieldErrors, readSigner } from './parts/signer.js';
 // The parts that only ever render after this chunk has loaded: the verified wall and the inside of
@@ -11,20 +11,53 @@ export { fieldErrors, readSigner } from './parts/signer.js';
 export { renderWall, verifyWall } from './parts/wall.js';
 export { fingerprintUrl, renderVerify } from './parts/verify.js';
 
+const countryLists = new Map<string, { code: string; name: string }[]>();
+
+/** The country codes with their names in `lang`, sorted by name (computed once per language). */
+export function countryOptions(lang: string): readonly { code: string; name: string }[] {
+  let list = countryLists.get(lang);
+  if (!list) {
+    const names = new Intl.DisplayNames([lang], { type: 'region' });
+    list = COUNTRY_CODES.map((code) => ({ code, name: names.of(code) ?? code })).sort((a, b) => a.name.localeCompare(b.name, lang));
+    countryLists.set(lang, list);
+  }
+  return list;
+}
+
 /**
  * Parses the campaign key, then, in the background, seals a constant made-up signature to it once
  * and throws the result away. The first seal in a page otherwise pays a few milliseconds of
  * WebAssembly compilation and JIT warm-up on the signer's click. Nothing is stored or sent, and no
  * real data is involved.
  *
- * @throws what parseCampaignPublicKey throws, for an invalid key string.
+ * @throws Error whose message tells the partner the real cause (for the console, never the key):
+ *   a CSP that refuses WebAssembly, or a key that does not parse.
  */
 export async function loadKey(keyString: string, campaign: string): Promise<CampaignPublicKey> {
-  const publicKey = await parseCampaignPublicKey(keyString);
+  let publicKey: CampaignPublicKey;
+  try {
+    publicKey = await parseCampaignPublicKey(keyString);
+  } catch {
+    throw new Error(
+      (await wasmRefused())
+        ? "this page's Content Security Policy refuses WebAssembly, which the encryption needs: add 'wasm-unsafe-eval' to its script-src (docs/embedding.md). Nothing will be sent."
+        : 'the "campaign-key" attribute could not be parsed. Nothing will be sent. Copy the key again from `secure-sign snippet`.',
+    );
+  }
   sealSubmission({
     publicKey,
     campaign,
     signer: { kind: 'individual', name: 'warm-up', email: 'warm-up@example.invalid', consent: { listPublicly: false, contactLater: false } },
   }).catch(() => undefined);
   return publicKey;
+}
+
+/** Whether the page's CSP refuses to compile WebAssembly (tried on the smallest valid module). */
+async function wasmRefused(): Promise<boolean> {
+  try {
+    await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    return false;
+  } catch {
+    return true;
+  }
 }

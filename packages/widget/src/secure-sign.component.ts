@@ -20,6 +20,7 @@ import { secureSignEvent, type SecureSignErrorCode } from './events.js';
 import { en } from './i18n/en.js';
 import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
 import { checkCampaignKeyString } from './key-check.js';
+import type { PartnerMessage, partnerMessages } from './messages.js';
 import { barWidth, renderCount } from './parts/count.js';
 import { renderForm } from './parts/form.js';
 import { renderSuccess } from './parts/success.js';
@@ -128,7 +129,7 @@ export class SecureSign extends LitElement {
     _wall: { state: true },
     _announce: { state: true },
     _kind: { state: true },
-    _countries: { state: true },
+    _arrived: { state: true },
     _verify: { state: true },
   };
 
@@ -140,7 +141,7 @@ export class SecureSign extends LitElement {
   declare collector: string;
   /** Language (`en`, `fr`, `de`, `es`, `pt`, `ar`); the page's `lang` when unset. Attribute `lang`. */
   declare language: string | undefined;
-  /** Link to the campaign's privacy notice. */
+  /** Link to the campaign's privacy notice: absolute or relative to the page, http(s) only. */
   declare privacyUrl: string | undefined;
   /** Optional fields shown, comma-separated: `organisation,role,country,comment` (the default). */
   declare fields: string | undefined;
@@ -148,7 +149,10 @@ export class SecureSign extends LitElement {
   declare requiredFields: string | undefined;
   /** Ways to sign: `individual,organisation` (default), or just one of them. */
   declare kinds: string | undefined;
-  /** `light`, `dark`, or `auto` (follows the system; the default). */
+  /**
+   * `light`, `dark`, or `auto` (the default): follows the page's `color-scheme` where it names
+   * one (for example `:root { color-scheme: dark }`), else the system's preference.
+   */
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** Hide the live count and goal. */
   declare hideCount: boolean;
@@ -171,8 +175,8 @@ export class SecureSign extends LitElement {
   declare private _wall: WallView | 'hidden' | 'button' | 'loading';
   declare private _announce: string;
   declare private _kind: 'individual' | 'organisation';
-  /** Country codes, from the lazily loaded chunk (kept out of the first load). */
-  declare private _countries: readonly string[];
+  /** The lazy chunk has arrived (its parts render: the country list, the wall). */
+  declare private _arrived: boolean;
   /** The verify disclosure's facts, once it has been opened and the key parsed. */
   declare private _verify: { fingerprint: string; url: URL | undefined } | undefined;
 
@@ -189,6 +193,8 @@ export class SecureSign extends LitElement {
   #started = false;
   #flushing = false;
   #generation = 0;
+  /** "Show recent signers" was pressed: focus moves to the wall once it is shown. */
+  #focusWall = false;
 
   constructor() {
     super();
@@ -204,13 +210,34 @@ export class SecureSign extends LitElement {
     this._wall = 'hidden';
     this._announce = '';
     this._kind = 'individual';
-    this._countries = [];
+    this._arrived = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.#abort = new AbortController();
-    window.addEventListener('online', () => void this.#flush(), { signal: this.#abort.signal });
+    const signal = this.#abort.signal;
+    window.addEventListener(
+      'online',
+      () => {
+        // A connection dropped before the encryption code arrived: fetch it now.
+        if (this.#started) this.#loadCrypto();
+        void this.#flush();
+      },
+      { signal },
+    );
+    // Another widget on this page for the same collector and campaign took a signature: the same
+    // count everywhere (the collector counts it once). The retry queue's key names both.
+    document.addEventListener(
+      'secure-sign-success',
+      (event) => {
+        const other = event.target;
+        if (other !== this && other instanceof SecureSign && other.#queue?.key === this.#queue?.key && this._info) {
+          this._info = { ...this._info, count: this._info.count + 1 };
+        }
+      },
+      { signal },
+    );
   }
 
   override disconnectedCallback(): void {
@@ -235,12 +262,21 @@ export class SecureSign extends LitElement {
     this._t = withOverrides(base, this.strings);
   }
 
-  #fail(code: SecureSignErrorCode, partnerMessage: string): void {
+  #fail<K extends PartnerMessage>(code: SecureSignErrorCode, message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
     // For the partner who embedded the widget: what is wrong and what to do, never a key's value.
-    console.error(`<secure-sign>: ${partnerMessage}`);
+    // The texts load only now (messages.ts), keeping them out of every page's first load.
+    this.#say('error', message, ...args);
     this._status = 'unavailable';
     this._announce = this._t.unavailableTitle;
     this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code }));
+  }
+
+  /** Tells the partner on the console; the texts load only now (messages.ts), out of the first load. */
+  #say<K extends PartnerMessage>(level: 'error' | 'warn', message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
+    void import('./messages.js').then(
+      ({ partnerMessages }) => console[level](`<secure-sign>: ${(partnerMessages[message] as (...a: string[]) => string)(...args)}`),
+      () => console[level](`<secure-sign>: ${message}`),
+    );
   }
 
   async #init(): Promise<void> {
@@ -257,15 +293,12 @@ export class SecureSign extends LitElement {
     if (generation !== this.#generation) return;
 
     if (!CAMPAIGN_ID.test(this.campaign)) {
-      this.#fail('invalid-config', 'the "campaign" attribute is missing or not a valid campaign id (1-64 of a-z, 0-9 and inner hyphens).');
+      this.#fail('invalid-config', 'campaign');
       return;
     }
     const check = checkCampaignKeyString(this.campaignKey);
     if (!check.ok) {
-      this.#fail(
-        'invalid-key',
-        `the "campaign-key" attribute is not a valid public campaign key (${check.problem}). Nothing will be sent. Copy the key again from \`secure-sign embed\`.`,
-      );
+      this.#fail('invalid-key', 'key', check.problem);
       return;
     }
     try {
@@ -273,7 +306,7 @@ export class SecureSign extends LitElement {
       this.#collectorKey = new URL(this.collector).origin + new URL(this.collector).pathname;
       this.#queue = new RetryQueue(this.#collectorKey, this.campaign);
     } catch {
-      this.#fail('invalid-config', 'the "collector" attribute must be the https: URL of the campaign\'s collector.');
+      this.#fail('invalid-config', 'collector');
       return;
     }
 
@@ -281,20 +314,69 @@ export class SecureSign extends LitElement {
     try {
       info = await this.#client.campaign();
     } catch (error) {
-      // Unreachable collector: still show the form; a signature will be kept and retried.
-      if (error instanceof CollectorError && error.status === 404) {
-        if (generation !== this.#generation) return;
-        this.#fail('invalid-config', `the collector does not know campaign "${this.campaign}".`);
-        return;
-      }
+      if (generation !== this.#generation || this.#unknown(error)) return;
+      // Unreachable collector (offline, or down): still show the form, whose signatures are kept
+      // and retried, and ask again when the connection returns and with backoff.
+      this.#askAgain(generation, 2000);
     }
     if (generation !== this.#generation) return;
-    this._info = info;
-    this._status = info && !info.open ? 'closed' : 'form';
+    this._status = 'form';
     this._wall = this.hideWall ? 'hidden' : 'button';
+    if (!this.#setInfo(info)) return;
     this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: this._status === 'form' }));
     // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
     if (this.#queue.list().length > 0) void this.#flush();
+  }
+
+  /** A 404 for the campaign: the partner's configuration is wrong (true), said on the console. */
+  #unknown(error: unknown): boolean {
+    if (!(error instanceof CollectorError && error.status === 404)) return false;
+    this.#fail('invalid-config', 'unknown', this.campaign);
+    return true;
+  }
+
+  /**
+   * Takes the campaign's public facts. Refuses (false) when the collector says this page's origin
+   * is not registered: it would refuse every signature, which the signer would otherwise see as
+   * "saved on this device" forever.
+   */
+  #setInfo(info: CampaignInfo | undefined): boolean {
+    this._info = info;
+    if (info?.originAllowed === false) {
+      this.#fail('invalid-config', 'origin', this.campaign, location.origin);
+      return false;
+    }
+    if (info && !info.open && this._status === 'form') this._status = 'closed';
+    // The key may have been parsed before these facts arrived.
+    this.#publicKey?.then((key) => this.#wrongKey(key), () => undefined);
+    return true;
+  }
+
+  /** Asks for the campaign's facts again after `delay` ms (doubling up to a minute) or when the browser is back online. */
+  #askAgain(generation: number, delay: number): void {
+    const signal = this.#abort.signal;
+    const again = (): void => {
+      clearTimeout(timer);
+      window.removeEventListener('online', again);
+      if (generation !== this.#generation || signal.aborted) return;
+      this.#client!.campaign().then(
+        (info) => generation === this.#generation && this.#setInfo(info),
+        (error) => generation === this.#generation && !this.#unknown(error) && this.#askAgain(generation, Math.min(delay * 2, 60_000)),
+      );
+    };
+    const timer = setTimeout(again, delay);
+    window.addEventListener('online', again, { signal });
+  }
+
+  /**
+   * A valid key, but not the one registered for the campaign (another campaign's): refused (true)
+   * at once, rather than by the collector at submit (a 422 that no retry can fix).
+   */
+  #wrongKey(key: CampaignPublicKey): boolean {
+    const expected = this._info?.keyId;
+    if (!expected || key.keyId === expected) return false;
+    this.#fail('invalid-key', 'wrongKey', this.campaign, key.keyId, expected);
+    return true;
   }
 
   #kinds(): ('individual' | 'organisation')[] {
@@ -314,25 +396,42 @@ export class SecureSign extends LitElement {
 
   /** Loads the lazy chunk and parses the key, once: on the first interaction or when "Verify encryption" opens. */
   #loadCrypto(): void {
-    if (this.#lazy) return;
-    this.#lazy = import('./lazy.js');
-    void this.#lazy.then((lazy) => {
-      this.#parts = lazy;
-      this._countries = lazy.COUNTRY_CODES;
-    });
-    // loadKey also warms the sealing code up in the background, so the click seals fast.
-    this.#publicKey = this.#lazy.then((lazy) => lazy.loadKey(this.campaignKey, this.campaign));
-    this.#publicKey.catch(() => {
-      this.#fail('invalid-key', 'the "campaign-key" attribute could not be parsed. Nothing will be sent.');
-    });
+    // Offline: not even tried, as Chromium remembers a failed import() for the page's lifetime (the
+    // 'online' listener loads it); other browsers fetch a failed one again on the next call.
+    if (this.#lazy || !navigator.onLine) return;
+    const generation = this.#generation;
+    let arrived = false;
+    const lazy = (this.#lazy = import('./lazy.js'));
+    const publicKey = (this.#publicKey = lazy.then((parts) => {
+      arrived = true;
+      this.#parts = parts;
+      this._arrived = true;
+      // loadKey also warms the sealing code up in the background, so the click seals fast.
+      return parts.loadKey(this.campaignKey, this.campaign);
+    }));
+    publicKey.then(
+      (key) => this.#wrongKey(key),
+      (error: Error) => {
+        if (generation !== this.#generation) return;
+        // The key or the page's CSP (loadKey's message says which): nothing can be sealed.
+        if (arrived) this.#fail('invalid-key', 'text', error.message);
+        else {
+          // The chunk did not arrive (a dropped connection): fetched again on the next interaction
+          // or when the browser is back online, instead of leaving the form broken until a reload.
+          this.#lazy = this.#publicKey = undefined;
+          this.#say('warn', 'offline');
+        }
+      },
+    );
   }
 
   /** Starts loading the cryptography and the proof of work; called on the first interaction. */
   #start(): void {
-    if (this.#started || !this.#client) return;
+    if (!this.#client) return;
+    this.#loadCrypto();
+    if (this.#started) return;
     this.#started = true;
     this.dispatchEvent(secureSignEvent('secure-sign-start', { campaign: this.campaign }));
-    this.#loadCrypto();
     this.#pow = this.#newPow();
     if (this._wall === 'button') void this.#loadWall();
   }
@@ -372,6 +471,8 @@ export class SecureSign extends LitElement {
   async #proof(): Promise<{ challenge: Challenge; solution: Solution }> {
     let lastError: unknown = new CollectorError('pow-unsolved', 0);
     for (let attempt = 0; attempt < 3; attempt++) {
+      // One prepared earlier may have failed while the connection was down: ask afresh then.
+      const fresh = !this.#pow;
       const pow = this.#pow ?? this.#newPow();
       this.#pow = undefined;
       if (!pow) break;
@@ -380,7 +481,7 @@ export class SecureSign extends LitElement {
         if (solution && expiresAt - Date.now() > 30_000) return { challenge, solution };
       } catch (error) {
         lastError = error;
-        if (error instanceof CollectorError && error.transient) throw error;
+        if (fresh && error instanceof CollectorError && error.transient) throw error;
       }
     }
     throw lastError;
@@ -394,19 +495,38 @@ export class SecureSign extends LitElement {
       this.#start();
       return;
     }
+    this.#loadCrypto();
     this._wall = 'loading';
     try {
-      const [lazy, publicKey, text] = await Promise.all([this.#lazy!, this.#publicKey!, this.#client.file('wall.json')]);
-      // Expired or rolled back: a message instead (verifyWall tells the partner on the console).
-      this._wall = await lazy.verifyWall(publicKey, text, {
-        campaign: this.campaign,
-        collector: this.#collectorKey,
-        limit: Math.max(0, Math.min(this.wallLimit || 50, 1000)),
-      });
-    } catch {
-      // A wall that fails verification is never shown, not even in part.
-      console.warn('<secure-sign>: the signer wall could not be verified against the campaign key, so it is not shown.');
-      this._wall = 'hidden';
+      let parts: [Lazy, CampaignPublicKey, string | undefined];
+      try {
+        parts = await Promise.all([this.#lazy ?? Promise.reject(), this.#publicKey!, this.#client.file('wall.json')]);
+      } catch (error) {
+        // The collector is down or unreachable (or the code did not arrive): nothing was verified;
+        // the button offers it again. (An unusable key has made the whole widget unavailable.)
+        this.#say('warn', 'wallFetch', error instanceof CollectorError ? `${error.code}, ${error.status}` : 'network');
+        this._wall = 'button';
+        return;
+      }
+      const [lazy, publicKey, text] = parts;
+      try {
+        // Expired or rolled back: a message instead (verifyWall tells the partner on the console).
+        this._wall = await lazy.verifyWall(publicKey, text, {
+          campaign: this.campaign,
+          collector: this.#collectorKey,
+          limit: Math.max(0, Math.min(this.wallLimit || 50, 1000)),
+        });
+      } catch {
+        // A wall that fails verification is never shown, not even in part.
+        this.#say('warn', 'wallForged');
+        this._wall = 'hidden';
+      }
+    } finally {
+      if (this.#focusWall) {
+        // The pressed button is gone: focus the wall's heading (or the button again), not <body>.
+        this.#focusWall = false;
+        void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.wall [tabindex], .wall button')?.focus());
+      }
     }
   }
 
@@ -430,7 +550,15 @@ export class SecureSign extends LitElement {
     event.preventDefault();
     if (this._status === 'submitting' || !this.#client || !this.#queue) return;
     this.#start();
-    const lazy = await this.#lazy!;
+    let lazy: Lazy;
+    try {
+      lazy = await (this.#lazy ?? Promise.reject());
+    } catch {
+      // Offline before the encryption code arrived: nothing was sealed or sent; try again later.
+      this._status = 'error';
+      this._announce = this._t.errorBody;
+      return;
+    }
     const input = lazy.readSigner(this.renderRoot, this._kind, this.#shown());
     if (!this.#validate(lazy, input)) return;
     this._status = 'submitting';
@@ -439,9 +567,11 @@ export class SecureSign extends LitElement {
     let envelope: Envelope;
     try {
       const publicKey = await this.#publicKey!;
+      if (this.#wrongKey(publicKey)) return;
       envelope = await lazy.sealSubmission({ publicKey, campaign: this.campaign, signer: input });
     } catch {
-      // Fail closed: nothing was sent.
+      // Fail closed: nothing was sent. (An unusable key has already made the widget unavailable.)
+      if ((this._status as Status) === 'unavailable') return;
       this._status = 'error';
       this._announce = this._t.errorBody;
       this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'encryption-failed' }));
@@ -528,7 +658,8 @@ export class SecureSign extends LitElement {
 
   // ---- rendering -------------------------------------------------------------------------------
 
-  protected override updated(): void {
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
     // CSSOM, which a strict CSP allows, where a style attribute (lit's styleMap on first render) is refused.
     const bar = this.renderRoot.querySelector<HTMLElement>('.progress-bar');
     if (bar) bar.style.width = barWidth(this._info!);
@@ -537,12 +668,21 @@ export class SecureSign extends LitElement {
   protected override render(): TemplateResult {
     const t = this._t;
     return html`
-      <div part="base" class="base" lang=${t.lang} dir=${t.dir}>
+      <div part="base" class="base ${this.#scheme()}" lang=${t.lang} dir=${t.dir}>
         <slot name="intro"></slot>
         ${this.hideCount ? nothing : renderCount(this._info, t)} ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
         <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announce}</div>
       </div>
     `;
+  }
+
+  /** With theme="auto", the page's color-scheme around the element when it names one scheme. */
+  #scheme(): string {
+    if (this.theme && this.theme !== 'auto') return '';
+    // color-scheme is inherited: the parent's computed value is the page's around the element.
+    const scheme = getComputedStyle(this.parentElement ?? document.documentElement).colorScheme;
+    const dark = scheme.includes('dark');
+    return dark === scheme.includes('light') ? '' : dark ? 'dark' : 'light';
   }
 
   #renderBody(): TemplateResult {
@@ -558,7 +698,8 @@ export class SecureSign extends LitElement {
       case 'closed':
         return html`<div part="status" class="status"><p>${t.closed}</p></div>`;
       case 'success':
-        return renderSuccess(this._receipt, t, { share: () => void this.#share(), copy: () => void this.#copy() });
+        // "Copy link" worked (what was announced): the button says so too.
+        return renderSuccess(this._receipt, t, this._announce === t.copied, { share: () => void this.#share(), copy: () => void this.#copy() });
       case 'queued':
         return html`<div part="status" class="status">
           <h3 tabindex="-1">${t.queuedTitle}</h3>
@@ -574,7 +715,7 @@ export class SecureSign extends LitElement {
           shown: this.#shown(),
           required: this.#required(),
           errors: this._errors,
-          countries: this._countries,
+          countries: this._arrived ? this.#parts!.countryOptions(t.lang) : [],
           privacyUrl: this.privacyUrl,
           onSubmit: (e) => void this.#onSubmit(e),
           onStart: () => this.#start(),
@@ -611,7 +752,15 @@ export class SecureSign extends LitElement {
     if (wall === 'hidden' || this._status === 'loading' || this._status === 'unavailable') return nothing;
     if (wall === 'button' || wall === 'loading') {
       return html`<section part="wall" class="wall" aria-label=${t.wallTitle}>
-        <button type="button" class="secondary" ?disabled=${wall === 'loading'} @click=${() => void this.#loadWall()}>
+        <button
+          type="button"
+          class="secondary"
+          ?disabled=${wall === 'loading'}
+          @click=${() => {
+            this.#focusWall = true;
+            void this.#loadWall();
+          }}
+        >
           ${wall === 'loading' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${t.wallShow}
         </button>
       </section>`;
@@ -626,7 +775,7 @@ function parseStrings(value: string | null): StringOverrides | undefined {
     const parsed: unknown = JSON.parse(value);
     return typeof parsed === 'object' && parsed !== null ? (parsed as StringOverrides) : undefined;
   } catch {
-    console.error('<secure-sign>: the "strings" attribute is not valid JSON; using the default strings.');
+    void import('./messages.js').then(({ partnerMessages }) => console.error(`<secure-sign>: ${partnerMessages.strings()}`));
     return undefined;
   }
 }

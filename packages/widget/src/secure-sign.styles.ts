@@ -1,6 +1,21 @@
 import { css } from 'lit';
 
-// The dark palette, applied by the page's colour scheme unless theme="light", or by theme="dark".
+// The two palettes. theme="light"/"dark" choose one; "auto" (the default) follows the page's own
+// color-scheme when it names one (the component then puts the class light or dark on .base), and
+// the operating system's preference otherwise.
+const light = css`
+  --_accent: var(--secure-sign-accent, #1d4ed8);
+  --_on-accent: var(--secure-sign-on-accent, #ffffff);
+  --_bg: var(--secure-sign-background, #ffffff);
+  --_surface: var(--secure-sign-surface, #f6f7f9);
+  --_text: var(--secure-sign-text, #1f2328);
+  --_muted: var(--secure-sign-muted, #57606a);
+  --_border: var(--secure-sign-border, #8c959f);
+  --_error: var(--secure-sign-error, #b3261e);
+  --_success: var(--secure-sign-success, #1a7f37);
+  --_focus: var(--secure-sign-focus, #1d4ed8);
+  color-scheme: light;
+`;
 const dark = css`
   --_accent: var(--secure-sign-accent, #8cb4ff);
   --_on-accent: var(--secure-sign-on-accent, #0b1526);
@@ -18,17 +33,11 @@ const dark = css`
 // Calm and neutral so it sits on any page: the host's font, a soft card, one accent colour.
 // Default colours meet WCAG 2.2 AA (4.5:1 for text, 3:1 for borders and focus) in both themes.
 export const styles = css`
+  :host,
+  .light {
+    ${light}
+  }
   :host {
-    --_accent: var(--secure-sign-accent, #1d4ed8);
-    --_on-accent: var(--secure-sign-on-accent, #ffffff);
-    --_bg: var(--secure-sign-background, #ffffff);
-    --_surface: var(--secure-sign-surface, #f6f7f9);
-    --_text: var(--secure-sign-text, #1f2328);
-    --_muted: var(--secure-sign-muted, #57606a);
-    --_border: var(--secure-sign-border, #8c959f);
-    --_error: var(--secure-sign-error, #b3261e);
-    --_success: var(--secure-sign-success, #1a7f37);
-    --_focus: var(--secure-sign-focus, #1d4ed8);
     --_radius: var(--secure-sign-radius, 12px);
     display: block;
     max-width: var(--secure-sign-max-width, 36rem);
@@ -36,7 +45,6 @@ export const styles = css`
     font-size: var(--secure-sign-font-size, 1rem);
     line-height: 1.5;
     color: var(--_text);
-    color-scheme: light;
   }
   :host([hidden]) {
     display: none;
@@ -54,7 +62,11 @@ export const styles = css`
   *::after {
     box-sizing: border-box;
   }
+  .dark {
+    ${dark}
+  }
   .base {
+    color: var(--_text);
     background: var(--_bg);
     border: 1px solid color-mix(in srgb, var(--_border) 45%, transparent);
     border-radius: var(--_radius);

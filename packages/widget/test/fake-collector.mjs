@@ -21,10 +21,10 @@ const PREFIX = '/fake-collector';
  * this origin too (`worker-src 'self'`) or on a CDN origin (`worker-src blob: <cdn>`); `worker-src 'none'`
  * checks the main-thread fallback of the proof of work.
  */
-export function strictCsp({ cdn, worker }) {
+export function strictCsp({ cdn, worker, wasm = true }) {
   return [
     "default-src 'none'",
-    `script-src ${cdn ?? "'self'"} 'wasm-unsafe-eval'`,
+    `script-src ${cdn ?? "'self'"}${wasm ? " 'wasm-unsafe-eval'" : ''}`,
     `worker-src ${worker}`,
     "connect-src 'self'",
     "base-uri 'none'",
@@ -34,6 +34,8 @@ export function strictCsp({ cdn, worker }) {
 }
 
 const campaigns = new Map();
+/** While true (control op 'network'), the collector and the widget's lazy chunk answer 503: a dropped connection. */
+let networkDown = false;
 
 function problem(ctx, status, code) {
   ctx.status = status;
@@ -51,6 +53,10 @@ const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.char
 
 export function fakeCollector() {
   return async (ctx, next) => {
+    if (networkDown && /^\/packages\/widget\/src\/(lazy|messages)\.ts$/.test(ctx.path)) {
+      ctx.status = 503;
+      return;
+    }
     if (!ctx.path.startsWith(PREFIX)) return next();
     const path = ctx.path.slice(PREFIX.length);
     ctx.set('cache-control', 'no-store');
@@ -63,13 +69,20 @@ export function fakeCollector() {
           count: command.count ?? 0,
           goal: command.goal ?? null,
           open: command.open ?? true,
+          // Origins registered for the campaign (the real collector's --origin); null: any origin.
+          origins: command.origins ?? null,
+          // An older collector: the campaign answer has neither keyId nor originAllowed.
+          legacy: command.legacy ?? false,
           wall: command.wall ?? null,
-          // 'offline': every submission answers 503; 'closed-on-submit': 403 campaign-closed.
+          // 'offline': every submission answers 503; 'closed-on-submit': 403 campaign-closed;
+          // 'files-down': published files (the wall) answer 503.
           failure: null,
           stored: new Map(),
           log: [],
           challenges: 0,
         });
+      } else if (command.op === 'network') {
+        networkDown = command.down === true;
       } else if (command.op === 'fail') {
         campaigns.get(command.campaign).failure = command.failure ?? null;
       } else if (command.op === 'release') {
@@ -94,7 +107,7 @@ export function fakeCollector() {
       const cdn = q.cdn ? new URL(q.cdn).origin : undefined;
       // Imports inside a module worker are checked against worker-src too, hence the CDN origin.
       const worker = q.worker === 'none' ? "'none'" : cdn ? `blob: ${cdn}` : "'self'";
-      ctx.set('content-security-policy', strictCsp({ cdn, worker }));
+      ctx.set('content-security-policy', strictCsp({ cdn, worker, wasm: q.wasm !== 'no' }));
       ctx.type = 'text/html';
       ctx.body = `<!doctype html><html lang="${escapeHtml(q.lang ?? 'en')}"><head><meta charset="utf-8"><title>Partner</title>
 <script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
@@ -118,15 +131,30 @@ export function fakeCollector() {
       return;
     }
 
+    if (networkDown) return problem(ctx, 503, 'unavailable');
     const match = /^\/v1\/campaigns\/([^/]+)(\/challenge|\/submissions|\/files\/([^/]+))?$/.exec(path);
     const campaign = match && campaigns.get(match[1]);
     if (!campaign) return problem(ctx, 404, 'unknown-campaign');
     const body = ctx.method === 'POST' ? await readBody(ctx) : '';
     campaign.log.push({ method: ctx.method, path, body, headers: { ...ctx.headers } });
 
+    const origin = ctx.get('origin');
+    // The contract the lead adds to the real collector: the public campaign answer says, when the
+    // request carried an Origin, whether that origin is registered (and is readable from any origin).
+    const originAllowed = campaign.origins === null || campaign.origins.includes(origin);
+    if (origin && (originAllowed || (!match[2] && ctx.method === 'GET'))) ctx.set('access-control-allow-origin', origin);
     if (!match[2] && ctx.method === 'GET') {
       ctx.type = 'application/json';
-      ctx.body = JSON.stringify({ campaign: match[1], keyId: campaign.kid, count: campaign.count, goal: campaign.goal, opensAt: null, closesAt: null, open: campaign.open });
+      ctx.body = JSON.stringify({
+        campaign: match[1],
+        ...(campaign.legacy ? {} : { keyId: campaign.kid }),
+        count: campaign.count,
+        goal: campaign.goal,
+        opensAt: null,
+        closesAt: null,
+        open: campaign.open,
+        ...(origin && !campaign.legacy ? { originAllowed } : {}),
+      });
       return;
     }
     if (match[2] === '/challenge' && ctx.method === 'POST') {
@@ -187,6 +215,7 @@ export function fakeCollector() {
       return;
     }
     if (match[3] && ctx.method === 'GET') {
+      if (campaign.failure === 'files-down') return problem(ctx, 503, 'unavailable');
       if (match[3] !== 'wall.json' || campaign.wall === null) return problem(ctx, 404, 'not-found');
       ctx.type = 'application/json';
       ctx.body = campaign.wall;

@@ -22,8 +22,8 @@ export interface FormView {
   readonly required: readonly OptionalField[];
   /** Error message per field name. */
   readonly errors: Readonly<Record<string, string | undefined>>;
-  /** Country codes (from the lazy chunk; empty until it loaded). */
-  readonly countries: readonly string[];
+  /** Country codes and names, sorted (from the lazy chunk; empty until it loaded). */
+  readonly countries: readonly { readonly code: string; readonly name: string }[];
   readonly privacyUrl: string | undefined;
   readonly onSubmit: (event: SubmitEvent) => void;
   /** The signer's first interaction. */
@@ -67,11 +67,20 @@ function input(f: FormView, name: 'name' | 'email' | 'organisation' | 'role', ty
   />`;
 }
 
+/** The privacy-url resolved against the page (partners write "/privacy"), kept only if http(s). */
+function privacyHref(value: string | undefined): string | undefined {
+  try {
+    const url = new URL(value!, document.baseURI);
+    return value && /^https?:$/.test(url.protocol) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function renderForm(f: FormView): TemplateResult {
   const { t, shown } = f;
   const showOrganisation = shown.includes('organisation') || f.kind === 'organisation';
-  const regionNames = new Intl.DisplayNames([t.lang], { type: 'region' });
-  const countries = f.countries.map((code) => ({ code, name: regionNames.of(code) ?? code })).sort((a, b) => a.name.localeCompare(b.name, t.lang));
+  const privacy = privacyHref(f.privacyUrl);
   return html`
     ${f.failed
       ? html`<div part="status" class="status problem spaced">
@@ -130,7 +139,7 @@ export function renderForm(f: FormView): TemplateResult {
               @change=${() => f.onEdit('country')}
             >
               <option value="">${t.countryNone}</option>
-              ${countries.map((c) => html`<option value=${c.code}>${c.name}</option>`)}
+              ${f.countries.map((c) => html`<option value=${c.code}>${c.name}</option>`)}
             </select>`,
           )
         : nothing}
@@ -160,9 +169,7 @@ export function renderForm(f: FormView): TemplateResult {
         <input type="checkbox" class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden" id="ss-contactLater" name="contactLater" />
         <label for="ss-contactLater">${t.consentContact}</label>
       </div>
-      ${f.privacyUrl && /^https?:/i.test(f.privacyUrl)
-        ? html`<p><a href=${f.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacy}</a></p>`
-        : nothing}
+      ${privacy ? html`<p><a href=${privacy} target="_blank" rel="noopener noreferrer">${t.privacy}</a></p>` : nothing}
       <div class="actions">
         <button part="submit" type="submit" ?disabled=${f.busy}>
           ${f.busy ? html`<span class="spinner" aria-hidden="true"></span>${t.submitting}` : t.submit}

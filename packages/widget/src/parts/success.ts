@@ -5,6 +5,7 @@ import type { Translation } from '../i18n/translation.js';
 export function renderSuccess(
   receipt: { readonly sid: string } | undefined,
   t: Translation,
+  copied: boolean,
   actions: { readonly share: () => void; readonly copy: () => void },
 ): TemplateResult {
   const canShare = typeof navigator.share === 'function';
@@ -14,7 +15,7 @@ export function renderSuccess(
     ${receipt ? html`<p part="receipt" class="receipt">${t.receipt} <code>${receipt.sid}</code></p>` : nothing}
     <div class="actions">
       ${canShare ? html`<button type="button" @click=${actions.share}>${t.share}</button>` : nothing}
-      <button type="button" class="secondary" @click=${actions.copy}>${t.copyLink}</button>
+      <button type="button" class="secondary" @click=${actions.copy}>${copied ? t.copied : t.copyLink}</button>
     </div>
   </div>`;
 }

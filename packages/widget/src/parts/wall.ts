@@ -132,10 +132,10 @@ export function timeAgo(iso: string, lang: string, now = Date.now()): string {
 /** The wall section's content once verification has answered. */
 export function renderWall(view: WallView, t: Translation): TemplateResult {
   if ('refused' in view) {
-    return html`<p class="note" part="wall-refused">${view.refused === 'expired' ? t.wallExpired : t.wallRolledBack}</p>`;
+    return html`<p class="note" part="wall-refused" tabindex="-1">${view.refused === 'expired' ? t.wallExpired : t.wallRolledBack}</p>`;
   }
   const regionNames = new Intl.DisplayNames([t.lang], { type: 'region' });
-  return html`<h3 id="ss-wall-title">${t.wallTitle}</h3>
+  return html`<h3 id="ss-wall-title" tabindex="-1">${t.wallTitle}</h3>
     ${view.issuedAt
       ? html`<p class="note" part="wall-updated">
           <time datetime=${view.issuedAt} title=${new Date(view.issuedAt).toLocaleString(t.lang)}
@@ -146,16 +146,17 @@ export function renderWall(view: WallView, t: Translation): TemplateResult {
     ${view.entries.length === 0
       ? html`<p class="note">${t.wallEmpty}</p>`
       : html`<ul>
-          ${view.entries.map(
-            (entry) => html`<li part="wall-entry">
-              <div class="who" dir="auto">${entry.name}</div>
-              ${entry.organisation || entry.role || entry.country
-                ? html`<div class="meta" dir="auto">
-                    ${[entry.role, entry.organisation, entry.country ? regionNames.of(entry.country) : undefined].filter(Boolean).join(' · ')}
-                  </div>`
-                : nothing}
+          ${view.entries.map((entry) => {
+            // An organisation's signature shows under the organisation's name, with the person who
+            // signed for it (as `secure-sign wall build` writes it: name is the person's) below.
+            const org = entry.kind === 'organisation' ? entry.organisation : undefined;
+            const country = entry.country ? regionNames.of(entry.country) : undefined;
+            const meta = (org ? [entry.name, entry.role, country] : [entry.role, entry.organisation, country]).filter(Boolean);
+            return html`<li part="wall-entry" class=${org ? 'organisation' : 'individual'}>
+              <div class="who" dir="auto">${org ?? entry.name}</div>
+              ${meta.length > 0 ? html`<div class="meta" dir="auto">${meta.join(' · ')}</div>` : nothing}
               ${entry.comment ? html`<blockquote dir="auto">${entry.comment}</blockquote>` : nothing}
-            </li>`,
-          )}
+            </li>`;
+          })}
         </ul>`}`;
 }

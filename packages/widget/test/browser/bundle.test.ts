@@ -105,4 +105,23 @@ describe('CDN bundle on a page with a strict CSP', () => {
     expect(violations).to.deep.equal([]);
     frame.remove();
   });
+
+  it("a CSP without 'wasm-unsafe-eval' is named on the console as such, not as an unparsable key; nothing is sent", async () => {
+    const setup = await setupCampaign();
+    const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR, wasm: 'no' });
+    const errors: string[] = [];
+    const win = frame.contentWindow as Window & typeof globalThis;
+    const original = win.console.error;
+    win.console.error = (...args: unknown[]) => void errors.push(args.map(String).join(' '));
+    const element = frame.contentDocument!.querySelector('secure-sign') as (Element & { renderRoot?: ShadowRoot }) | null;
+    await waitUntil(() => element?.renderRoot?.querySelector('form'), 'bundle did not render the form', { timeout: 10000 });
+    element!.renderRoot!.querySelector<HTMLInputElement>('[name="name"]')!.focus();
+    await waitUntil(() => errors.length > 0, 'nothing said on the console', { timeout: 10000 });
+    win.console.error = original;
+    expect(errors.join('\n')).to.include("'wasm-unsafe-eval'");
+    expect(errors.join('\n')).not.to.include('could not be parsed');
+    expect(element!.renderRoot!.querySelector('form')).to.equal(null);
+    expect((await control({ op: 'log', campaign: setup.campaign })).stored).to.deep.equal([]);
+    frame.remove();
+  });
 });

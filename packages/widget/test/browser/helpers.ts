@@ -41,7 +41,9 @@ let sharedKeys: Promise<CampaignKeyPair> | undefined;
 /** One key pair for the whole file: key generation is not what these tests are about. */
 export const testKeys = (): Promise<CampaignKeyPair> => (sharedKeys ??= generateCampaignKeys());
 
-export async function setupCampaign(options: { count?: number; goal?: number | null; open?: boolean; wall?: string | null } = {}): Promise<Setup> {
+export async function setupCampaign(
+  options: { count?: number; goal?: number | null; open?: boolean; wall?: string | null; origins?: string[]; kid?: string } = {},
+): Promise<Setup> {
   const keys = await testKeys();
   const campaign = newCampaignId();
   await control({ op: 'setup', campaign, kid: keys.publicKey.keyId, ...options });
