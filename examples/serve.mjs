@@ -23,7 +23,10 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** The Content-Security-Policy the example pages are served with (see docs/embedding.md). */
+/**
+ * The Content-Security-Policy the example pages are served with: exactly docs/embedding.md's strict
+ * policy, plus the pages' own stylesheets and images (no 'unsafe-inline' anywhere).
+ */
 export function contentSecurityPolicy(collectorUrl) {
   const collector = new URL(collectorUrl).origin;
   return [
@@ -31,7 +34,7 @@ export function contentSecurityPolicy(collectorUrl) {
     "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self' blob:",
     `connect-src 'self' ${collector}`,
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     "img-src 'self' data:",
     "form-action 'none'",
     "base-uri 'none'",

@@ -62,6 +62,10 @@ async function newPage(context: BrowserContext): Promise<Page> {
   page.on('console', (message) => events.push(`console:${message.text()}`));
   await page.exposeFunction('__recordEvent', (text: string) => events.push(text));
   await page.addInitScript(() => {
+    // Any report of the page's strict policy (docs/embedding.md's, no 'unsafe-inline') is a failure.
+    document.addEventListener('securitypolicyviolation', (event) =>
+      (window as unknown as { __recordEvent(t: string): void }).__recordEvent(`csp:${event.violatedDirective} ${event.blockedURI}`),
+    );
     for (const type of ['secure-sign-ready', 'secure-sign-start', 'secure-sign-success', 'secure-sign-queued', 'secure-sign-error']) {
       document.addEventListener(type, (event) =>
         (window as unknown as { __recordEvent(t: string): void }).__recordEvent(`${type}:${JSON.stringify((event as CustomEvent).detail)}`),
@@ -170,6 +174,20 @@ describe('a signature from the partner page to the signer wall', () => {
     for (const text of typed) expect(stored).not.toContain(text);
     expect(events.some((e) => e.startsWith('secure-sign-success'))).toBe(true);
     for (const event of events) for (const text of typed) expect(event).not.toContain(text);
+  });
+
+  it('runs under the documented strict policy with no violation report; the letter offers a skip link to the form', async () => {
+    const page = context.pages()[0]!;
+    expect(events.filter((event) => event.startsWith('csp:'))).toEqual([]);
+    const csp = (await page.request.get(demo.pageUrl)).headers()['content-security-policy']!;
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(csp).not.toContain('unsafe-inline');
+    const skip = page.locator('a.skip-link');
+    expect(await skip.getAttribute('href')).toBe('#sign');
+    await skip.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#sign');
+    expect(await page.evaluate(() => document.getElementById('sign')?.contains(document.querySelector('secure-sign')))).toBe(true);
   });
 
   it('pulls and decrypts each signature exactly once, as typed', async () => {
