@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const widgetDist = fileURLToPath(new URL('../packages/widget/dist/', import.meta.url));
@@ -46,6 +47,21 @@ export function contentSecurityPolicy(collectorUrl) {
 export async function integrityOf(path) {
   return `sha384-${createHash('sha384').update(await readFile(path)).digest('base64')}`;
 }
+
+// The widget's chunks carry a content hash in their names (ss-lazy-<hash>.js): they never change, so
+// browsers may keep them a year. secure-sign.js and pow-worker.js keep their names across versions.
+const HASHED = /^ss-[\w]+-[\w-]{8}\.js$/;
+const COMPRESSIBLE = /^(text\/|application\/(json|wasm))/;
+
+/** The body compressed as the request's Accept-Encoding allows (brotli first), with its encoding. */
+function compress(body, acceptEncoding) {
+  const accepts = (name) => new RegExp(`(^|[\\s,])${name}(?!;q=0(\\.0+)?(\\s|,|$))`).test(acceptEncoding ?? '');
+  if (accepts('br')) return { body: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }), encoding: 'br' };
+  if (accepts('gzip')) return { body: gzipSync(body, { level: 9 }), encoding: 'gzip' };
+  return { body, encoding: undefined };
+}
+
+const compressed = new Map();
 
 function resolveInside(root, urlPath) {
   const decoded = decodeURIComponent(urlPath);
@@ -96,13 +112,26 @@ export async function startExampleServer({ host = '127.0.0.1', port = 0, campaig
       if (type.startsWith('text/html')) {
         content = body.toString('utf8').replace(/%[A-Z_]+%/g, (name) => values[name] ?? name);
       }
-      response.writeHead(200, {
+      const headers = {
         'Content-Type': type,
         'Content-Security-Policy': csp,
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
-      });
+      };
+      // The widget's files as a careful static host serves them: compressed by Accept-Encoding,
+      // and hashed names cached for a year (docs/embedding.md, "Serving dist/ yourself").
+      if (root === widgetDist && COMPRESSIBLE.test(type)) {
+        const name = rest.split('/').pop();
+        const cacheKey = `${file}|${request.headers['accept-encoding'] ?? ''}`;
+        const packed = compressed.get(cacheKey) ?? compress(body, request.headers['accept-encoding']);
+        compressed.set(cacheKey, packed);
+        content = packed.body;
+        headers['Vary'] = 'Accept-Encoding';
+        if (packed.encoding) headers['Content-Encoding'] = packed.encoding;
+        headers['Cache-Control'] = HASHED.test(name) ? 'public, max-age=31536000, immutable' : 'no-cache';
+      }
+      response.writeHead(200, headers);
       response.end(request.method === 'HEAD' ? undefined : content);
     } catch {
       response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request\n');
