@@ -10,6 +10,9 @@ export { fieldErrors, readSigner } from './parts/signer.js';
 // the "Verify encryption" disclosure (which shows the key's fingerprint).
 export { renderWall, verifyWall } from './parts/wall.js';
 export { fingerprintUrl, renderVerify } from './parts/verify.js';
+// The success screen: a signature was sealed, so this chunk is loaded (a signature sent from the
+// retry queue at page load loads it too).
+export { renderSuccess } from './parts/success.js';
 
 const countryLists = new Map<string, { code: string; name: string }[]>();
 

@@ -23,7 +23,6 @@ import { checkCampaignKeyString } from './key-check.js';
 import type { PartnerMessage, partnerMessages } from './messages.js';
 import { barWidth, renderCount } from './parts/count.js';
 import { renderForm } from './parts/form.js';
-import { renderSuccess } from './parts/success.js';
 import type { OptionalField } from './parts/signer.js';
 import type { WallView } from './parts/wall.js';
 import { RetryQueue } from './queue.js';
@@ -265,18 +264,10 @@ export class SecureSign extends LitElement {
   #fail<K extends PartnerMessage>(code: SecureSignErrorCode, message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
     // For the partner who embedded the widget: what is wrong and what to do, never a key's value.
     // The texts load only now (messages.ts), keeping them out of every page's first load.
-    this.#say('error', message, ...args);
+    say('error', message, ...args);
     this._status = 'unavailable';
     this._announce = this._t.unavailableTitle;
     this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code }));
-  }
-
-  /** Tells the partner on the console; the texts load only now (messages.ts), out of the first load. */
-  #say<K extends PartnerMessage>(level: 'error' | 'warn', message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
-    void import('./messages.js').then(
-      ({ partnerMessages }) => console[level](`<secure-sign>: ${(partnerMessages[message] as (...a: string[]) => string)(...args)}`),
-      () => console[level](`<secure-sign>: ${message}`),
-    );
   }
 
   async #init(): Promise<void> {
@@ -324,6 +315,7 @@ export class SecureSign extends LitElement {
     this._wall = this.hideWall ? 'hidden' : 'button';
     if (!this.#setInfo(info)) return;
     this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: this._status === 'form' }));
+    this.#prefetch();
     // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
     if (this.#queue.list().length > 0) void this.#flush();
   }
@@ -419,10 +411,30 @@ export class SecureSign extends LitElement {
           // The chunk did not arrive (a dropped connection): fetched again on the next interaction
           // or when the browser is back online, instead of leaving the form broken until a reload.
           this.#lazy = this.#publicKey = undefined;
-          this.#say('warn', 'offline');
+          say('warn', 'offline');
         }
       },
     );
+  }
+
+  /**
+   * Loads the crypto chunk before the first tap for visitors who are about to sign: once the form
+   * has been on screen for 1.5 s and the browser is idle. Never while it stays off-screen, nor for
+   * visitors who asked to save data or are on a very slow (2G) connection (the first tap loads it).
+   */
+  #prefetch(): void {
+    const connection = (navigator as Navigator & { connection?: { saveData?: boolean; effectiveType?: string } }).connection;
+    if (connection?.saveData || /2g/.test(String(connection?.effectiveType))) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const observer = new IntersectionObserver(([entry]) => {
+      clearTimeout(timer);
+      if (entry?.isIntersecting) {
+        // (Later visibility changes only call #loadCrypto again, which does nothing once loaded.)
+        timer = setTimeout(() => (window.requestIdleCallback ?? setTimeout)(() => this.#loadCrypto()), 1500);
+      }
+    });
+    // A removed element is reported as not intersecting, which cancels the timer.
+    observer.observe(this);
   }
 
   /** Starts loading the cryptography and the proof of work; called on the first interaction. */
@@ -504,7 +516,7 @@ export class SecureSign extends LitElement {
       } catch (error) {
         // The collector is down or unreachable (or the code did not arrive): nothing was verified;
         // the button offers it again. (An unusable key has made the whole widget unavailable.)
-        this.#say('warn', 'wallFetch', error instanceof CollectorError ? `${error.code}, ${error.status}` : 'network');
+        say('warn', 'wallFetch', error instanceof CollectorError ? `${error.code}, ${error.status}` : 'network');
         this._wall = 'button';
         return;
       }
@@ -518,14 +530,14 @@ export class SecureSign extends LitElement {
         });
       } catch {
         // A wall that fails verification is never shown, not even in part.
-        this.#say('warn', 'wallForged');
+        say('warn', 'wallForged');
         this._wall = 'hidden';
       }
     } finally {
       if (this.#focusWall) {
         // The pressed button is gone: focus the wall's heading (or the button again), not <body>.
         this.#focusWall = false;
-        void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.wall [tabindex], .wall button')?.focus());
+        void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.wall [tabindex],.wall button')?.focus());
       }
     }
   }
@@ -593,6 +605,8 @@ export class SecureSign extends LitElement {
         this._receipt = receipt;
         this._status = 'success';
         this._announce = retried ? this._t.sentLater : this._t.successTitle;
+        // Sent from the retry queue at load: the success screen comes with the lazy chunk.
+        this.#loadCrypto();
         if (this._info) this._info = { ...this._info, count: this._info.count + 1 };
         this.dispatchEvent(secureSignEvent('secure-sign-success', { campaign: this.campaign, sid: receipt.sid, receivedAt: receipt.receivedAt, retried }));
         void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.status h3')?.focus());
@@ -699,7 +713,10 @@ export class SecureSign extends LitElement {
         return html`<div part="status" class="status"><p>${t.closed}</p></div>`;
       case 'success':
         // "Copy link" worked (what was announced): the button says so too.
-        return renderSuccess(this._receipt, t, this._announce === t.copied, { share: () => void this.#share(), copy: () => void this.#copy() });
+        // (Sent from the retry queue at load: shown once the lazy chunk has arrived.)
+        return this._arrived
+          ? this.#parts!.renderSuccess(this._receipt, t, this._announce === t.copied, { share: () => void this.#share(), copy: () => void this.#copy() })
+          : html``;
       case 'queued':
         return html`<div part="status" class="status">
           <h3 tabindex="-1">${t.queuedTitle}</h3>
@@ -769,13 +786,23 @@ export class SecureSign extends LitElement {
   }
 }
 
+/** Tells the partner on the console; the texts load only now (messages.ts), out of the first load. */
+function say<K extends PartnerMessage>(level: 'error' | 'warn', message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
+  void import('./messages.js')
+    .then(
+      ({ partnerMessages }) => (partnerMessages[message] as (...a: string[]) => string)(...args),
+      () => message, // the chunk did not arrive (offline): at least the message's name
+    )
+    .then((text) => console[level](`<secure-sign>: ${text}`));
+}
+
 function parseStrings(value: string | null): StringOverrides | undefined {
   if (!value) return undefined;
   try {
     const parsed: unknown = JSON.parse(value);
     return typeof parsed === 'object' && parsed !== null ? (parsed as StringOverrides) : undefined;
   } catch {
-    void import('./messages.js').then(({ partnerMessages }) => console.error(`<secure-sign>: ${partnerMessages.strings()}`));
+    say('error', 'strings');
     return undefined;
   }
 }

@@ -109,11 +109,21 @@ export function fakeCollector() {
       const worker = q.worker === 'none' ? "'none'" : cdn ? `blob: ${cdn}` : "'self'";
       ctx.set('content-security-policy', strictCsp({ cdn, worker, wasm: q.wasm !== 'no' }));
       ctx.type = 'text/html';
+      // savedata: the visitor asked to save data (navigator.connection.saveData), set before the widget runs.
+      const saveData = q.savedata ? `<script type="module" src="${PREFIX}/__save-data.js"></script>\n` : '';
+      // offscreen: the widget sits far below the first screen (no styles: the CSP allows none).
+      const filler = q.offscreen ? '<p>Letter text.</p>'.repeat(400) : '';
       ctx.body = `<!doctype html><html lang="${escapeHtml(q.lang ?? 'en')}"><head><meta charset="utf-8"><title>Partner</title>
-<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
-<body><h1>An open letter</h1>
+${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
+<body><h1>An open letter</h1>${filler}
 <secure-sign campaign="${escapeHtml(q.campaign)}" campaign-key="${escapeHtml(q.key)}" collector="${escapeHtml(q.collector)}"></secure-sign>
 </body></html>`;
+      return;
+    }
+
+    if (path === '/__save-data.js') {
+      ctx.type = 'text/javascript';
+      ctx.body = "Object.defineProperty(Navigator.prototype, 'connection', { configurable: true, get: () => ({ saveData: true, effectiveType: '4g' }) });";
       return;
     }
 

@@ -124,4 +124,30 @@ describe('CDN bundle on a page with a strict CSP', () => {
     expect((await control({ op: 'log', campaign: setup.campaign })).stored).to.deep.equal([]);
     frame.remove();
   });
+
+  describe('prefetches the crypto chunk before the first tap (issue 19)', () => {
+    const watch = async (query: Record<string, string>, ms: number): Promise<{ frame: HTMLIFrameElement; requested: number }> => {
+      const setup = await setupCampaign();
+      const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR, ...query });
+      const element = frame.contentDocument!.querySelector('secure-sign') as (Element & { renderRoot?: ShadowRoot }) | null;
+      await waitUntil(() => element?.renderRoot?.querySelector('form'), 'bundle did not render the form', { timeout: 10000 });
+      expect(lazyRequests(frame), 'requested at once, not after a moment on screen').to.deep.equal([]);
+      await waitUntil(() => lazyRequests(frame).length > 0, '', { timeout: ms }).catch(() => undefined);
+      return { frame, requested: lazyRequests(frame).length };
+    };
+
+    it('when the form has been on screen for a moment, without any interaction', async () => {
+      const { frame, requested } = await watch({}, 6000);
+      expect(requested).to.equal(1);
+      frame.remove();
+    });
+
+    it('never while the widget stays off-screen, nor for a visitor who asked to save data', async () => {
+      for (const query of [{ offscreen: '1' }, { savedata: '1' }]) {
+        const { frame, requested } = await watch(query, 3500);
+        expect(requested, JSON.stringify(query)).to.equal(0);
+        frame.remove();
+      }
+    });
+  });
 });
