@@ -111,6 +111,73 @@ export async function measureWidget(browser, pageUrl, { runs }) {
 }
 
 /** pow.solve_ms_*: challenges from a collector at its default difficulty, solved in the widget's worker. */
+// DevTools' "Slow 4G" preset: 562.5 ms latency, 1.44 Mbit/s down, 675 kbit/s up.
+const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 };
+
+// Records every long task (over 50 ms on the main thread) from the start of the page.
+const RECORD_LONG_TASKS = () => {
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+  }).observe({ type: 'longtask', buffered: true });
+};
+
+/**
+ * widget.phone_* metrics (issue 19): a phone-sized page at 6x CPU throttling (CDP; Chromium does
+ * not throttle workers, so the proof of work is not slowed) on emulated Slow 4G. Interactive: from
+ * navigation start to the form's Sign button rendered. Tap to ready: after the form has been on
+ * screen for 3 s, from the first focus of a field to the crypto chunk in use (the country list,
+ * which arrives with it, rendered). Long task: the longest main-thread task from load through the
+ * tap, filling in, submitting and "Thank you".
+ */
+export async function measurePhone(browser, pageUrl, { runs }) {
+  const interactive = [];
+  const tapToReady = [];
+  const longest = [];
+  for (let run = 0; run < runs; run++) {
+    const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+    await page.addInitScript(RECORD_LONG_TASKS);
+    await page.addInitScript(RECORD_SUBMIT);
+    await page.goto(pageUrl, { waitUntil: 'commit' });
+    const ready = await page.waitForFunction(
+      () => (document.querySelector('secure-sign')?.renderRoot?.querySelector('button[type="submit"]') ? performance.now() : false),
+      null,
+      { polling: 'raf', timeout: 60_000 },
+    );
+    interactive.push(await ready.jsonValue());
+    // The signer scrolls to the form (on a phone it is below the letter) and reads it for 3 s.
+    await page.evaluate(() => document.querySelector('secure-sign').scrollIntoView());
+    await page.waitForTimeout(3000);
+    const t0 = await page.evaluate(() => {
+      const t = performance.now();
+      document.querySelector('secure-sign').renderRoot.querySelector('input[name="name"]').focus();
+      return t;
+    });
+    const arrived = await page.waitForFunction(
+      () => (document.querySelector('secure-sign').renderRoot.querySelectorAll('select[name="country"] option').length > 100 ? performance.now() : false),
+      null,
+      { polling: 'raf', timeout: 60_000 },
+    );
+    tapToReady.push((await arrived.jsonValue()) - t0);
+    await fillForm(page, run);
+    await clickToRequest(page);
+    await waitForHeading(page, /Thank you for signing/);
+    longest.push(Math.max(0, ...(await page.evaluate(() => window.__longTasks))));
+    await context.close();
+    say(`phone run ${run + 1}/${runs}: interactive ${interactive.at(-1).toFixed(0)} ms, tap to ready ${tapToReady.at(-1).toFixed(0)} ms, longest task ${longest.at(-1).toFixed(0)} ms`);
+  }
+  return {
+    'widget.phone_interactive_ms_p50': median(interactive),
+    'widget.phone_tap_to_ready_ms_p50': median(tapToReady),
+    'widget.phone_long_task_ms_max': Math.max(...longest),
+  };
+}
+
 export async function measurePowSolve(browser, pageOrigin, collectorUrl, campaign, { count }) {
   const page = await browser.newPage();
   await page.goto(`${pageOrigin}/open-letter/privacy.html`);

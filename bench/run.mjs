@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { makeEnvelopes } from './envelopes.mjs';
 import { median, percentile, run, say, startProcess } from './lib.mjs';
-import { launch, measurePowSolve, measureWidget } from './browser.mjs';
+import { launch, measurePhone, measurePowSolve, measureWidget } from './browser.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -155,6 +155,8 @@ async function benchBrowser() {
     stops.push(pages.close);
     say('widget: sizes and seal times');
     Object.assign(metrics, await measureWidget(browser, `${pages.url}/open-letter/`, { runs: COUNTS.widgetRuns }));
+    say('widget: on a phone (6x CPU throttling, Slow 4G)');
+    Object.assign(metrics, await measurePhone(browser, `${pages.url}/open-letter/`, { runs: COUNTS.widgetRuns }));
 
     // The default difficulty, as a real campaign runs it.
     const defaultDir = join(work, 'default');
@@ -322,6 +324,7 @@ async function benchCli() {
 
 const KEYS = [
   'widget.initial_gzip_bytes', 'widget.total_gzip_bytes', 'widget.seal_warm_ms_p50', 'widget.seal_cold_ms_p50',
+  'widget.phone_interactive_ms_p50', 'widget.phone_tap_to_ready_ms_p50', 'widget.phone_long_task_ms_max',
   'pow.solve_ms_p50', 'pow.solve_ms_p95', 'pow.verify_us_p50',
   'collector.baseline_rps', 'collector.sqlite_rps', 'collector.sqlite_p99_ms', 'collector.postgres_rps', 'collector.postgres_p99_ms',
   'collector.checkpoint_lag_ms_p99', 'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
@@ -335,6 +338,9 @@ function report() {
     ['widget.total_gzip_bytes', kb(m['widget.total_gzip_bytes']), '< 170 KB', m['widget.total_gzip_bytes'] < 170 * 1024],
     ['widget.seal_warm_ms_p50', `${m['widget.seal_warm_ms_p50']?.toFixed(1)} ms`, '< 5 ms', m['widget.seal_warm_ms_p50'] < 5],
     ['widget.seal_cold_ms_p50', `${m['widget.seal_cold_ms_p50']?.toFixed(1)} ms`, '< 250 ms', m['widget.seal_cold_ms_p50'] < 250],
+    ['widget.phone_interactive_ms_p50', `${m['widget.phone_interactive_ms_p50']?.toFixed(0)} ms`, '< 1500 ms (6x CPU, Slow 4G)', m['widget.phone_interactive_ms_p50'] < 1500],
+    ['widget.phone_tap_to_ready_ms_p50', `${m['widget.phone_tap_to_ready_ms_p50']?.toFixed(0)} ms`, '< 300 ms (form visible 3 s first)', m['widget.phone_tap_to_ready_ms_p50'] < 300],
+    ['widget.phone_long_task_ms_max', `${m['widget.phone_long_task_ms_max']?.toFixed(0)} ms`, '< 100 ms (6x CPU)', m['widget.phone_long_task_ms_max'] < 100],
     ['pow.solve_ms_p50', `${m['pow.solve_ms_p50']?.toFixed(0)} ms`, '< 500 ms', m['pow.solve_ms_p50'] < 500],
     ['pow.solve_ms_p95', `${m['pow.solve_ms_p95']?.toFixed(0)} ms`, '< 2000 ms', m['pow.solve_ms_p95'] < 2000],
     ['pow.verify_us_p50', `${m['pow.verify_us_p50']?.toFixed(0)} µs`, '', undefined],
