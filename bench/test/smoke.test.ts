@@ -9,6 +9,7 @@ import { expect, it } from 'vitest';
 
 const KEYS = [
   'widget.initial_gzip_bytes', 'widget.total_gzip_bytes', 'widget.seal_warm_ms_p50', 'widget.seal_cold_ms_p50',
+  'widget.phone_interactive_ms_p50', 'widget.phone_tap_to_ready_ms_p50', 'widget.phone_long_task_ms_max',
   'pow.solve_ms_p50', 'pow.solve_ms_p95', 'pow.verify_us_p50',
   'collector.baseline_rps', 'collector.sqlite_rps', 'collector.sqlite_p99_ms', 'collector.postgres_rps', 'collector.postgres_p99_ms',
   'collector.checkpoint_lag_ms_p99', 'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
