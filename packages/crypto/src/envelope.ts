@@ -23,8 +23,11 @@ import { ready } from './sodium.js';
 
 /** The envelope version this library writes and reads. */
 export const ENVELOPE_VERSION = 1;
-/** Overhead that crypto_box_seal adds to the padded plaintext: an ephemeral key and a MAC. */
-const SEAL_OVERHEAD = 48;
+/**
+ * Bytes crypto_box_seal adds to the padded plaintext (libsodium's `crypto_box_SEALBYTES`): an
+ * ephemeral X25519 public key and a Poly1305 tag (docs/format.md §3.4).
+ */
+export const SEALED_BOX_OVERHEAD = 48;
 /**
  * The size limit of an envelope: 49152 bytes of JSON text, counted in UTF-8 bytes. Every reader
  * (collector, CLI, this library) applies exactly this limit to an envelope's text: text over it is
@@ -213,7 +216,7 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
     throw new SecureSignError('MALFORMED_ENVELOPE', `malformed envelope: ${describe(issues)}`, { issues });
   }
   const envelope = result.data;
-  const maxCiphertext = (PADDING_BUCKETS.at(-1) as number) + SEAL_OVERHEAD;
+  const maxCiphertext = (PADDING_BUCKETS.at(-1) as number) + SEALED_BOX_OVERHEAD;
   if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
     throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
   }

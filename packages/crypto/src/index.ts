@@ -21,6 +21,7 @@ export {
 export {
   ENVELOPE_VERSION,
   MAX_ENVELOPE_BYTES,
+  SEALED_BOX_OVERHEAD,
   newSubmissionId,
   openSubmission,
   parseEnvelope,

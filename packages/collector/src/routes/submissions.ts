@@ -1,6 +1,6 @@
 // Submissions: the browser's preflight, proof-of-work challenge and sealed-envelope POST, and
 // the staff DELETE of one submission. Idempotent by submission id (docs/api.md).
-import { PADDING_BUCKETS, isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
+import { PADDING_BUCKETS, SEALED_BOX_OVERHEAD, isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
 import { encodeEntry } from '@secure-sign/crypto/log';
 import { Hono } from 'hono';
 import { createHash } from 'node:crypto';
@@ -18,12 +18,6 @@ import {
   type Env,
   type RouteDeps,
 } from './context.js';
-
-/**
- * Bytes a sealed box adds to its plaintext (libsodium's `crypto_box_SEALBYTES`: an ephemeral
- * X25519 public key and a Poly1305 tag), docs/format.md §3.4.
- */
-export const SEALED_BOX_OVERHEAD = 32 + 16;
 
 /**
  * Lengths a version 1 ciphertext can have, in base64url characters (unpadded): a padding bucket
