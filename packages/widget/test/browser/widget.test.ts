@@ -199,6 +199,8 @@ describe('<secure-sign> form', () => {
     try {
       const element = await mount({ ...setup, campaign: 'no-such-campaign' });
       expect(q(element, '.status h3')!.textContent).to.equal('Signing is unavailable');
+      // The partner's message text is a lazily loaded chunk (messages.ts): it arrives a moment later.
+      await waitUntil(() => capture.console.some((line) => line.includes('does not know campaign')), 'no console message');
       expect(capture.console.join('\n')).to.include('the collector does not know campaign "no-such-campaign"');
       expect(capture.events).to.deep.equal(['secure-sign-error {"campaign":"no-such-campaign","code":"invalid-config"}']);
     } finally {
@@ -344,6 +346,7 @@ describe('<secure-sign> signer wall', () => {
         q<HTMLButtonElement>(element, '.wall button')!.click();
         await waitUntil(() => !q(element, '.wall'), `${tamper}: wall still shown`);
         expect(root(element).textContent).not.to.include('Amina');
+        await waitUntil(() => capture.console.some((line) => line.includes('signer wall')), `${tamper}: no console message`);
         expect(capture.console.join('\n')).to.include('signer wall could not be verified');
       } finally {
         capture.stop();
