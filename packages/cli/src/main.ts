@@ -6,7 +6,6 @@ import {
   DEFAULT_DOCUMENT_VALIDITY_MS,
   formatCampaignSecretKey,
   isSecureSignError,
-  parseCampaignPublicKey,
   signDocument,
   verifyDocument,
   type CampaignPublicKey,
@@ -22,20 +21,13 @@ import { createPrivateFile, errno, readSmallFile, say } from './io.js';
 import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
 import { getPassphrase } from './passphrase.js';
 import { defaultStatePath, parseDuration, readSerialState, recordSerial } from './serial.js';
-import { copyWidget, installedVersion, snippet, WORKER } from './snippet.js';
+import { publicKeyFrom } from './options.js';
+import { registerSnippetCommand } from './snippet-command.js';
+import { registerFrameCommand } from './frame.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
 
 const VERSION = '0.1.0';
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-
-/** The protocol of a URL, or '' if it is not one (URL.parse is Node 22+). */
-function urlProtocol(text: string): string {
-  try {
-    return new URL(text).protocol;
-  } catch {
-    return '';
-  }
-}
 
 /** A byte count: digits, optionally followed by K, M or G (binary: KiB, MiB, GiB), at least 1 MiB. */
 function byteSize(name: string) {
@@ -58,35 +50,6 @@ function positiveInt(name: string, max: number) {
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}`);
     return n;
   };
-}
-
-async function publicKeyFrom(options: { key?: string | undefined; publicKey?: string | undefined }): Promise<CampaignPublicKey> {
-  if (options.publicKey !== undefined) {
-    try {
-      return await parseCampaignPublicKey(options.publicKey);
-    } catch (error) {
-      throw new CliError(isSecureSignError(error) ? error.message : 'invalid public campaign key', 'copy the whole sspk1... string again');
-    }
-  }
-  if (options.key !== undefined) return keyFilePublicKey(options.key);
-  throw new CliError('no campaign key given', 'pass --public-key sspk1... or --key campaign.key', EXIT.USAGE);
-}
-
-/** Checks and normalises --base-url: https (plain http only to this machine), a folder URL. */
-function widgetBaseUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new CliError(`--base-url ${JSON.stringify(text)} is not a URL`, 'pass the folder URL where the widget files are served, e.g. https://partner.example/secure-sign/', EXIT.USAGE);
-  }
-  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-    throw new CliError(`--base-url must be an https URL (got ${url.protocol}//)`, 'plain http is allowed only to this machine (localhost): a network attacker could change the files', EXIT.USAGE);
-  }
-  if (url.username || url.password || url.search || url.hash) throw new CliError('--base-url must be a plain folder URL (no user, query or fragment)', undefined, EXIT.USAGE);
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
 }
 
 /** Writes a data result to a file (0600, no overwrite without --force) or stdout. */
@@ -210,65 +173,7 @@ Full reference: docs/cli.md`,
       });
   }
 
-  cli
-    .command('snippet')
-    .description('print the snippet partners paste: an import map pinning every widget file, the script tag, the <secure-sign> element')
-    .requiredOption('--campaign <id>', 'the campaign id')
-    .option('-k, --key <file>', 'take the public key from this key file')
-    .option('--public-key <sspk1>', 'the public campaign key string')
-    .requiredOption('--collector <url>', 'the collector base URL')
-    .option('--base-url <url>', 'the folder URL where the partner (or the campaign) serves the widget files, e.g. https://partner.example/secure-sign/')
-    .option('--copy-to <dir>', 'copy exactly the files that run (no source maps) into DIR, to upload to --base-url')
-    .option('--cdn', 'load the widget from jsDelivr instead of --base-url (works only once this widget version is published on npm)', false)
-    .option('--dist <dir>', 'the widget\'s built dist/ folder (default: the installed @secure-sign/widget)')
-    .option('--lang <code>', 'widget language attribute')
-    .option('--privacy-url <url>', 'link to the campaign privacy notice')
-    .addHelpText(
-      'after',
-      `
-Every file the page loads is integrity-checked: the entry by its script tag, every module it can
-import (the lazily loaded crypto chunk, the translations, the fallback solver) by the import map,
-which must come before the script tag. The import map is inline: a page with a Content-Security-
-Policy needs the 'sha256-...' printed on stderr in script-src. The proof-of-work worker
-(pow-worker.js) is not covered: browsers do not apply import maps to Web Workers.
-
-Examples:
-  secure-sign snippet --campaign open-letter --key campaign.key --collector https://collector.example.org \\
-    --base-url https://partner.example/secure-sign/ --copy-to ./upload/secure-sign
-  secure-sign snippet --campaign open-letter --public-key sspk1... --collector https://collector.example.org --cdn`,
-    )
-    .action(async (opts: { campaign: string; key?: string; publicKey?: string; collector: string; baseUrl?: string; copyTo?: string; cdn: boolean; dist?: string; lang?: string; privacyUrl?: string }) => {
-      const campaign = campaignId(opts.campaign);
-      const collector = collectorUrl(opts.collector).href.replace(/\/$/, '');
-      if (opts.lang !== undefined && !/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/.test(opts.lang)) {
-        throw new CliError(`--lang ${JSON.stringify(opts.lang)} is not a language tag`, 'e.g. en, de, pt-BR', EXIT.USAGE);
-      }
-      if (opts.privacyUrl !== undefined && !/^https?:$/.test(urlProtocol(opts.privacyUrl))) {
-        throw new CliError('--privacy-url must be an http(s) URL', undefined, EXIT.USAGE);
-      }
-      if (opts.cdn === (opts.baseUrl !== undefined)) {
-        throw new CliError(
-          opts.cdn ? '--cdn and --base-url exclude each other' : 'where will the widget files be served? no --base-url given',
-          'pass --base-url https://partner.example/secure-sign/ (the folder where the files are served; --copy-to DIR copies them), or --cdn for the public CDN',
-          EXIT.USAGE,
-        );
-      }
-      if (opts.cdn && opts.copyTo !== undefined) throw new CliError('--copy-to goes with --base-url, not --cdn', undefined, EXIT.USAGE);
-      const version = opts.cdn ? await installedVersion() : undefined;
-      const baseUrl = version === undefined ? widgetBaseUrl(opts.baseUrl!) : new URL(`https://cdn.jsdelivr.net/npm/@secure-sign/widget@${version}/dist/`);
-      const publicKey = await publicKeyFrom(opts);
-      const result = await snippet({ campaign, publicKey: publicKey.keyString, collector, baseUrl, dist: opts.dist, lang: opts.lang, privacyUrl: opts.privacyUrl });
-      if (opts.copyTo !== undefined) await copyWidget(result.files, result.dist, opts.copyTo);
-      process.stdout.write(result.html);
-      say(`campaign key fingerprint: ${publicKey.fingerprint}`);
-      const names = result.files.map((file) => file.name).join(' ');
-      if (opts.copyTo !== undefined) say(`copied the ${result.files.length} files that run to ${opts.copyTo}: upload them to ${baseUrl.href} (${names})`);
-      else if (version === undefined) say(`serve these ${result.files.length} files of ${result.dist} at ${baseUrl.href} (or pass --copy-to DIR): ${names}`);
-      else say(`note: ${baseUrl.href} serves the widget only once @secure-sign/widget@${version} is published on npm, and only if its bytes are exactly these (browsers refuse any other); self-hosting with --base-url works today`);
-      const origin = version === undefined ? baseUrl.origin : 'https://cdn.jsdelivr.net';
-      say(`Content-Security-Policy of the page: script-src ${result.importMapHash} 'wasm-unsafe-eval' ${origin === 'null' ? "'self'" : `${origin} (or 'self' on that origin)`}; worker-src ${version === undefined ? "'self'" : `blob: ${origin}`}; connect-src ${new URL(collector).origin} (docs/embedding.md)`);
-      say(`note: ${WORKER} (the proof-of-work worker; it never sees what signers type) is started as a Web Worker, which import maps do not cover: its bytes are not integrity-checked`);
-    });
+  registerSnippetCommand(cli);
 
   cli
     .command('register')
@@ -577,6 +482,7 @@ sign again (wall sign reads the served serial with --collector) and publish the 
       say(`good signature: ${payload.type} for campaign ${payload.campaign}, serial ${payload.serial}, issued ${payload.issuedAt}, valid until ${payload.validUntil}, key ${publicKey.fingerprint}`);
     });
 
+  registerFrameCommand(cli);
   return cli;
 }
 
