@@ -24,6 +24,7 @@ export {
   envelopeHash,
   type LogEntry,
 } from './entry.js';
+export { LogClientError, createLogClient, isLogClientError, type LogClient, type LogClientErrorCode, type LogClientOptions } from './client.js';
 export { LogError, isLogError, type LogErrorCode } from './errors.js';
 export { HASH_SIZE, emptyRootHash, leafHash, nodeHash, rootHash } from './hash.js';
 export {
