@@ -18,7 +18,8 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError } from './errors.js';
+import { parseVerifierKey } from '@secure-sign/crypto/log';
+import { CliError, EXIT } from './errors.js';
 import { fileError } from './io.js';
 
 /** The entry of the widget's CDN build (dist/secure-sign.js). */
@@ -38,6 +39,8 @@ export interface SnippetOptions {
   readonly dist: string | undefined;
   readonly lang: string | undefined;
   readonly privacyUrl: string | undefined;
+  /** The campaign's log verifier key (already checked with {@link logKeyFrom}), the widget's `log-key`. */
+  readonly logKey?: string | undefined;
 }
 
 /** A file the snippet loads. */
@@ -57,7 +60,8 @@ export interface Snippet {
   readonly dist: string;
 }
 
-function attr(value: string): string {
+/** Escapes text for an HTML attribute value in double quotes, or for element content. */
+export function attr(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
@@ -159,6 +163,7 @@ export async function snippet(options: SnippetOptions): Promise<Snippet> {
   const extra = [
     options.lang === undefined ? '' : ` lang="${attr(options.lang)}"`,
     options.privacyUrl === undefined ? '' : ` privacy-url="${attr(options.privacyUrl)}"`,
+    options.logKey === undefined ? '' : ` log-key="${attr(options.logKey)}"`,
   ].join('');
   const html =
     `<script type="importmap">${map}</script>\n` +
@@ -199,4 +204,91 @@ export async function copyWidget(files: readonly WidgetFile[], dist: string, dir
       throw fileError(error, target, 'cannot copy the widget to');
     }
   }
+}
+
+/**
+ * Checks `--log-key`: the campaign's log verifier key as `GET /v1/campaigns/{campaign}` publishes
+ * it (`log.vkey`), a C2SP verifier key whose name is `<log name>/<campaign>`.
+ *
+ * @throws {@link CliError} (usage) if it is malformed, its key id does not match, or it names another campaign's log.
+ */
+export function logKeyFrom(text: string, campaign: string): string {
+  let name: string;
+  try {
+    name = parseVerifierKey(text.trim()).name;
+  } catch (error) {
+    throw new CliError(
+      `--log-key is not a log verifier key (${error instanceof Error ? error.message.replace(/^invalid verifier key: /, '') : 'malformed'})`,
+      `copy "log.vkey" of GET /v1/campaigns/${campaign} whole, e.g. collector.example/${campaign}+1a2b3c4d+AU8V...`,
+      EXIT.USAGE,
+    );
+  }
+  if (!name.endsWith(`/${campaign}`)) {
+    throw new CliError(`--log-key is the key of the log ${JSON.stringify(name)}, not of campaign ${campaign}`, `copy "log.vkey" of GET /v1/campaigns/${campaign}`, EXIT.USAGE);
+  }
+  return text.trim();
+}
+
+/** The sandbox of the isolated mode's iframe (docs/embedding.md says why each flag is there). */
+export const FRAME_SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-downloads allow-popups allow-popups-to-escape-sandbox';
+
+/** Bounds of the height the partner-side resizer accepts, in CSS pixels. */
+export const FRAME_HEIGHT = Object.freeze({ min: 40, max: 20000, initial: 720 });
+
+/**
+ * The partner-side resizer, a classic inline script placed right after its iframe. It accepts a
+ * message only from that iframe's window and origin, only `{ type: 'secure-sign:height', height }`
+ * with exactly those two members and a finite height in range, and sets only the iframe's height
+ * (through CSSOM, which a strict CSP allows). Minified by hand: its CSP hash covers these bytes.
+ */
+export const RESIZER =
+  '(()=>{const f=document.currentScript.previousElementSibling,o=new URL(f.src).origin;' +
+  'addEventListener("message",e=>{const d=e.data;' +
+  'if(e.origin!==o||e.source!==f.contentWindow||typeof d!=="object"||d===null||Array.isArray(d)' +
+  '||Object.keys(d).sort().join()!=="height,type"||d.type!=="secure-sign:height"' +
+  `||typeof d.height!=="number"||!Number.isFinite(d.height)||d.height<${FRAME_HEIGHT.min}||d.height>${FRAME_HEIGHT.max})return;` +
+  'f.style.height=Math.ceil(d.height)+"px"})})()';
+
+/** The CSP hash source of an inline script's exact text. */
+export function cspHash(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/** Checks the isolated frame's URL (`--frame`): https (plain http only to this machine), no user, query or fragment. */
+export function frameUrlFrom(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--frame ${JSON.stringify(text)} is not a URL`, 'pass the URL where the folder of `secure-sign frame build` is served, e.g. https://sign.campaign.example/open-letter/', EXIT.USAGE);
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    throw new CliError(`--frame must be an https URL (got ${url.protocol}//)`, 'plain http is allowed only to this machine (localhost): a network attacker could change the form', EXIT.USAGE);
+  }
+  if (url.username || url.password || url.search || url.hash) throw new CliError('--frame must be a plain URL (no user, query or fragment)', undefined, EXIT.USAGE);
+  return url;
+}
+
+/** What {@link frameSnippet} produced. */
+export interface FrameSnippet {
+  readonly html: string;
+  /** The CSP hash source of the inline resizer, `'sha256-…'`. */
+  readonly resizerHash: string;
+}
+
+/**
+ * The isolated mode's embed: a sandboxed iframe of the campaign's frame page and the resizer.
+ *
+ * @example
+ * ```ts
+ * frameSnippet({ frame: new URL('https://sign.campaign.example/open-letter/'), title: 'Sign the open letter' }).html;
+ * ```
+ */
+export function frameSnippet(options: { readonly frame: URL; readonly title: string }): FrameSnippet {
+  const html =
+    `<iframe src="${attr(options.frame.href)}" title="${attr(options.title)}" sandbox="${FRAME_SANDBOX}" allow="clipboard-write" ` +
+    `referrerpolicy="no-referrer" width="100%" height="${FRAME_HEIGHT.initial}" class="secure-sign-frame"></iframe>` +
+    `<script>${RESIZER}</script>\n`;
+  return { html, resizerHash: cspHash(RESIZER) };
 }
