@@ -6,6 +6,7 @@
 //   machine, for local use), and never appear in a message.
 // - A problem+json answer is reported by its `code` only (a hostile collector controls its text).
 
+import { MAX_NOTE_BYTES } from '@secure-sign/crypto/log';
 import { MAX_ENVELOPE_BYTES, campaignIdSchema, isoTimestampSchema, parseEnvelope } from '@secure-sign/crypto';
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -14,6 +15,8 @@ import * as z from 'zod';
 import { CliError } from './errors.js';
 import { errno, fileError, isBlank, readSmallFile, say, splitLines, writeFileAtomic } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
+import { eventLineSchema, publishedLog, type EventLine } from './log.js';
+import { checkLog, verifyLines, type LineCheck } from './pull-log.js';
 
 const TOKEN = /^sst_[A-Za-z0-9_-]{43}$/;
 /** Largest JSON body read from a collector, other than an export. */
@@ -178,6 +181,18 @@ const stateSchema = z.strictObject({
   campaign: z.string(),
   lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  // The log (pull-log.ts): the pinned key, the last checkpoint verified, how far the file matches it.
+  logKey: z.string().max(1000).optional(),
+  checkpoint: z.strictObject({ size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), root: z.string().max(100), note: z.string().max(MAX_NOTE_BYTES) }).optional(),
+  verified: z
+    .strictObject({
+      seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      stored: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      withdrawn: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      removed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    })
+    .optional(),
 });
 type PullState = z.infer<typeof stateSchema>;
 
@@ -199,13 +214,15 @@ export interface PullOptions {
    * run stops with an error, keeping every complete valid line before it. {@link DEFAULT_MAX_PULL_BYTES} by default.
    */
   readonly maxBytes?: number | undefined;
+  /** The log verifier key to pin (else the one pinned in the state, else the one published, loudly). */
+  readonly logKey?: string | undefined;
   readonly timeoutMs: number;
 }
 
 async function readState(path: string, options: PullOptions): Promise<PullState | undefined> {
   let text: string;
   try {
-    text = await readSmallFile(path, 64 * 1024, 'state file');
+    text = await readSmallFile(path, 256 * 1024, 'state file');
   } catch (error) {
     if (error instanceof CliError && errno(error.cause) === 'ENOENT') return undefined;
     throw error;
@@ -237,13 +254,13 @@ export const DEFAULT_MAX_PULL_BYTES = 1024 * 1024 * 1024;
  */
 async function openEnvelopeFile(path: string): Promise<FileHandle> {
   try {
-    return await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    return await open(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
     if (errno(error) !== 'EEXIST') throw fileError(error, path, 'cannot write');
   }
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    handle = await open(path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     throw fileError(error, path, 'cannot write');
   }
@@ -256,8 +273,15 @@ async function openEnvelopeFile(path: string): Promise<FileHandle> {
 
 /** What {@link pull} did. */
 export interface PullSummary {
+  /** New lines of every kind. */
   readonly fetched: number;
+  /** Of which withdrawals, operator removals, and envelopes whose ciphertext is gone. */
+  readonly withdrawals: number;
+  readonly removals: number;
+  readonly removed: number;
   readonly lastSeq: number;
+  /** What the check against the log found. */
+  readonly log: LineCheck;
 }
 
 /**
@@ -273,8 +297,17 @@ export interface PullSummary {
  */
 export async function pull(options: PullOptions): Promise<PullSummary> {
   const statePath = options.state ?? `${options.out}.state.json`;
-  const state = (await readState(statePath, options)) ?? { v: 1, collector: options.collector.href, campaign: options.campaign, lastSeq: 0, size: 0 };
+  const state: PullState = (await readState(statePath, options)) ?? { v: 1, collector: options.collector.href, campaign: options.campaign, lastSeq: 0, size: 0 };
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_PULL_BYTES;
+  // The log first: a key or a history that does not check out stops the pull before anything is written.
+  const { body: campaignText } = await exchange(new URL(`v1/campaigns/${options.campaign}`, options.collector), {}, options.timeoutMs, 'reading the campaign');
+  let campaignAnswer: unknown;
+  try {
+    campaignAnswer = JSON.parse(campaignText);
+  } catch {
+    campaignAnswer = undefined;
+  }
+  const log = await checkLog(options, state, statePath, campaignAnswer);
   // Everything below goes through this one descriptor (size, cut back, append), never the path again.
   const handle = await openEnvelopeFile(options.out);
   try {
@@ -296,8 +329,10 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
   let received = 0;
   const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'secure-sign: pulling [{bar}] {value}/{total} envelopes', hideCursor: true }) : undefined;
   let fetched = 0;
+  const events = { withdrawals: 0, removals: 0, removed: 0 };
+  let check: LineCheck;
   try {
-    if (bar) bar.start(await remoteCount(options).catch(() => 0), 0);
+    if (bar) bar.start(countOf(campaignAnswer), 0);
     for (;;) {
       const url = new URL(`v1/campaigns/${options.campaign}/export`, options.collector);
       url.searchParams.set('after', String(state.lastSeq));
@@ -358,9 +393,29 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
             throw bad('invalid UTF-8');
           }
           if (text.trim() === '') continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            throw bad('not JSON');
+          }
+          if (typeof value === 'object' && value !== null && !('envelope' in value)) {
+            // A withdrawal, an operator removal, or an envelope whose ciphertext is gone.
+            const event = eventLineSchema.safeParse(value);
+            if (!event.success) throw bad('not an export line');
+            if (event.data.seq <= lastSeq) throw bad('seq is not increasing');
+            lastSeq = event.data.seq;
+            chunk.push(eventLineText(event.data));
+            if ('withdrawal' in event.data) events.withdrawals++;
+            else if ('removal' in event.data) events.removals++;
+            else events.removed++;
+            lines++;
+            bar?.increment();
+            continue;
+          }
           let line;
           try {
-            line = exportLineSchema.parse(JSON.parse(text));
+            line = exportLineSchema.parse(value);
           } catch {
             throw bad('not an export line');
           }
@@ -372,7 +427,8 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
             throw bad('malformed envelope');
           }
           if (envelope.campaign !== options.campaign) throw bad('envelope of another campaign');
-          const envelopeText = JSON.stringify(envelope);
+          // The normalised member order the collector stores and the log hashes.
+          const envelopeText = normalisedEnvelope(envelope);
           if (Buffer.byteLength(envelopeText) > MAX_ENVELOPE_BYTES) throw bad(`envelope larger than ${MAX_ENVELOPE_BYTES} bytes`);
           lastSeq = line.seq;
           chunk.push(`{"seq":${line.seq},"receivedAt":${JSON.stringify(line.receivedAt)},"envelope":${envelopeText}}`);
@@ -395,18 +451,33 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
       fetched += lines;
       if (lines < options.pageSize) break;
     }
-    if (state.size === 0 && state.lastSeq === 0) await writeState(statePath, state);
+    bar?.stop();
+    // Every line up to the checkpoint must be the log's entry; the state moves on only if so.
+    check = await verifyLines(handle, state.size, state.lastSeq, log, state, statePath);
+    await writeState(statePath, state);
   } finally {
     bar?.stop();
     await handle.close();
   }
-  return { fetched, lastSeq: state.lastSeq };
+  return { fetched, ...events, lastSeq: state.lastSeq, log: check };
 }
 
-async function remoteCount(options: PullOptions): Promise<number> {
-  const { body: text } = await exchange(new URL(`v1/campaigns/${options.campaign}`, options.collector), {}, options.timeoutMs, 'count');
-  const body = JSON.parse(text) as { count?: unknown };
-  return typeof body.count === 'number' && Number.isSafeInteger(body.count) && body.count >= 0 ? body.count : 0;
+/** An export line other than an envelope, written back in its one normalised form. */
+function eventLineText(line: EventLine): string {
+  const head = `{"seq":${line.seq},"receivedAt":${JSON.stringify(line.receivedAt)},`;
+  if ('removed' in line) return `${head}"removed":${JSON.stringify({ sid: line.removed.sid, hash: line.removed.hash, wh: line.removed.wh })}}`;
+  if ('withdrawal' in line) return `${head}"withdrawal":${JSON.stringify({ sid: line.withdrawal.sid, secret: line.withdrawal.secret })}}`;
+  return `${head}"removal":${JSON.stringify({ sid: line.removal.sid })}}`;
+}
+
+/** The envelope in the member order v, campaign, kid, sid, wh, ct (docs/format.md). */
+function normalisedEnvelope(envelope: { v: number; campaign: string; kid: string; sid: string; wh?: string; ct: string }): string {
+  return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+}
+
+function countOf(body: unknown): number {
+  const count = typeof body === 'object' && body !== null && 'count' in body ? body.count : undefined;
+  return typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : 0;
 }
 
 /**
@@ -456,4 +527,16 @@ export async function register(
   }
   if (typeof token !== 'string' || !TOKEN.test(token)) throw new CliError('the collector answered without a valid staff token');
   return token;
+}
+
+/** The log verifier key a collector publishes for a campaign (`GET /v1/campaigns/{c}`, `log.vkey`). */
+export async function publishedLogKey(collector: URL, campaign: string, timeoutMs: number): Promise<string> {
+  const { body } = await exchange(new URL(`v1/campaigns/${campaign}`, collector), {}, timeoutMs, 'reading the log key');
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = undefined;
+  }
+  return publishedLog(value).vkey;
 }

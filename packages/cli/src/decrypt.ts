@@ -13,7 +13,11 @@
 
 import { SingleBar } from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -23,6 +27,7 @@ import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, ope
 import { WorkerPool } from './pool.js';
 import type { LineResult } from './protocol.js';
 import { CSV_COLUMNS, formatRecord, type DecryptedRecord, type Format } from './records.js';
+import { isEventLine, scanWithdrawals, withdrawalSummary, type Withdrawals } from './withdrawals.js';
 import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 
 /** Longest input line read: an envelope of the largest size, inside a collector export line. */
@@ -64,6 +69,8 @@ export interface DecryptSummary {
   /** The conflicts file, if one was written. */
   readonly conflictsFile: string | undefined;
   readonly rejected: ReadonlyMap<string, number>;
+  /** Withdrawals and removals in the input (withdrawals.ts): those signatures are left out, forged ones kept. */
+  readonly withdrawals: Withdrawals;
 }
 
 /** Writes records, already formatted by the workers, in one of the formats. */
@@ -93,6 +100,20 @@ class RecordWriter {
  * @throws {@link CliError} for I/O failures; bad records are counted, not thrown.
  */
 export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> {
+  if (options.input !== undefined && options.input !== '-') return decryptFile(options);
+  // Withdrawals may come after the envelope they withdraw, so the input is read twice: a pipe is
+  // first copied (ciphertext only) to a private temporary file.
+  const dir = await mkdtemp(join(tmpdir(), 'secure-sign-decrypt-'));
+  const spool = join(dir, 'input.ndjson');
+  try {
+    await pipeline(process.stdin, createWriteStream(spool, { mode: 0o600, flags: 'wx' }));
+    return await decryptFile({ ...options, input: spool });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
   if (options.output === undefined || options.output === '-') {
     // Refuse to spray personal data over a shared screen by accident; --force allows it.
     if (process.stdout.isTTY && !options.force) {
@@ -145,6 +166,8 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
   let written = 0;
   let bytesRead = 0;
   const sids = new SubmissionIds();
+  const withdrawals = await scanWithdrawals(options.input as string);
+  let events = 0;
   const groups = options.dedupeEmail ? new EmailGroups() : undefined;
   const conflicts = new ConflictsFile(options.conflicts, options.force);
   let emailConflicts = 0;
@@ -157,6 +180,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
       const line = batch.numbers[i] as number;
       if (result.ok) {
         opened++;
+        if (withdrawals.withdrawn.has(result.sid) || withdrawals.removed.has(result.sid)) continue;
         const admitted = sids.admit(result.sid, result.digest, line, result.seq);
         if (admitted === 'replay') continue;
         if (admitted !== 'new') {
@@ -172,6 +196,12 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
           written++;
         }
       } else {
+        const bytes = batch.lines[i];
+        // A withdrawal, removal or removed-envelope line of `pull`: not a record to open.
+        if (bytes && isEventLine(bytes)) {
+          events++;
+          continue;
+        }
         rejected.set(result.reason, (rejected.get(result.reason) ?? 0) + 1);
         if (rejectOut) {
           const bytes = batch.lines[i];
@@ -249,7 +279,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     if (options.input !== undefined && options.input !== '-') input.destroy();
   }
   return {
-    records,
+    records: records - events,
     opened,
     written,
     replays: sids.replays,
@@ -258,6 +288,7 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
     emailConflicts,
     conflictsFile: conflicts.written > 0 ? options.conflicts : undefined,
     rejected,
+    withdrawals,
   };
 }
 
@@ -287,12 +318,14 @@ export function report(summary: DecryptSummary, dedupe: boolean): number {
   if (dedupe) say(`dropped ${summary.duplicates} duplicates by e-mail; wrote ${summary.written} records`);
   reportConflicts(summary.sidConflicts, summary.emailConflicts, summary.conflictsFile);
   const failed = summary.records - summary.opened;
-  if (failed === 0) return EXIT.OK;
+  for (const line of withdrawalSummary(summary.withdrawals)) say(line);
+  const forged = summary.withdrawals.forged.size > 0;
+  if (failed === 0) return forged ? EXIT.MISBEHAVIOUR : EXIT.OK;
   const counts = [...summary.rejected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => `${code} ${n}`).join(', ');
   say(`rejected ${failed}: ${counts}`);
   say(`error: ${failed} of ${summary.records} records could not be opened`);
   say('hint: the counts above give the reasons; --rejects FILE keeps those lines for inspection');
-  return EXIT.SOME_REJECTED;
+  return forged ? EXIT.MISBEHAVIOUR : EXIT.SOME_REJECTED;
 }
 
 /** Says how many records were left out for a conflict, and where both sides are. */

@@ -19,6 +19,15 @@ export const EXIT = Object.freeze({
   USAGE: 2,
   /** `decrypt` finished but some records could not be opened (counted by reason on stderr). */
   SOME_REJECTED: 3,
+  /** `receipt check`: the entry is not in a checkpoint yet; retry later. */
+  NOT_YET: 4,
+  /** `receipt check`: the signature was withdrawn by its signer or removed by the collector's operator. */
+  WITHDRAWN: 5,
+  /**
+   * Proof that the collector misbehaved: `receipt check` found a promised entry missing or a forged
+   * withdrawal; `decrypt` and `wall build` found withdrawals whose secret is not the envelope's.
+   */
+  MISBEHAVIOUR: 6,
 });
 
 /**

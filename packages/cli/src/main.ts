@@ -14,7 +14,7 @@ import {
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { ConflictsFile } from './arrival.js';
-import { campaignId, collectorUrl, fetchDocument, publish, pull, readToken, register } from './collector.js';
+import { campaignId, collectorUrl, fetchDocument, publish, publishedLogKey, pull, readToken, register } from './collector.js';
 import { decrypt, report, reportConflicts, type Format } from './decrypt.js';
 import { CliError, EXIT } from './errors.js';
 import { createPrivateFile, errno, readSmallFile, say } from './io.js';
@@ -25,6 +25,9 @@ import { publicKeyFrom } from './options.js';
 import { registerSnippetCommand } from './snippet-command.js';
 import { registerFrameCommand } from './frame.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
+import { logKey } from './log.js';
+import { checkReceipt } from './receipt.js';
+import { NO_WITHDRAWALS, scanWithdrawals, withdrawalSummary } from './withdrawals.js';
 
 const VERSION = '0.1.0';
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -131,8 +134,10 @@ Example (a whole campaign, start to end):
   secure-sign wall sign --key campaign.key --campaign open-letter --collector https://c.example.org wall-data.json > wall.json
   secure-sign wall publish --collector https://c.example.org --campaign open-letter --token-file staff.token wall.json
 
-Exit status: 0 ok; 1 failure (also a wall the collector refuses as stale or expired); 2 usage error;
-3 decrypt finished but some records failed.
+Exit status: 0 ok; 1 failure (also a wall the collector refuses as stale or expired, and any
+pull that finds the collector's log does not check out); 2 usage error; 3 decrypt finished but
+some records failed; 4, 5, 6: see receipt check; 6 also for decrypt and wall build when the
+envelope file holds forged withdrawals.
 Full reference: docs/cli.md`,
     );
 
@@ -220,6 +225,9 @@ Full reference: docs/cli.md`,
         process.stdout.write(token + '\n');
         say(`registered ${opts.campaign}; the staff token above is shown only once: keep it in a file readable only by you`);
       }
+      // The key staff pin for `pull --log-key` (and give signers for `receipt check --log-key`).
+      const vkey = await publishedLogKey(collectorUrl(opts.collector), campaignId(opts.campaign), opts.timeout * 1000);
+      say(`log key of ${opts.campaign} (pin it: secure-sign pull --log-key ...): ${vkey}`);
     });
 
   cli
@@ -232,10 +240,19 @@ Full reference: docs/cli.md`,
     .option('--state <file>', 'where the last seq is kept (default: OUT.state.json)')
     .option('--page-size <n>', 'envelopes per request (each page is committed to disk); a longer answer is refused', positiveInt('--page-size', 100000), 10000)
     .option('--max-bytes <size>', 'stop with an error after this much export in one run (K, M, G suffixes; default 1G); run again to continue', byteSize('--max-bytes'))
+    .option('--log-key <vkey>', 'the collector\'s log key to pin (as `register` printed it); kept in the state file. Without it, the first pull pins the key the collector publishes and says so')
     .addOption(timeoutOption())
     .addHelpText(
       'after',
       `
+Every pull checks the collector against its public transparency log (docs/cli.md, "Checking the
+collector"): the latest checkpoint must be signed by the pinned log key and extend the checkpoint
+verified on the previous pull (a rewritten history stops the pull, status 1, before anything is
+written); the lines pulled up to the checkpoint must be exactly the log's entries (nothing
+withheld, nothing extra) and recount to its signed count. Lines past the checkpoint are kept and
+checked on the next pull. Withdrawals and operator removals are pulled too (decrypt and wall
+build leave those signatures out).
+
 Run it again at any time: it fetches only what is new since the last pull (the seq cursor in the
 state file), and an interrupted pull never leaves a line twice. Each line keeps the collector's
 seq and receivedAt with its envelope: decrypt and wall build choose between records by that
@@ -250,8 +267,9 @@ Example:
   secure-sign pull --collector https://collector.example.org --campaign open-letter \\
     --token-file staff.token --out envelopes.ndjson`,
     )
-    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; maxBytes?: number; timeout: number }) => {
+    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; maxBytes?: number; logKey?: string; timeout: number }) => {
       const summary = await pull({
+        logKey: opts.logKey === undefined ? undefined : logKey(opts.logKey, '--log-key'),
         collector: collectorUrl(opts.collector),
         campaign: campaignId(opts.campaign),
         token: await readToken(opts.tokenFile, 'staff'),
@@ -261,7 +279,12 @@ Example:
         maxBytes: opts.maxBytes,
         timeoutMs: opts.timeout * 1000,
       });
-      say(`pulled ${summary.fetched} new envelopes into ${opts.out} (last seq ${summary.lastSeq})`);
+      const events = summary.withdrawals + summary.removals + summary.removed;
+      const kinds = events === 0 ? '' : ` (and ${summary.withdrawals} withdrawals, ${summary.removals} removals by the operator, ${summary.removed} envelopes whose ciphertext is gone)`;
+      say(`pulled ${summary.fetched - events} new envelopes${kinds} into ${opts.out} (last seq ${summary.lastSeq})`);
+      const { size, count, pending } = summary.log;
+      if (size > 0) say(`verified against the log: the ${size} entries of its latest checkpoint are exactly the lines pulled${count === undefined ? '' : `; signed count ${count} recounted`}`);
+      if (pending > 0) say(`${pending} lines past the checkpoint are not yet covered by it: they are checked on the next pull`);
     });
 
   cli
@@ -331,26 +354,33 @@ Examples:
     .option('--from <file>', 'decrypted records (NDJSON from `decrypt`), or - for stdin', '-')
     .option('--allow <file>', 'allow list: one submission id per line (# starts a comment)')
     .option('--campaign <id>', 'only accept records of this campaign')
+    .option('--envelopes <file>', 'the envelope file `pull` writes: signers who withdrew since (or whom the operator removed) are left out')
     .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
     .addOption(conflictsOption('wall-conflicts.ndjson'))
     .option('-f, --force', 'overwrite the output and conflicts files', false)
     .addHelpText(
       'after',
       `
+With --envelopes (the file pull writes), signers who withdrew their signature, or whom the
+collector's operator removed, are left out and counted, even if the decrypted records are older
+than the withdrawal. A withdrawal whose secret does not hash to the envelope's wh is forged: the
+signer stays on the wall, and the command ends with status 6.
+
 Records are taken in arrival order (the collector's seq; records without one count as earlier,
 in file order), never by createdAt. A replayed submission id is dropped; records with the same
 e-mail address and content become one entry whose consents are the most restrictive of them all;
 the same e-mail with other content (or the same submission id with other content) is a conflict:
 the first arrival is kept and both sides go to the conflicts file for review.`,
     )
-    .action(async (opts: { from: string; allow?: string; campaign?: string; output: string; conflicts?: string; force: boolean }) => {
+    .action(async (opts: { from: string; allow?: string; campaign?: string; envelopes?: string; output: string; conflicts?: string; force: boolean }) => {
+      const withdrawals = opts.envelopes === undefined ? NO_WITHDRAWALS : await scanWithdrawals(opts.envelopes);
       const allow = opts.allow === undefined ? undefined : parseAllowList(await readSmallFile(opts.allow, 64 * 1024 * 1024, 'allow list'));
       const path = conflictsPath(opts.conflicts, opts.output, 'wall-conflicts.ndjson');
       if (opts.output !== '-' && resolve(opts.output) === resolve(path)) throw new CliError('--conflicts is the output file', 'give the conflicts file another name', EXIT.USAGE);
       const conflicts = new ConflictsFile(path, opts.force);
       let built;
       try {
-        built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign), conflicts });
+        built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign), conflicts, withdrawals });
         await conflicts.close();
       } finally {
         conflicts.abandon();
@@ -360,6 +390,8 @@ the first arrival is kept and both sides go to the conflicts file for review.`,
       if (built.replays > 0) say(`dropped ${built.replays} replays (same submission id and content as an earlier line)`);
       if (built.duplicates > 0) say(`merged ${built.duplicates} duplicates by e-mail into the first arrival (consents: the most restrictive)`);
       reportConflicts(built.sidConflicts, built.emailConflicts, conflicts.written > 0 ? path : undefined, 'other content');
+      for (const line of withdrawalSummary(withdrawals)) say(line);
+      if (withdrawals.forged.size > 0) process.exitCode = EXIT.MISBEHAVIOUR;
     });
 
   wall
@@ -480,6 +512,36 @@ sign again (wall sign reads the served serial with --collector) and publish the 
       }
       process.stdout.write(JSON.stringify(payload, null, 2) + '\n');
       say(`good signature: ${payload.type} for campaign ${payload.campaign}, serial ${payload.serial}, issued ${payload.issuedAt}, valid until ${payload.validUntil}, key ${publicKey.fingerprint}`);
+    });
+
+  const receipt = cli.command('receipt').description('check what a signer\'s receipt proves');
+  receipt
+    .command('check')
+    .description('check a saved receipt against the collector\'s public log: counted, not yet, withdrawn, or missing although promised')
+    .argument('<file>', 'the receipt file the signature form saved (secure-sign-receipt-<campaign>-<n>.json)')
+    .option('--collector <url>', 'the collector to ask (default: the one named in the receipt)')
+    .option('--log-key <vkey>', 'the campaign\'s log key, checked elsewhere (default: the key written in the receipt)')
+    .addOption(timeoutOption())
+    .addHelpText(
+      'after',
+      `
+It verifies the receipt's promise (the collector's signed statement that the entry is at that
+position of the log), fetches the latest signed checkpoint and an inclusion proof, and prints one
+sentence on stdout, e.g. "counted in the log of open-letter at position 42 of 1234".
+
+Exit status: 0 counted (or a withdrawal receipt counted); 1 failure, or the promise does not
+verify (bad signature); 2 usage; 4 not yet in a checkpoint (retry in a minute); 5 withdrawn by
+the signer or removed by the collector's operator; 6 proof of misbehaviour: missing although
+promised, or withdrawn with another secret than the receipt's (forged): keep the receipt file.
+
+Example:
+  secure-sign receipt check secure-sign-receipt-open-letter-41.json \\
+    --log-key 'collector.example/open-letter+1a2b3c4d+AbC...'`,
+    )
+    .action(async (file: string, opts: { collector?: string; logKey?: string; timeout: number }) => {
+      const outcome = await checkReceipt({ file, collector: opts.collector, logKey: opts.logKey, timeoutMs: opts.timeout * 1000 });
+      process.stdout.write(outcome.message + '\n');
+      process.exitCode = outcome.exitCode;
     });
 
   registerFrameCommand(cli);

@@ -16,6 +16,7 @@ import { CliError } from './errors.js';
 import { openInput, splitLines } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
 import { parseRecord } from './records.js';
+import type { Withdrawals } from './withdrawals.js';
 
 /** One signer on the wall, with its fields in this order. */
 export interface WallEntry {
@@ -55,6 +56,8 @@ export interface BuildOptions {
   readonly campaign: string | undefined;
   /** Where conflicts go, created only if there is one. */
   readonly conflicts: ConflictsFile;
+  /** Withdrawals and removals read from the pulled envelope file (`--envelopes`): those signers are left out. */
+  readonly withdrawals?: Withdrawals | undefined;
 }
 
 /** What {@link buildWall} did. */
@@ -67,6 +70,8 @@ export interface BuiltWall {
   readonly duplicates: number;
   readonly sidConflicts: number;
   readonly emailConflicts: number;
+  /** Records left out because their signer withdrew or the operator removed them (with `withdrawals`). */
+  readonly leftOut: number;
 }
 
 /**
@@ -79,6 +84,7 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
   let campaign = options.campaign;
   const sids = new SubmissionIds();
   const groups = new EmailGroups();
+  let leftOut = 0;
   for await (const { number, bytes } of splitLines(openInput(options.from), MAX_LINE_BYTES)) {
     if (bytes === undefined) throw new CliError(`line ${number} of the decrypted records is too long`, 'pass the NDJSON written by `secure-sign decrypt --format ndjson`');
     const text = Buffer.from(bytes).toString('utf8').trim();
@@ -86,6 +92,10 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
     const record = parseRecord(text);
     if (!record) {
       throw new CliError(`line ${number} of the decrypted records is not a decrypted record`, 'pass the NDJSON written by `secure-sign decrypt --format ndjson`');
+    }
+    if (options.withdrawals?.withdrawn.has(record.submissionId) || options.withdrawals?.removed.has(record.submissionId)) {
+      leftOut++;
+      continue;
     }
     campaign ??= record.campaign;
     if (record.campaign !== campaign) {
@@ -126,6 +136,7 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
     data: { entries },
     campaign,
     skipped,
+    leftOut,
     replays: sids.replays,
     duplicates: grouped.merged,
     sidConflicts: sids.conflicts,

@@ -1,0 +1,163 @@
+// The collector's public transparency log, as staff and signers check it (docs/cli.md, "Checking
+// the collector"): the pinned log key, the signed checkpoint and its count, and the 49-byte entry
+// each export line must be (docs/log.md §7).
+//
+// Rules for this file:
+// - The log key is pinned: the key the collector publishes is only ever compared with it, never
+//   used in its place (except on the very first pull, which says so loudly).
+// - Every failure is a CliError that says what it proves and what to keep; nothing here prints a
+//   hash or note text the collector chose, except the published key when pinning it.
+
+import { isoTimestampSchema } from '@secure-sign/crypto';
+import {
+  LogClientError,
+  LogError,
+  createLogClient,
+  ed25519NoteVerifier,
+  parseVerifierKey,
+  type Checkpoint,
+  type LogClient,
+  type VerifiedCheckpoint,
+} from '@secure-sign/crypto/log';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import * as z from 'zod';
+import { CliError } from './errors.js';
+
+/** Entry kinds (docs/log.md §7). */
+export const KIND_STORED = 0x01;
+export const KIND_WITHDRAWAL = 0x02;
+export const KIND_REMOVED = 0x03;
+
+/** Ed25519 verification with node:crypto, in the shape the log core takes. */
+export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  return verify(null, message, key, signature);
+}
+
+/** Checks a verifier key given on the command line or read from a file; returns it unchanged. */
+export function logKey(text: string, where: string): string {
+  try {
+    const key = parseVerifierKey(text);
+    if (key.type !== 0x01) throw new Error('not a note key');
+  } catch {
+    throw new CliError(`${where} is not a log verifier key`, 'a log key looks like <origin>+<8 hex digits>+<base64>, as `secure-sign register` prints it', 2);
+  }
+  return text;
+}
+
+/** The origin a log key signs for: its key name (the collector names its key after the log). */
+export function originOf(vkey: string): string {
+  return parseVerifierKey(vkey).name;
+}
+
+const base64Url = (bytes: number) => z.string().regex(/^[A-Za-z0-9_-]+$/).refine((s) => Buffer.from(s, 'base64url').length === bytes && Buffer.from(s, 'base64url').toString('base64url') === s);
+const base64Std = (bytes: number) => z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).refine((s) => Buffer.from(s, 'base64').length === bytes && Buffer.from(s, 'base64').toString('base64') === s);
+const sid = base64Url(16);
+const seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** The three export lines other than a stored envelope (docs/api.md, "Export"). */
+export const eventLineSchema = z.union([
+  z.strictObject({ seq, receivedAt: isoTimestampSchema, removed: z.strictObject({ sid, hash: base64Std(32), wh: base64Url(32) }) }),
+  z.strictObject({ seq, receivedAt: isoTimestampSchema, withdrawal: z.strictObject({ sid, secret: base64Url(32) }) }),
+  z.strictObject({ seq, receivedAt: isoTimestampSchema, removal: z.strictObject({ sid }) }),
+]);
+export type EventLine = z.infer<typeof eventLineSchema>;
+
+/** The normalised text the collector stores and hashes for an envelope (member order v, campaign, kid, sid, wh, ct). */
+export function envelopeText(envelope: { v: number; campaign: string; kid: string; sid: string; wh?: string; ct: string }): string {
+  return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+}
+
+function entry(kind: number, submissionId: string, value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(49);
+  out[0] = kind;
+  out.set(Buffer.from(submissionId, 'base64url'), 1);
+  out.set(value, 17);
+  return out;
+}
+
+/** The log entry an envelope's stored text must have. */
+export function storedEntry(submissionId: string, text: string): Uint8Array {
+  return entry(KIND_STORED, submissionId, createHash('sha256').update(text).digest());
+}
+
+/** The log entry an event line must have. */
+export function eventEntry(line: EventLine): Uint8Array {
+  if ('removed' in line) return entry(KIND_STORED, line.removed.sid, Buffer.from(line.removed.hash, 'base64'));
+  if ('withdrawal' in line) return entry(KIND_WITHDRAWAL, line.withdrawal.sid, Buffer.from(line.withdrawal.secret, 'base64url'));
+  return entry(KIND_REMOVED, line.removal.sid, new Uint8Array(32));
+}
+
+/** The signed count of a checkpoint (its `count <decimal>` extension line), if it has one. */
+export function checkpointCount(checkpoint: Checkpoint): number | undefined {
+  const lines = (checkpoint.extensions ?? []).filter((l) => l.startsWith('count '));
+  if (lines.length === 0) return undefined;
+  const text = (lines[0] as string).slice('count '.length);
+  if (lines.length > 1 || !/^(?:0|[1-9][0-9]{0,15})$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new CliError('the checkpoint\'s count line is malformed', 'the collector is faulty or hostile: keep the checkpoint (log/checkpoint) as evidence');
+  }
+  return Number(text);
+}
+
+const campaignLogSchema = z.object({ log: z.object({ origin: z.string().min(1).max(300), vkey: z.string().min(1).max(1000), size: z.number().int().min(0) }) });
+
+/** What the campaign answer publishes about its log. */
+export interface PublishedLog {
+  readonly origin: string;
+  readonly vkey: string;
+  readonly size: number;
+}
+
+/** Reads `log` from a campaign answer (`GET /v1/campaigns/{c}`). */
+export function publishedLog(body: unknown): PublishedLog {
+  const parsed = campaignLogSchema.safeParse(body);
+  if (!parsed.success) throw new CliError('the collector publishes no valid log for this campaign', 'is the collector up to date? `secure-sign pull` and `receipt check` need its transparency log');
+  try {
+    logKey(parsed.data.log.vkey, 'the log key the collector publishes');
+  } catch {
+    throw new CliError('the log key the collector publishes is malformed', 'the collector is faulty or hostile');
+  }
+  return parsed.data.log;
+}
+
+/** A log client for a collector's campaign, with timeouts, verifying checkpoints with `vkey`. */
+export function collectorLog(collector: URL, campaign: string, vkey: string, timeoutMs: number): LogClient {
+  return createLogClient({
+    url: new URL(`v1/campaigns/${campaign}/log/`, collector),
+    trust: { origin: originOf(vkey), log: ed25519NoteVerifier(vkey, ed25519Verify) },
+    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+  });
+}
+
+/** A failure of the log client as a CliError (a request that failed, or a checkpoint that does not verify). */
+export function logFailure(error: unknown, doing: string): unknown {
+  if (error instanceof LogClientError) {
+    if (error.code === 'NETWORK') return new CliError(`${doing}: cannot reach the collector's log (or it timed out)`, 'check --collector and try again', undefined, { cause: error });
+    if (error.code === 'HTTP_STATUS') return new CliError(`${doing}: the collector's log answered ${error.status ?? '?'}`, error.status === 404 ? 'the log may have no checkpoint yet: retry in a few seconds' : undefined, undefined, { cause: error });
+    return new CliError(`${doing}: the collector's log sent a malformed or oversized answer (${error.code})`, 'the collector (or something between) is faulty or hostile', undefined, { cause: error });
+  }
+  if (error instanceof LogError) {
+    const why: Partial<Record<string, string>> = {
+      NOTE_NOT_VERIFIED: 'the checkpoint is not signed by the pinned log key',
+      NOTE_BAD_SIGNATURE: 'the checkpoint carries a bad signature of the pinned log key',
+      WRONG_ORIGIN: 'the checkpoint is of another log',
+    };
+    return new CliError(
+      `${doing}: ${why[error.code] ?? `the log's answer is not valid (${error.code})`}`,
+      'the collector is faulty or hostile (or the pinned key is not this log\'s): keep its checkpoint (GET log/checkpoint) as evidence',
+      undefined,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/** Fetches and opens the latest checkpoint; `undefined` if the log has none yet (404). */
+export async function latestCheckpoint(log: LogClient, doing: string): Promise<VerifiedCheckpoint | undefined> {
+  try {
+    return await log.checkpoint();
+  } catch (error) {
+    if (error instanceof LogClientError && error.status === 404) return undefined;
+    throw logFailure(error, doing);
+  }
+}
