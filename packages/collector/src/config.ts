@@ -2,6 +2,7 @@
 // through these zod schemas; a bad value is a misconfiguration and throws before anything listens.
 import { campaignIdSchema, checkCampaignKeyString } from '@secure-sign/crypto';
 import { z } from 'zod';
+import { MAX_POW_DIFFICULTY } from './pow.js';
 
 /** Settings of one collector process (the app part; storage is chosen separately). */
 export interface CollectorConfig {
@@ -9,6 +10,15 @@ export interface CollectorConfig {
   readonly powDifficulty: number;
   /** How long an issued challenge stays valid, in seconds. */
   readonly powTtlSeconds: number;
+  /**
+   * Challenges one campaign may be issued per burst window (per process) before its difficulty
+   * rises: above it the difficulty doubles, above twice it quadruples... (docs/operations.md).
+   */
+  readonly powBurstThreshold: number;
+  /** Length of the sliding window challenges are counted over for {@link powBurstThreshold}, in seconds. */
+  readonly powBurstWindowSeconds: number;
+  /** Largest factor a burst multiplies the difficulty by (a power of two; never above MAX_POW_DIFFICULTY). */
+  readonly powBurstMaxFactor: number;
   /** Submissions one client address may make per rate window. */
   readonly rateLimit: number;
   /** Challenges one client address may request per rate window. */
@@ -44,8 +54,18 @@ export const LOG_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,98}[a-z0-9])?(?::[0-9]{1,5})?(
 /** Largest `rateLimit` (and `campaignRateLimit`); the challenge limit defaults to five times it. */
 export const MAX_RATE_LIMIT = 1_000_000;
 
-/** Default proof-of-work difficulty: about 10,000 SHA-256 hashes on average (about 0.2 s on one core with WebCrypto). */
+/**
+ * Default proof-of-work difficulty: the solver tries a uniformly random number of SHA-256 hashes
+ * from 0 to it, half of it on average. Chosen from measurements of the widget in the benchmark's
+ * headless Chromium (bench/pow.mjs, docs/benchmarks.md): p50 about 300 ms, p95 well under 1.5 s.
+ */
 export const DEFAULT_POW_DIFFICULTY = 20_000;
+
+/** Default burst threshold: challenges per campaign per window (per process) before the difficulty rises. */
+export const DEFAULT_POW_BURST_THRESHOLD = 600;
+
+/** Default burst factor cap: a burst multiplies the difficulty by 2, 4 or at most 8. */
+export const DEFAULT_POW_BURST_MAX_FACTOR = 8;
 
 /**
  * Default per-campaign ceiling: 6000 submissions per window (100 a second with the 60 s window),
@@ -54,8 +74,14 @@ export const DEFAULT_POW_DIFFICULTY = 20_000;
 export const DEFAULT_CAMPAIGN_RATE_LIMIT = 6000;
 
 const configSchema = z.strictObject({
-  powDifficulty: z.number().check(z.int(), z.gte(1), z.lte(10_000_000)),
+  powDifficulty: z.number().check(z.int(), z.gte(1), z.lte(MAX_POW_DIFFICULTY, `at most ${MAX_POW_DIFFICULTY}`)),
   powTtlSeconds: z.number().check(z.int(), z.gte(10), z.lte(86_400)),
+  powBurstThreshold: z.number().check(z.int(), z.gte(1), z.lte(10_000_000)),
+  powBurstWindowSeconds: z.number().check(z.int(), z.gte(1), z.lte(3600)),
+  powBurstMaxFactor: z.number().check(
+    z.int(),
+    z.refine((n) => [1, 2, 4, 8, 16, 32, 64].includes(n), 'must be 1, 2, 4, 8, 16, 32 or 64'),
+  ),
   rateLimit: z.number().check(z.int(), z.gte(1), z.lte(MAX_RATE_LIMIT, `at most ${MAX_RATE_LIMIT}`)),
   challengeRateLimit: z.number().check(z.int(), z.gte(1), z.lte(5 * MAX_RATE_LIMIT, `at most ${5 * MAX_RATE_LIMIT}`)),
   rateWindowSeconds: z.number().check(z.int(), z.gte(1), z.lte(86_400)),
@@ -82,6 +108,9 @@ export function resolveConfig(input: Partial<CollectorConfig> = {}): CollectorCo
   const candidate = {
     powDifficulty: input.powDifficulty ?? DEFAULT_POW_DIFFICULTY,
     powTtlSeconds: input.powTtlSeconds ?? 600,
+    powBurstThreshold: input.powBurstThreshold ?? DEFAULT_POW_BURST_THRESHOLD,
+    powBurstWindowSeconds: input.powBurstWindowSeconds ?? 60,
+    powBurstMaxFactor: input.powBurstMaxFactor ?? DEFAULT_POW_BURST_MAX_FACTOR,
     rateLimit,
     challengeRateLimit: input.challengeRateLimit ?? rateLimit * 5,
     rateWindowSeconds: input.rateWindowSeconds ?? 60,

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { createHash } from 'node:crypto';
 import { isOpen } from '../campaigns.js';
 import { logOrigin } from '../log.js';
-import { checkPow, issueChallenge } from '../pow.js';
+import { PowDifficulty, checkPow, issueChallenge } from '../pow.js';
 import { ProblemError } from '../problems.js';
 import {
   MAX_SUBMISSION_BODY_BYTES,
@@ -33,6 +33,7 @@ export const CIPHERTEXT_LENGTHS: ReadonlySet<number> = new Set(PADDING_BUCKETS.m
 export function submissionRoutes(deps: RouteDeps): Hono<Env> {
   const { store, config, clock, metrics } = deps;
   const app = new Hono<Env>();
+  const powDifficulty = new PowDifficulty(config, { logger: deps.logger, registry: metrics.registry }); // per app: bursts per campaign
 
   // Preflight for the two browser POSTs.
   app.options('/v1/campaigns/:campaign/:action{challenge|submissions}', async (c) => {
@@ -57,7 +58,7 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     if (!decision.ok) {
       throw new ProblemError('rate-limited', 'Too many requests. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
     }
-    const challenge = await issueChallenge(await deps.powSecrets(), campaign.id, config.powDifficulty, config.powTtlSeconds, now);
+    const challenge = await issueChallenge(await deps.powSecrets(), campaign.id, powDifficulty.take(campaign.id, now), config.powTtlSeconds, now);
     c.header('Cache-Control', 'no-store');
     return c.json(challenge, 201);
   });
