@@ -7,9 +7,14 @@
 //   2. through a one-line module worker from a blob: URL that imports it (cross-origin CDN;
 //      needs `worker-src blob:` in the page's CSP);
 //   3. failing both (a CSP without either), on the main thread with the same solver: crypto.subtle
-//      does the hashing asynchronously, so the page stays responsive, only slower.
+//      does the hashing asynchronously, so the page stays responsive, only slower. Never silently:
+//      the console says so, naming the CSP directive that would allow the worker (a partner who
+//      tests on a fast laptop would otherwise never learn that phones solve slower).
+// A challenge asking for more work than the collector ever issues is refused before any of this
+// (limits.ts), and the solver never tries a counter past MAX_POW_COUNTER.
 
 import type { Challenge, Solution } from '../collector.js';
+import { outOfBounds } from './limits.js';
 
 // A relative URL resolved against this module, which bundlers and the CDN build keep next to it.
 const WORKER_URL = new URL('./pow-worker.js', import.meta.url);
@@ -61,7 +66,13 @@ function solveInWorker(started: { worker: Worker; blobUrl?: string }, challenge:
   });
 }
 
+/** What the console says when the proof of work falls back to the main thread. */
+export const MAIN_THREAD_WARNING =
+  "<secure-sign>: this page's Content Security Policy does not allow the proof-of-work Web Worker, so it runs on the main thread, slower (noticeably on phones). " +
+  "Allow it with worker-src 'self' when the widget's files are on this page's origin, or worker-src blob: plus the widget's origin when they come from a CDN (docs/embedding.md).";
+
 async function solveHere(challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+  console.warn(MAIN_THREAD_WARNING);
   const { solve } = await import('./solve.js');
   return solve(challenge, signal, TIMEOUT_MS);
 }
@@ -69,9 +80,14 @@ async function solveHere(challenge: Challenge, signal: AbortSignal): Promise<Sol
 /**
  * Solves a challenge, in a Web Worker when the page allows one.
  *
- * @returns the solution, or `null` if aborted or timed out.
+ * @returns the solution, or `null` if aborted, timed out, out of bounds or unsolved up to MAX_POW_COUNTER.
  */
 export async function solveChallenge(challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
+  const refused = outOfBounds(challenge.parameters);
+  if (refused !== undefined) {
+    console.warn(`<secure-sign>: the collector's proof-of-work challenge asks for more work than a secure-sign collector ever issues (${refused}); it is not solved.`);
+    return null;
+  }
   const started = startWorker();
   if (started) {
     try {
