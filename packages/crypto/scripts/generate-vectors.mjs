@@ -12,13 +12,16 @@ import { fileURLToPath } from 'node:url';
 import {
   canonicalJson,
   formatCampaignSecretKey,
+  formatEnvelope,
   MAX_ENVELOPE_BYTES,
   parseCampaignSecretKey,
   sealSubmission,
   signDocument,
   validateSigner,
+  withdrawalHash,
 } from '../dist/index.js';
 import { encodeKeyString } from '../dist/keys.js';
+import { encodeEntry, envelopeHash, formatCheckpoint, leafHash } from '../dist/log/index.js';
 
 await sodium.ready;
 const outDir = fileURLToPath(new URL('../test-vectors/', import.meta.url));
@@ -42,6 +45,9 @@ const otherKeys = await fixedKeys('secure-sign test vector key B');
 const CAMPAIGN = 'open-letter-2026';
 const SID = b64url(hash('secure-sign test vector sid 1').subarray(0, 16));
 const CREATED = 1795740000000;
+// The withdrawal secret of every envelope vector, and its hash (format.md §3.6).
+const SECRET = b64url(hash('secure-sign test vector withdrawal secret 1'));
+const WH = withdrawalHash(SECRET);
 const individual = {
   kind: 'individual',
   name: 'Ada Lovelace',
@@ -74,10 +80,15 @@ const envelopeHeader = (expect, comment, extra = {}) => ({
   'secret-key': formatCampaignSecretKey(keys),
   'public-key': keys.publicKey.keyString,
   campaign: CAMPAIGN,
+  'withdrawal-secret': SECRET,
   ...extra,
 });
 const seal = (signer, overrides = {}) =>
-  sealSubmission({ publicKey: keys.publicKey, campaign: CAMPAIGN, signer, submissionId: SID, createdAt: CREATED, ...overrides });
+  sealSubmission({
+    publicKey: keys.publicKey, campaign: CAMPAIGN, signer, submissionId: SID, createdAt: CREATED, withdrawalSecret: SECRET, ...overrides,
+  });
+// The opened plaintext a successful envelope vector expects, in canonical form.
+const opened = (signer) => canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, wh: WH, createdAt: CREATED, signer });
 const json = (value) => JSON.stringify(value);
 
 // Raw sealing of an arbitrary padded plaintext, for the crafted failures.
@@ -125,8 +136,8 @@ function hsalsa20(key, input) {
 }
 
 const plaintext = (signer, over = {}) =>
-  sodium.from_string(canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer, ...over }));
-const crafted = (ct, over = {}) => json({ v: 1, campaign: CAMPAIGN, kid: keys.publicKey.keyId, sid: SID, ct, ...over });
+  sodium.from_string(canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, wh: WH, createdAt: CREATED, signer, ...over }));
+const crafted = (ct, over = {}) => formatEnvelope({ v: 1, campaign: CAMPAIGN, kid: keys.publicKey.keyId, sid: SID, wh: WH, ct, ...over });
 
 // --- envelopes: success -------------------------------------------------------------------
 for (const [name, signer, comment] of [
@@ -135,20 +146,20 @@ for (const [name, signer, comment] of [
 ]) {
   const envelope = await seal(signer);
   vector(name, envelopeHeader('success', comment, {
-    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer }),
+    plaintext: opened(signer),
   }), json(envelope));
 }
 {
   const long = { ...individual, comment: 'é'.repeat(1500) };
   vector('envelope-success-bucket-4096', envelopeHeader('success', 'a long comment lands in the 4096-byte bucket', {
-    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: long }),
+    plaintext: opened(long),
   }), json(await seal(long)));
 }
 
 // --- envelopes: failures ------------------------------------------------------------------
 const good = await seal(individual);
 {
-  const wrong = await sealSubmission({ publicKey: otherKeys.publicKey, campaign: CAMPAIGN, signer: individual, submissionId: SID, createdAt: CREATED });
+  const wrong = await seal(individual, { publicKey: otherKeys.publicKey });
   vector('envelope-wrong-key', envelopeHeader('authentication failed', 'sealed to another key, relabelled with this key id'),
     json({ ...wrong, kid: keys.publicKey.keyId }));
   vector('envelope-key-mismatch', envelopeHeader('key mismatch', 'sealed to another campaign key and labelled so'), json(wrong));
@@ -168,7 +179,7 @@ vector('envelope-bad-base64', envelopeHeader('malformed envelope', 'ciphertext w
   // 1072 sealed bytes leave 4 unused low bits in the last character: 'B' sets one of them.
   json({ ...good, ct: `${good.ct.slice(0, -1)}B` }));
 {
-  const other = await sealSubmission({ publicKey: keys.publicKey, campaign: 'another-campaign', signer: individual, submissionId: SID, createdAt: CREATED });
+  const other = await seal(individual, { campaign: 'another-campaign' });
   vector('envelope-campaign-mismatch', envelopeHeader('campaign mismatch', 'sealed for another-campaign, relabelled as this campaign'),
     json({ ...other, campaign: CAMPAIGN }));
 }
@@ -212,7 +223,7 @@ vector('envelope-bad-base64', envelopeHeader('malformed envelope', 'ciphertext w
   const goodText = json(good);
   const padded = (size) => `${goodText.slice(0, -1)}${' '.repeat(size - goodText.length)}}`;
   vector('envelope-success-max-text', envelopeHeader('success', `the good envelope padded with spaces to exactly ${MAX_ENVELOPE_BYTES} bytes`, {
-    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: individual }),
+    plaintext: opened(individual),
   }), padded(MAX_ENVELOPE_BYTES));
   vector('envelope-oversize-text', envelopeHeader('oversize', `the same envelope padded to ${MAX_ENVELOPE_BYTES + 1} bytes, one over the limit`),
     padded(MAX_ENVELOPE_BYTES + 1));
@@ -244,7 +255,7 @@ vector('envelope-bad-base64', envelopeHeader('malformed envelope', 'ciphertext w
   };
   if (canonicalJson(validateSigner(raw)) !== canonicalJson(expected)) throw new Error('normalisation vector: library disagrees with the expected result');
   vector('envelope-success-normalised', envelopeHeader('success', 'signer text that needs NFC, trimming (NBSP, U+3000, tab, U+2003, U+200A, U+FEFF, U+205F), CR LF and CR, and upper-casing', {
-    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: expected }),
+    plaintext: opened(expected),
   }), crafted(sealPadded(padTo(plaintext(raw), 1024))));
 }
 vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is the empty string'), crafted(''));
@@ -262,7 +273,7 @@ vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is 
   const text = json(good).replace('"sid":', `"sid":"${otherSid}","sid":`);
   vector('envelope-duplicate-member', envelopeHeader('malformed envelope', 'sid appears twice (another id first, the real one last)'), text);
   const inner = sodium.from_string(
-    canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: individual })
+    canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, wh: WH, createdAt: CREATED, signer: individual })
       .replace('"email":', '"email":"mallory@example.net","email":'),
   );
   vector('envelope-schema-duplicate-member', envelopeHeader('schema violation', 'the plaintext names email twice (another address first)'),
@@ -283,6 +294,78 @@ vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is 
   const box = sodium.crypto_secretbox_easy(padTo(plaintext(individual), 1024), nonce, boxKey);
   vector('envelope-invalid-ephemeral-key', envelopeHeader('authentication failed', 'the sealed box ephemeral key is the zero point (all-zero shared secret), the box otherwise well formed'),
     crafted(b64url(new Uint8Array([...epk, ...box]))));
+}
+
+// --- envelopes: the withdrawal hash (§3.6) ---------------------------------------------------
+{
+  const otherWh = withdrawalHash(b64url(hash('secure-sign test vector withdrawal secret 2')));
+  vector('envelope-withdrawal-mismatch', envelopeHeader('withdrawal mismatch', 'the outer wh replaced by the hash of another secret (the inner one is the real one)'),
+    json({ ...good, wh: otherWh }));
+  vector('envelope-withdrawal-mismatch-inner', envelopeHeader('withdrawal mismatch', 'sealed with the hash of another secret inside, the real one outside'),
+    crafted(sealPadded(padTo(plaintext(individual, { wh: otherWh }), 1024))));
+  const { wh: _omit, ...noWh } = good;
+  vector('envelope-missing-wh', envelopeHeader('malformed envelope', 'an envelope without wh'), json(noWh));
+  // 32 bytes leave 2 unused low bits in the last of 43 characters; the next character sets one.
+  const last = WH.at(-1);
+  const lenient = WH.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1);
+  vector('envelope-non-canonical-wh', envelopeHeader('malformed envelope', 'wh whose last character has a non-zero unused bit'), json({ ...good, wh: lenient }));
+  vector('envelope-schema-missing-wh', envelopeHeader('schema violation', 'a plaintext without wh (the envelope has one)'),
+    crafted(sealPadded(padTo(sodium.from_string(canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: individual })), 1024))));
+}
+
+// --- log entries (§8) -----------------------------------------------------------------------
+// Fixed values, so that these vectors never change: sid = bytes 00..0f, secret = 32 bytes f0.
+{
+  const hex = (bytes) => sodium.to_hex(bytes);
+  const entrySid = b64url(Uint8Array.from({ length: 16 }, (_, i) => i));
+  const secretBytes = new Uint8Array(32).fill(0xf0);
+  const secret = b64url(secretBytes);
+  const tinyEnvelope = formatEnvelope({ v: 1, campaign: 'open-letter', kid: 'aaaaaaaaaaaaaaaa', sid: entrySid, wh: withdrawalHash(secret), ct: 'AA' });
+  const entryHeader = (expect, comment, extra = {}) => ({ kind: 'log-entry', expect, comment, ...extra });
+  const stored = encodeEntry({ kind: 'stored', submissionId: entrySid, envelopeHash: envelopeHash(tinyEnvelope) });
+  const withdrawal = encodeEntry({ kind: 'withdrawal', submissionId: entrySid, withdrawalSecret: secretBytes });
+  const removed = encodeEntry({ kind: 'removed', submissionId: entrySid });
+  vector('log-entry-stored', entryHeader('success', 'kind 0x01: the value is SHA-256 of the envelope text below', {
+    envelope: tinyEnvelope, sid: entrySid, value: hex(envelopeHash(tinyEnvelope)), 'leaf-hash': hex(leafHash(stored)),
+  }), hex(stored));
+  vector('log-entry-withdrawal', entryHeader('success', 'kind 0x02: the value is the withdrawal secret, whose SHA-256 is the wh of the envelope of log-entry-stored', {
+    'withdrawal-secret': secret, wh: withdrawalHash(secret), sid: entrySid, value: hex(secretBytes), 'leaf-hash': hex(leafHash(withdrawal)),
+  }), hex(withdrawal));
+  vector('log-entry-removed', entryHeader('success', 'kind 0x03: removed by the operator, the value is 32 zero bytes', {
+    sid: entrySid, value: '00'.repeat(32), 'leaf-hash': hex(leafHash(removed)),
+  }), hex(removed));
+  const nonZero = removed.slice();
+  nonZero[48] = 1;
+  vector('log-entry-removed-non-zero', entryHeader('malformed entry', 'kind 0x03 whose value is not all zero'), hex(nonZero));
+  const unknown = removed.slice();
+  unknown[0] = 4;
+  vector('log-entry-unknown-kind', entryHeader('malformed entry', 'kind 0x04 is not defined'), hex(unknown));
+  vector('log-entry-short', entryHeader('malformed entry', '48 bytes, one short'), hex(stored.subarray(0, 48)));
+
+  // Sequences of entries and the count they give (§8.3): one entry per line, in log order.
+  const sidOf = (n) => b64url(hash(`secure-sign test vector log sid ${n}`).subarray(0, 16));
+  const st = (n) => hex(encodeEntry({ kind: 'stored', submissionId: sidOf(n), envelopeHash: hash(`envelope ${n}`) }));
+  const wd = (n) => hex(encodeEntry({ kind: 'withdrawal', submissionId: sidOf(n), withdrawalSecret: hash(`secret ${n}`) }));
+  const rm = (n) => hex(encodeEntry({ kind: 'removed', submissionId: sidOf(n) }));
+  const countHeader = (expect, comment, extra = {}) => ({ kind: 'log-entries', expect, comment, ...extra });
+  vector('log-entries-count', countHeader('success', 'stored 1, stored 2, withdrawn 1, stored 3, removed 2, stored 4: count 2 at size 6', { count: 2 }),
+    [st(1), st(2), wd(1), st(3), rm(2), st(4)].join('\n'));
+  vector('log-entries-withdraw-unknown', countHeader('inconsistent entries', 'a withdrawal of a submission id the log never stored'),
+    [st(1), wd(2)].join('\n'));
+  vector('log-entries-stored-twice', countHeader('inconsistent entries', 'one submission id stored twice'), [st(1), st(1)].join('\n'));
+  vector('log-entries-withdrawn-twice', countHeader('inconsistent entries', 'a withdrawal, then a removal, of one submission'),
+    [st(1), wd(1), rm(1)].join('\n'));
+
+  // Checkpoint bodies and their count line (docs/log.md §4.1).
+  const root = hash('secure-sign test vector root');
+  const body = (size, ...extensions) => formatCheckpoint({ origin: 'collector.example/open-letter', size, rootHash: root, extensions });
+  const cpHeader = (expect, comment, extra = {}) => ({ kind: 'checkpoint-count', expect, comment, ...extra });
+  // The body ends with a newline, which the vector format adds after the input: drop it here.
+  vector('checkpoint-count', cpHeader('success', 'size 6, count 2', { count: 2 }), body(6, 'count 2').slice(0, -1));
+  vector('checkpoint-count-absent', cpHeader('success', 'no count line: no count', { count: 'none' }), body(6).slice(0, -1));
+  vector('checkpoint-count-twice', cpHeader('malformed checkpoint', 'two count lines'), body(6, 'count 2', 'count 2').slice(0, -1));
+  vector('checkpoint-count-leading-zero', cpHeader('malformed checkpoint', 'count 02'), body(6, 'count 02').slice(0, -1));
+  vector('checkpoint-count-over-size', cpHeader('malformed checkpoint', 'count 7 in a tree of 6'), body(6, 'count 7').slice(0, -1));
 }
 
 // --- signed documents ---------------------------------------------------------------------

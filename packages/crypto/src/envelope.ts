@@ -16,10 +16,12 @@ import {
   plaintextSchema,
   signerSchema,
   submissionIdSchema,
+  withdrawalHashSchema,
   type Signer,
   type SignerInput,
 } from './schema.js';
 import { ready } from './sodium.js';
+import { createWithdrawalSecret, decode32, withdrawalHashOfBytes } from './withdrawal.js';
 
 /** The envelope version this library writes and reads. */
 export const ENVELOPE_VERSION = 1;
@@ -45,6 +47,11 @@ export interface Envelope {
   readonly kid: string;
   /** Submission id chosen by the browser: 16 random bytes, base64url. */
   readonly sid: string;
+  /**
+   * Withdrawal hash: SHA-256 of the signer's withdrawal secret, base64url (43 characters). The
+   * sealed plaintext carries the same value (docs/format.md §3.6).
+   */
+  readonly wh: string;
   /** The sealed box, base64url without padding. */
   readonly ct: string;
 }
@@ -54,6 +61,7 @@ const envelopeSchema = z.strictObject({
   campaign: campaignIdSchema,
   kid: z.string().check(z.regex(/^[a-z2-7]{16}$/, { message: 'must be 16 base32 characters' })),
   sid: submissionIdSchema,
+  wh: withdrawalHashSchema,
   ct: z.string().check(
     z.refine((value) => value.length > 0, { message: 'must not be empty' }),
     z.regex(/^[A-Za-z0-9_-]*$/, { message: 'must be base64url' }),
@@ -64,6 +72,8 @@ const envelopeSchema = z.strictObject({
 export interface OpenedSubmission {
   readonly campaign: string;
   readonly submissionId: string;
+  /** The withdrawal hash `wh`, the same inside and outside (checked). */
+  readonly withdrawalHash: string;
   /** When the signer's browser sealed it (milliseconds since the epoch, the signer's clock). */
   readonly createdAt: number;
   /** The signer's data, validated and normalised. */
@@ -129,6 +139,12 @@ export interface SealOptions {
   readonly submissionId?: string;
   /** Creation time in ms since the epoch, 0 to {@link MAX_CREATED_AT}; `Date.now()` by default. */
   readonly createdAt?: number;
+  /**
+   * The withdrawal secret whose hash the envelope carries (see {@link createWithdrawalSecret}),
+   * 43 base64url characters. If omitted, a random one is drawn and thrown away: such a signature
+   * can never be withdrawn. Use {@link sealWithdrawable} to get a new secret back.
+   */
+  readonly withdrawalSecret?: string;
 }
 
 /**
@@ -136,13 +152,17 @@ export interface SealOptions {
  * holder of the campaign's secret key can open it.
  *
  * @throws {@link SecureSignError} `SCHEMA_VIOLATION` if the signer data is invalid.
- * @throws TypeError if `campaign` or `submissionId` is malformed.
+ * Without `withdrawalSecret`, the signature cannot be withdrawn later (the secret is drawn and
+ * discarded); a signer-facing client uses {@link sealWithdrawable} instead.
+ *
+ * @throws {@link SecureSignError} `SCHEMA_VIOLATION` if the signer data is invalid.
+ * @throws TypeError if `campaign`, `submissionId` or `withdrawalSecret` is malformed.
  * @throws RangeError if `createdAt` is not an integer from 0 to {@link MAX_CREATED_AT}.
  * @example
  * ```ts
  * const publicKey = await parseCampaignPublicKey(keyString);
  * const envelope = await sealSubmission({ publicKey, campaign: 'open-letter', signer });
- * await fetch(url, { method: 'POST', body: JSON.stringify(envelope) });
+ * await fetch(url, { method: 'POST', body: formatEnvelope(envelope) });
  * ```
  */
 export async function sealSubmission(options: SealOptions): Promise<Envelope> {
@@ -158,10 +178,60 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
   if (!Number.isSafeInteger(createdAt) || createdAt < 0 || createdAt > MAX_CREATED_AT) {
     throw new RangeError(`createdAt: expected an integer from 0 to ${MAX_CREATED_AT}`);
   }
+  let wh: string;
+  if (options.withdrawalSecret === undefined) {
+    wh = createWithdrawalSecret().hash;
+  } else {
+    const secret = decode32(options.withdrawalSecret);
+    if (!secret) throw new TypeError('withdrawalSecret: expected 32 bytes in canonical base64url (43 characters)');
+    wh = withdrawalHashOfBytes(secret);
+  }
   const signer = validateSigner(options.signer);
-  const plaintext = utf8(canonicalJson({ v: 1, campaign, sid, createdAt, signer }));
+  const plaintext = utf8(canonicalJson({ v: 1, campaign, sid, wh, createdAt, signer }));
   const sealed = sodium.crypto_box_seal(pad(plaintext), publicKey.encryptionKey);
-  return { v: 1, campaign, kid: publicKey.keyId, sid, ct: toBase64Url(sealed) };
+  return { v: 1, campaign, kid: publicKey.keyId, sid, wh, ct: toBase64Url(sealed) };
+}
+
+/** Options of {@link sealWithdrawable}: those of {@link sealSubmission} but the secret, which it creates. */
+export type SealWithdrawableOptions = Omit<SealOptions, 'withdrawalSecret'>;
+
+/**
+ * Seals a signature with a new random withdrawal secret and returns both. The secret is the
+ * signer's alone: keep it only where the signer asked (their receipt), never send it with the
+ * envelope. Revealing it later (`POST /v1/campaigns/{c}/withdrawals`) withdraws the signature.
+ *
+ * @throws as {@link sealSubmission}.
+ * @example
+ * ```ts
+ * const { envelope, withdrawalSecret } = await sealWithdrawable({ publicKey, campaign, signer });
+ * const code = formatWithdrawalCode(envelope.sid, withdrawalSecret);
+ * ```
+ */
+export async function sealWithdrawable(
+  options: SealWithdrawableOptions,
+): Promise<{ envelope: Envelope; withdrawalSecret: string }> {
+  const { secret } = createWithdrawalSecret();
+  const envelope = await sealSubmission({ ...options, withdrawalSecret: secret });
+  return { envelope, withdrawalSecret: secret };
+}
+
+/**
+ * The normalised text of an envelope: its members in the order `v`, `campaign`, `kid`, `sid`,
+ * `wh`, `ct`, as `JSON.stringify` writes them (no white space). This is what a collector stores
+ * and exports, and what a log entry of kind 0x01 hashes (docs/format.md §8.2).
+ *
+ * @throws TypeError if a member is missing or not a string (`v` not 1): pass a parsed or sealed envelope.
+ * @example
+ * ```ts
+ * const stored = formatEnvelope(parseEnvelope(body));
+ * ```
+ */
+export function formatEnvelope(envelope: Envelope): string {
+  const { v, campaign, kid, sid, wh, ct } = envelope ?? ({} as Envelope);
+  if (v !== ENVELOPE_VERSION || ![campaign, kid, sid, wh, ct].every((value) => typeof value === 'string')) {
+    throw new TypeError('envelope: expected an Envelope from parseEnvelope or sealSubmission');
+  }
+  return JSON.stringify({ v, campaign, kid, sid, wh, ct });
 }
 
 /**
@@ -169,7 +239,8 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
  * limits. It does not decrypt: collectors use it to refuse garbage before storing anything.
  * Text over {@link MAX_ENVELOPE_BYTES} is `OVERSIZE`; text with two members of the same name in
  * an object is `MALFORMED_ENVELOPE`; `ct` must be non-empty canonical base64url, `sid` exactly 16
- * bytes in canonical base64url, `kid` 16 base32 characters.
+ * bytes in canonical base64url, `wh` exactly 32 bytes in canonical base64url, `kid` 16 base32
+ * characters. The result's members are in the normalised order (see {@link formatEnvelope}).
  *
  * @throws {@link SecureSignError} `OVERSIZE`, `MALFORMED_ENVELOPE` or `UNSUPPORTED_VERSION`.
  * @example
@@ -238,14 +309,15 @@ export interface OpenOptions {
 
 /**
  * Opens a sealed envelope with the campaign's secret key and checks everything the format
- * promises: key id, authenticity, padding, schema, and that the campaign and submission id inside
- * match those outside (so an envelope cannot be moved to another campaign or id unnoticed).
+ * promises: key id, authenticity, padding, schema, and that the campaign, submission id and
+ * withdrawal hash inside match those outside (so an envelope cannot be moved to another campaign
+ * or id, nor given another withdrawal hash, unnoticed).
  *
  * @param keys - the campaign key pair.
  * @param input - an {@link Envelope}, or its JSON text.
  * @throws {@link SecureSignError} with code `OVERSIZE`, `MALFORMED_ENVELOPE`, `UNSUPPORTED_VERSION`,
- * `KEY_MISMATCH`, `AUTHENTICATION_FAILED`, `BAD_PADDING`, `SCHEMA_VIOLATION`, `CAMPAIGN_MISMATCH`
- * or `SUBMISSION_MISMATCH`.
+ * `KEY_MISMATCH`, `AUTHENTICATION_FAILED`, `BAD_PADDING`, `SCHEMA_VIOLATION`, `CAMPAIGN_MISMATCH`,
+ * `SUBMISSION_MISMATCH` or `WITHDRAWAL_MISMATCH`.
  * @example
  * ```ts
  * const { signer } = await openSubmission(keys, line, { campaign: 'open-letter' });
@@ -291,5 +363,14 @@ export async function openSubmission(
   if (plaintext.sid !== envelope.sid) {
     throw new SecureSignError('SUBMISSION_MISMATCH', 'submission id inside the envelope differs from the one outside');
   }
-  return { campaign: plaintext.campaign, submissionId: plaintext.sid, createdAt: plaintext.createdAt, signer: plaintext.signer };
+  if (plaintext.wh !== envelope.wh) {
+    throw new SecureSignError('WITHDRAWAL_MISMATCH', 'withdrawal hash inside the envelope differs from the one outside');
+  }
+  return {
+    campaign: plaintext.campaign,
+    submissionId: plaintext.sid,
+    withdrawalHash: plaintext.wh,
+    createdAt: plaintext.createdAt,
+    signer: plaintext.signer,
+  };
 }

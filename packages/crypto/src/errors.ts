@@ -29,6 +29,8 @@ export type SecureSignErrorCode =
   | 'CAMPAIGN_MISMATCH'
   /** The submission id inside the ciphertext differs from the one outside. */
   | 'SUBMISSION_MISMATCH'
+  /** The withdrawal hash (`wh`) inside the ciphertext differs from the one outside. */
+  | 'WITHDRAWAL_MISMATCH'
   /** The decrypted plaintext is not padded as the format requires. */
   | 'BAD_PADDING'
   /** Data does not satisfy its schema (signer data, plaintext fields). */

@@ -22,15 +22,18 @@ export {
   ENVELOPE_VERSION,
   MAX_ENVELOPE_BYTES,
   SEALED_BOX_OVERHEAD,
+  formatEnvelope,
   newSubmissionId,
   openSubmission,
   parseEnvelope,
   sealSubmission,
+  sealWithdrawable,
   validateSigner,
   type Envelope,
   type OpenOptions,
   type OpenedSubmission,
   type SealOptions,
+  type SealWithdrawableOptions,
 } from './envelope.js';
 export {
   AUTHENTICATION_FAILED_MESSAGE,
@@ -63,7 +66,17 @@ export {
   plaintextSchema,
   signerSchema,
   submissionIdSchema,
+  withdrawalHashSchema,
+  withdrawalSecretSchema,
   type Signer,
   type SignerInput,
   type SubmissionPlaintext,
 } from './schema.js';
+export {
+  WITHDRAWAL_SECRET_BYTES,
+  createWithdrawalSecret,
+  formatWithdrawalCode,
+  parseWithdrawalCode,
+  withdrawalHash,
+  type WithdrawalCode,
+} from './withdrawal.js';

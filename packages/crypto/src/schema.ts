@@ -10,6 +10,7 @@
 
 import * as z from 'zod/mini';
 import { COUNTRY_CODES } from './countries.js';
+import { BASE64URL_32_PATTERN } from './withdrawal.js';
 
 /**
  * The largest `createdAt` (ms since the epoch): the last millisecond of 9999-12-31, so that
@@ -100,6 +101,21 @@ export const submissionIdSchema = z.string().check(
   z.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, { message: 'must be 16 bytes in base64url (22 characters)' }),
 );
 
+/**
+ * A withdrawal hash `wh` (docs/format.md §3.6): SHA-256 of the withdrawal secret, 32 bytes in
+ * canonical base64url without padding (43 characters).
+ */
+export const withdrawalHashSchema = z.string().check(
+  z.regex(BASE64URL_32_PATTERN, { message: 'must be 32 bytes in base64url (43 characters)' }),
+);
+
+/**
+ * A withdrawal secret as a signer reveals it (docs/format.md §3.6): 32 bytes in canonical
+ * base64url without padding (43 characters). For validating requests; compute its hash with
+ * {@link withdrawalHash}.
+ */
+export const withdrawalSecretSchema = withdrawalHashSchema;
+
 /** Exactly the form `Date.prototype.toISOString` writes for years 0000 to 9999. */
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -187,6 +203,8 @@ export const plaintextSchema = z.strictObject({
   v: z.literal(1),
   campaign: campaignIdSchema,
   sid: submissionIdSchema,
+  /** The withdrawal hash, equal to the envelope's `wh` (docs/format.md §3.6). */
+  wh: withdrawalHashSchema,
   /** Creation time in milliseconds since the Unix epoch, as the signer's clock saw it. */
   createdAt: z.number().check(z.int(), z.gte(0), z.lte(MAX_CREATED_AT)),
   signer: signerSchema,

@@ -6,6 +6,7 @@ import {
   MAX_ENVELOPE_BYTES,
   PADDING_BUCKETS,
   SecureSignError,
+  createWithdrawalSecret,
   generateCampaignKeys,
   newSubmissionId,
   openSubmission,
@@ -145,10 +146,11 @@ describe('sealSubmission and openSubmission', () => {
     const { toBase64Url } = await import('../src/encode.js');
     const sodium = await ready();
     const sid = await newSubmissionId();
+    const { hash: wh } = createWithdrawalSecret();
     for (const [createdAt, expected] of [[MAX_CREATED_AT, 'OK'], [MAX_CREATED_AT + 1, 'SCHEMA_VIOLATION'], [8.64e15, 'SCHEMA_VIOLATION']] as const) {
-      const plaintext = new TextEncoder().encode(canonicalJson({ v: 1, campaign, sid, createdAt, signer: validateSigner(signer) }));
+      const plaintext = new TextEncoder().encode(canonicalJson({ v: 1, campaign, sid, wh, createdAt, signer: validateSigner(signer) }));
       const ct = toBase64Url(sodium.crypto_box_seal(pad(plaintext), keys.publicKey.encryptionKey));
-      const envelope = { v: 1 as const, campaign, kid: keys.publicKey.keyId, sid, ct };
+      const envelope = { v: 1 as const, campaign, kid: keys.publicKey.keyId, sid, wh, ct };
       expect(await codeOf(openSubmission(keys, envelope)), String(createdAt)).toBe(expected);
     }
   });

@@ -1,5 +1,6 @@
 // Interoperability with a separately built libsodium (the sodium-native binding, compiled C),
 // following only docs/format.md: what the core seals, plain libsodium opens, and the reverse.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
   sealSubmission,
   signDocument,
   verifyDocument,
+  withdrawalHash,
 } from '@secure-sign/crypto';
 
 const sodium = createRequire(import.meta.url)('sodium-native') as {
@@ -43,7 +45,14 @@ function specPad(message: Buffer): Buffer {
 
 describe('interoperability with sodium-native', () => {
   it('sodium-native opens an envelope sealed by the core', async () => {
-    const envelope = await sealSubmission({ publicKey: keys.publicKey, campaign, signer, createdAt: 1_700_000_000_000 });
+    const secret = Buffer.alloc(32);
+    sodium.randombytes_buf(secret);
+    const envelope = await sealSubmission({
+      publicKey: keys.publicKey, campaign, signer, createdAt: 1_700_000_000_000, withdrawalSecret: b64url(secret),
+    });
+    // wh is SHA-256 of the secret's 32 bytes, computed here with Node's own SHA-256.
+    const wh = b64url(createHash('sha256').update(secret).digest());
+    expect(envelope.wh).toBe(wh);
     const sealed = Buffer.from(envelope.ct, 'base64url');
     const padded = Buffer.alloc(sealed.length - sodium.crypto_box_SEALBYTES);
     const ok = sodium.crypto_box_seal_open(
@@ -56,20 +65,25 @@ describe('interoperability with sodium-native', () => {
     const end = padded.lastIndexOf(0x80);
     expect(padded.subarray(end + 1).every((b) => b === 0)).toBe(true);
     const plaintext = JSON.parse(padded.subarray(0, end).toString('utf8'));
-    expect(plaintext).toEqual({ v: 1, campaign, sid: envelope.sid, createdAt: 1_700_000_000_000, signer });
+    expect(plaintext).toEqual({ v: 1, campaign, sid: envelope.sid, wh, createdAt: 1_700_000_000_000, signer });
   });
 
   it('the core opens an envelope sealed by sodium-native', async () => {
     const sidBytes = Buffer.alloc(16);
     sodium.randombytes_buf(sidBytes);
     const sid = b64url(sidBytes);
-    const message = specPad(Buffer.from(canonicalJson({ v: 1, campaign, sid, createdAt: 1, signer }), 'utf8'));
+    const secret = Buffer.alloc(32);
+    sodium.randombytes_buf(secret);
+    const wh = b64url(createHash('sha256').update(secret).digest());
+    const message = specPad(Buffer.from(canonicalJson({ v: 1, campaign, sid, wh, createdAt: 1, signer }), 'utf8'));
     const sealed = Buffer.alloc(message.length + sodium.crypto_box_SEALBYTES);
     sodium.crypto_box_seal(sealed, message, Buffer.from(keys.publicKey.encryptionKey));
-    const envelope = { v: 1, campaign, kid: keys.publicKey.keyId, sid, ct: b64url(sealed) };
+    const envelope = { v: 1, campaign, kid: keys.publicKey.keyId, sid, wh, ct: b64url(sealed) };
     const opened = await openSubmission(keys, JSON.stringify(envelope), { campaign });
     expect(opened.signer).toEqual(signer);
     expect(opened.submissionId).toBe(sid);
+    expect(opened.withdrawalHash).toBe(wh);
+    expect(withdrawalHash(b64url(secret))).toBe(wh);
   });
 
   it('signatures verify both ways', async () => {

@@ -165,11 +165,12 @@ describe('duplicate member names are malformed', () => {
     const { toBase64Url } = await import('../src/encode.js');
     const sodium = await ready();
     const sid = 'AAAAAAAAAAAAAAAAAAAAAA';
+    const wh = 'A'.repeat(43);
     const sealText = (plaintext: string) => ({
-      v: 1 as const, campaign, kid: keys.publicKey.keyId, sid,
+      v: 1 as const, campaign, kid: keys.publicKey.keyId, sid, wh,
       ct: toBase64Url(sodium.crypto_box_seal(pad(new TextEncoder().encode(plaintext)), keys.publicKey.encryptionKey)),
     });
-    const good = `{"v":1,"campaign":"${campaign}","sid":"${sid}","createdAt":1,"signer":${JSON.stringify(signer)}}`;
+    const good = `{"v":1,"campaign":"${campaign}","sid":"${sid}","wh":"${wh}","createdAt":1,"signer":${JSON.stringify(signer)}}`;
     expect(await codeOf(openSubmission(keys, sealText(good)))).toBe('OK');
     const twice = good.replace('"email":', '"email":"mallory@example.org","email":');
     const error = (await openSubmission(keys, sealText(twice)).catch((e: unknown) => e)) as SecureSignError;

@@ -71,7 +71,7 @@ describe('properties', () => {
       fc.integer({ min: -1000, max: 1000 }),
       fc.integer({ min: 8.64e15 - 1000, max: 8.64e15 }),
     );
-    const base = { v: 1, campaign, sid: 'AAAAAAAAAAAAAAAAAAAAAA', signer: { kind: 'individual', name: 'A', email: 'a@b.cd', consent: { listPublicly: true, contactLater: true } } };
+    const base = { v: 1, campaign, sid: 'AAAAAAAAAAAAAAAAAAAAAA', wh: 'A'.repeat(43), signer: { kind: 'individual', name: 'A', email: 'a@b.cd', consent: { listPublicly: true, contactLater: true } } };
     let accepted = 0;
     fc.assert(
       fc.property(createdAt, (x) => {

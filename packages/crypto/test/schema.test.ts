@@ -158,6 +158,6 @@ describe('envelope members (format.md §3.5)', () => {
 
   it('section 3.5 names every member it checks', () => {
     const step = spec.slice(spec.indexOf('### 3.5 Opening'), spec.indexOf('## 4.'));
-    for (const member of ['`v`', '`campaign`', '`kid`', '`sid`', '`ct`']) expect(step).toContain(member);
+    for (const member of ['`v`', '`campaign`', '`kid`', '`sid`', '`wh`', '`ct`']) expect(step).toContain(member);
   });
 });

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectedOutput, parseVector, runVector } from './support/vectors.js';
+import { expectedOutput, fromHex, parseVector, runVector, toHex } from './support/vectors.js';
 
 const dir = new URL('../test-vectors/', import.meta.url);
 const index: string[] = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8'));
@@ -17,6 +18,7 @@ describe('test vectors', () => {
       'success', 'authentication failed', 'key mismatch', 'malformed envelope', 'unsupported version',
       'campaign mismatch', 'submission mismatch', 'bad padding', 'schema violation', 'oversize',
       'malformed document', 'document type mismatch', 'document rolled back', 'document expired', 'invalid key',
+      'withdrawal mismatch', 'malformed entry', 'inconsistent entries', 'malformed checkpoint',
     ]) expect(expects).toContain(outcome);
   });
 
@@ -27,7 +29,41 @@ describe('test vectors', () => {
       'envelope-duplicate-member', 'envelope-schema-duplicate-member', 'envelope-schema-email-bidi-override',
       'document-duplicate-member', 'document-rolled-back', 'document-expired', 'document-impossible-issued-at',
       'document-success-depth-32', 'document-too-deep', 'key-invalid-signing-key',
+      'envelope-withdrawal-mismatch', 'envelope-withdrawal-mismatch-inner', 'envelope-missing-wh', 'envelope-non-canonical-wh',
+      'envelope-schema-missing-wh', 'log-entry-stored', 'log-entry-withdrawal', 'log-entry-removed', 'log-entry-removed-non-zero',
+      'log-entry-unknown-kind', 'log-entries-count', 'log-entries-withdraw-unknown', 'log-entries-stored-twice',
+      'log-entries-withdrawn-twice', 'checkpoint-count', 'checkpoint-count-twice', 'checkpoint-count-over-size',
     ]) expect(index).toContain(`${name}.txt`);
+  });
+
+  it('carry hashes that an independent SHA-256 (node:crypto) confirms', () => {
+    const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest();
+    const whOf = (secret: string) => sha256(Buffer.from(secret, 'base64url')).toString('base64url');
+    let envelopes = 0;
+    for (const file of index) {
+      const { header, body } = parseVector(readFileSync(new URL(file, dir), 'utf8'));
+      if (header['kind'] === 'envelope' && header['expect'] === 'success') {
+        // The opened plaintext's wh is the hash of the vector's withdrawal secret, and so is the envelope's.
+        const wh = whOf(header['withdrawal-secret']!);
+        expect(JSON.parse(header['plaintext']!).wh, file).toBe(wh);
+        expect(JSON.parse(body).wh, file).toBe(wh);
+        envelopes++;
+      }
+      if (header['kind'] === 'log-entry' && header['expect'] === 'success') {
+        const bytes = fromHex(body);
+        expect(toHex(sha256(Buffer.concat([Buffer.from([0]), bytes]))), file).toBe(header['leaf-hash']);
+        if (header['envelope']) expect(toHex(sha256(header['envelope'])), file).toBe(header['value']);
+        if (header['withdrawal-secret']) {
+          expect(toHex(Buffer.from(header['withdrawal-secret'], 'base64url')), file).toBe(header['value']);
+          expect(whOf(header['withdrawal-secret']), file).toBe(header['wh']);
+        }
+      }
+    }
+    expect(envelopes).toBeGreaterThan(4);
+    // The withdrawal entry's secret is the one whose hash the stored entry's envelope carries.
+    const stored = parseVector(readFileSync(new URL('log-entry-stored.txt', dir), 'utf8'));
+    const withdrawal = parseVector(readFileSync(new URL('log-entry-withdrawal.txt', dir), 'utf8'));
+    expect(JSON.parse(stored.header['envelope']!).wh).toBe(withdrawal.header['wh']);
   });
 
   it('size vectors sit exactly at the limits they test', async () => {

@@ -85,6 +85,54 @@ export function parseCheckpoint(text: string): Checkpoint {
   return extensions.length > 0 ? { origin, size, rootHash, extensions } : { origin, size, rootHash };
 }
 
+const COUNT_KEYWORD = 'count';
+
+/**
+ * The extension line that states a campaign log's public count (docs/log.md §4.1): `count <n>`.
+ *
+ * @throws RangeError if `count` is not a non-negative safe integer.
+ * @example
+ * ```ts
+ * formatCheckpoint({ origin, size, rootHash, extensions: [formatCountLine(countEntries(entries))] });
+ * ```
+ */
+export function formatCountLine(count: number): string {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('count must be a non-negative safe integer');
+  return `${COUNT_KEYWORD} ${count}`;
+}
+
+/**
+ * Reads the public count a checkpoint states in its `count <n>` extension line (docs/log.md §4.1).
+ * A line is a count line if its first word is `count`. There must be at most one, and its value
+ * must be a decimal without sign or leading zeros, at most 2^53 - 1 and at most the tree size.
+ * Other extension lines are ignored. The count is only what the log signed: recount it from the
+ * entries ({@link countEntries}) to check it.
+ *
+ * @returns the count, or `undefined` if the checkpoint has no count line.
+ * @throws LogError `MALFORMED_CHECKPOINT` for two count lines or a malformed one.
+ * @example
+ * ```ts
+ * const { checkpoint } = await openCheckpoint(note, trust);
+ * const count = checkpointCount(checkpoint); // e.g. 41 signatures in a log of size 45
+ * ```
+ */
+export function checkpointCount(checkpoint: Checkpoint): number | undefined {
+  if (!checkpoint || !Number.isSafeInteger(checkpoint.size) || checkpoint.size < 0) {
+    throw new TypeError('checkpoint: expected a Checkpoint from parseCheckpoint or openCheckpoint');
+  }
+  const lines = (checkpoint.extensions ?? []).filter((line) => line.split(' ', 1)[0] === COUNT_KEYWORD);
+  if (lines.length === 0) return undefined;
+  if (lines.length > 1) throw malformed('the checkpoint has more than one count line');
+  const value = (lines[0] as string).slice(COUNT_KEYWORD.length + 1);
+  if (!(lines[0] as string).startsWith(`${COUNT_KEYWORD} `) || !DECIMAL.test(value)) {
+    throw malformed('the count must be "count" and a decimal number without leading zeros');
+  }
+  const count = Number(value);
+  if (!Number.isSafeInteger(count)) throw malformed('the count is larger than 2^53 - 1');
+  if (count > checkpoint.size) throw malformed('the count is larger than the tree size');
+  return count;
+}
+
 /** Whom to trust for a checkpoint: the log's key, the log's origin, and optionally witnesses. */
 export interface CheckpointTrust {
   /** The origin line the checkpoint must carry (one log key may sign the logs of many campaigns). */

@@ -1,22 +1,29 @@
-// Encoding of the log's entries (docs/log.md §7). Each entry is 49 bytes:
+// Encoding of the log's entries (docs/format.md §8). Each entry is 49 bytes:
 //   kind (1 byte) || submission id (16 bytes, the raw bytes of the base64url `sid`) || 32 bytes
-// kind 0x01, stored envelope (adopted: the collector logs every stored envelope with it): the 32
-// bytes are SHA-256 of the exact envelope bytes as stored (its normalised JSON text, UTF-8).
-// kind 0x02, withdrawal (still PROPOSED: nothing writes it yet): the 32 bytes are the withdrawal
-// secret itself, revealed, so that anyone holding the envelope can check that SHA-256(secret) is
-// the withdrawal hash it carries, and a collector cannot invent withdrawals to drop signatures.
+// kind 0x01, stored envelope: the 32 bytes are SHA-256 of the exact envelope bytes as stored (its
+// normalised JSON text, UTF-8).
+// kind 0x02, withdrawal by the signer: the 32 bytes are the withdrawal secret itself, revealed, so
+// that anyone holding the envelope can check that SHA-256(secret) is the `wh` it carries, and a
+// collector cannot invent withdrawals to drop signatures.
+// kind 0x03, removed by the collector's operator: the 32 bytes are zero (the operator holds no
+// secret; the entry says openly that the operator, not the signer, removed it).
 import { fromBase64Url, toBase64Url } from '../encode.js';
-import { sha256, utf8 } from './bytes.js';
+import { decode32, withdrawalHashOfBytes } from '../withdrawal.js';
+import { bytesEqual, sha256, utf8 } from './bytes.js';
 import { LogError } from './errors.js';
 
 /** Entry kind byte of a stored envelope. */
 export const ENTRY_KIND_STORED = 0x01;
-/** Entry kind byte of a withdrawal. */
+/** Entry kind byte of a withdrawal by the signer. */
 export const ENTRY_KIND_WITHDRAWAL = 0x02;
+/** Entry kind byte of a removal by the collector's operator. */
+export const ENTRY_KIND_REMOVED = 0x03;
 /** Size of every entry, in bytes. */
 export const ENTRY_SIZE = 49;
 
-/** One log entry (docs/log.md §7; the withdrawal kind is still proposed). */
+const ZERO_VALUE = new Uint8Array(32);
+
+/** One log entry (docs/format.md §8). */
 export type LogEntry =
   | {
       readonly kind: 'stored';
@@ -31,6 +38,11 @@ export type LogEntry =
       readonly submissionId: string;
       /** The 32-byte withdrawal secret from the signer's receipt. */
       readonly withdrawalSecret: Uint8Array;
+    }
+  | {
+      readonly kind: 'removed';
+      /** The `sid` of the envelope the collector's operator removed (the value bytes are zero). */
+      readonly submissionId: string;
     };
 
 const SUBMISSION_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
@@ -61,7 +73,7 @@ export function envelopeHash(envelope: string | Uint8Array): Uint8Array {
 }
 
 /**
- * Encodes a log entry (docs/log.md §7) as its 49 bytes.
+ * Encodes a log entry (docs/format.md §8) as its 49 bytes.
  *
  * @throws TypeError if the submission id is not a canonical 22-character base64url id or the hash/secret is not 32 bytes.
  * @example
@@ -81,16 +93,24 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
     check32('withdrawalSecret', entry.withdrawalSecret);
     out[0] = ENTRY_KIND_WITHDRAWAL;
     out.set(entry.withdrawalSecret, 17);
+  } else if (entry.kind === 'removed') {
+    out[0] = ENTRY_KIND_REMOVED; // value stays 32 zero bytes
   } else {
-    throw new TypeError("entry.kind must be 'stored' or 'withdrawal'");
+    throw new TypeError("entry.kind must be 'stored', 'withdrawal' or 'removed'");
   }
   return out;
 }
 
 /**
- * Decodes a log entry (docs/log.md §7).
+ * Decodes a log entry (docs/format.md §8).
  *
- * @throws LogError `MALFORMED_ENTRY` if it is not 49 bytes or of an unknown kind.
+ * @throws LogError `MALFORMED_ENTRY` if it is not 49 bytes, of an unknown kind, or of kind 0x03
+ *   with a value that is not 32 zero bytes.
+ * @example
+ * ```ts
+ * const entry = decodeEntry(bundleEntries[i]);
+ * if (entry.kind === 'withdrawal') check(withdrawalMatches(entry, envelope.wh));
+ * ```
  */
 export function decodeEntry(bytes: Uint8Array): LogEntry {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
@@ -99,5 +119,107 @@ export function decodeEntry(bytes: Uint8Array): LogEntry {
   const value = bytes.slice(17);
   if (bytes[0] === ENTRY_KIND_STORED) return { kind: 'stored', submissionId, envelopeHash: value };
   if (bytes[0] === ENTRY_KIND_WITHDRAWAL) return { kind: 'withdrawal', submissionId, withdrawalSecret: value };
+  if (bytes[0] === ENTRY_KIND_REMOVED) {
+    // One byte string per statement: a removal carries nothing, so its value must be zero.
+    if (!bytesEqual(value, ZERO_VALUE)) throw new LogError('MALFORMED_ENTRY', 'a removal entry (kind 3) must have 32 zero bytes as its value');
+    return { kind: 'removed', submissionId };
+  }
   throw new LogError('MALFORMED_ENTRY', `unknown log entry kind ${bytes[0]}`);
+}
+
+/**
+ * Tells whether a withdrawal entry reveals the secret of an envelope's withdrawal hash: true only
+ * if `entry` is of kind 0x02 and SHA-256 of its secret, in base64url, is `wh`. A withdrawal whose
+ * secret does not match was not made by the signer (only the signer held the secret).
+ *
+ * @param entry - a decoded entry or its 49 bytes.
+ * @param wh - the envelope's `wh`; anything but 43 canonical base64url characters matches nothing.
+ * @throws LogError `MALFORMED_ENTRY` if `entry` is bytes that are not a valid entry.
+ * @example
+ * ```ts
+ * if (!withdrawalMatches(entry, removed.wh)) throw new Error(`entry ${i}: a withdrawal the signer did not make`);
+ * ```
+ */
+export function withdrawalMatches(entry: LogEntry | Uint8Array, wh: string): boolean {
+  const decoded = entry instanceof Uint8Array ? decodeEntry(entry) : entry;
+  if (decoded?.kind !== 'withdrawal' || !decode32(wh)) return false;
+  check32('withdrawalSecret', decoded.withdrawalSecret);
+  return withdrawalHashOfBytes(decoded.withdrawalSecret) === wh;
+}
+
+/**
+ * Counts a log's signatures entry by entry, in log order: +1 for a stored envelope (0x01), -1 for
+ * a withdrawal (0x02) or a removal (0x03). It also checks that the entries are consistent, as an
+ * honest collector's always are (docs/format.md §8.3): a submission id is stored at most once,
+ * and a withdrawal or removal names a submission stored earlier and not yet withdrawn or removed.
+ * So the running count can never go negative, and a collector cannot lower the count with
+ * withdrawals or removals of signatures that were never counted.
+ *
+ * @example
+ * ```ts
+ * const counter = new EntryCounter();
+ * for (const bytes of parseEntryBundle(bundle)) counter.add(bytes);
+ * if (counter.count !== checkpointCount(checkpoint)) throw new Error('the signed count is false');
+ * ```
+ */
+export class EntryCounter {
+  // sid -> true while counted, false once withdrawn or removed.
+  readonly #status = new Map<string, boolean>();
+  #count = 0;
+  #size = 0;
+
+  /** The count after the entries added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** How many entries were added. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Adds the next entry of the log.
+   *
+   * @param entry - a decoded entry or its 49 bytes.
+   * @throws LogError `MALFORMED_ENTRY` for bytes that are not an entry; `INCONSISTENT_ENTRIES` for
+   *   a second stored entry of one submission id, or a withdrawal or removal of a submission id
+   *   that is not counted at that point. The counter is unchanged after a throw.
+   */
+  add(entry: LogEntry | Uint8Array): void {
+    const decoded = entry instanceof Uint8Array ? decodeEntry(entry) : entry;
+    const index = this.#size;
+    const status = this.#status.get(decoded.submissionId);
+    if (decoded.kind === 'stored') {
+      if (status !== undefined) throw new LogError('INCONSISTENT_ENTRIES', `entry ${index} stores a submission id the log already holds`);
+      this.#status.set(decoded.submissionId, true);
+      this.#count++;
+    } else if (decoded.kind === 'withdrawal' || decoded.kind === 'removed') {
+      if (status !== true) {
+        throw new LogError('INCONSISTENT_ENTRIES', `entry ${index} ${decoded.kind === 'removed' ? 'removes' : 'withdraws'} a submission that is not counted`);
+      }
+      this.#status.set(decoded.submissionId, false);
+      this.#count--;
+    } else {
+      throw new TypeError("entry.kind must be 'stored', 'withdrawal' or 'removed'");
+    }
+    this.#size++;
+  }
+}
+
+/**
+ * The public count of a log (docs/format.md §8.3): the number of stored-envelope entries minus
+ * the number of withdrawal and removal entries, after checking them as {@link EntryCounter} does.
+ *
+ * @param entries - the log's first entries, in order, decoded or as bytes.
+ * @throws LogError `MALFORMED_ENTRY` or `INCONSISTENT_ENTRIES` (see {@link EntryCounter.add}).
+ * @example
+ * ```ts
+ * countEntries(entries) === checkpointCount(checkpoint); // else the signed count is false
+ * ```
+ */
+export function countEntries(entries: Iterable<LogEntry | Uint8Array>): number {
+  const counter = new EntryCounter();
+  for (const entry of entries) counter.add(entry);
+  return counter.count;
 }

@@ -33,6 +33,11 @@ export type LogErrorCode =
   | 'MALFORMED_TILE_PATH'
   /** An entry bundle or a log entry is not well formed. */
   | 'MALFORMED_ENTRY'
+  /**
+   * Well-formed entries that contradict each other: a submission id stored twice, or a withdrawal
+   * or removal of a submission not counted at that point. An honest log never has them.
+   */
+  | 'INCONSISTENT_ENTRIES'
   /** A {@link HashReader} did not return the hashes asked for. */
   | 'MISSING_HASH';
 

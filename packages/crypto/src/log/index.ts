@@ -8,7 +8,9 @@
  * @packageDocumentation
  */
 export {
+  checkpointCount,
   formatCheckpoint,
+  formatCountLine,
   openCheckpoint,
   parseCheckpoint,
   type Checkpoint,
@@ -16,12 +18,16 @@ export {
   type VerifiedCheckpoint,
 } from './checkpoint.js';
 export {
+  ENTRY_KIND_REMOVED,
   ENTRY_KIND_STORED,
   ENTRY_KIND_WITHDRAWAL,
   ENTRY_SIZE,
+  EntryCounter,
+  countEntries,
   decodeEntry,
   encodeEntry,
   envelopeHash,
+  withdrawalMatches,
   type LogEntry,
 } from './entry.js';
 export { LogClientError, createLogClient, isLogClientError, type LogClient, type LogClientErrorCode, type LogClientOptions } from './client.js';

@@ -1,4 +1,4 @@
-// tlog-tiles paths and contents, and the proposed entry encoding.
+// tlog-tiles paths and contents, and the entry encoding.
 import { describe, expect, it } from 'vitest';
 import {
   ENTRY_SIZE,
@@ -124,10 +124,12 @@ describe('tlog-tiles paths', () => {
   });
 });
 
-describe('proposed entry encoding', () => {
-  // Vectors: submission id = bytes 00..0f, envelope text and withdrawal secret as below.
+describe('entry encoding (format.md §8)', () => {
+  // Vectors: submission id = bytes 00..0f, withdrawal secret = 32 bytes f0, envelope text as below
+  // (its wh is the hash of that secret).
   const submissionId = 'AAECAwQFBgcICQoLDA0ODw';
-  const envelope = '{"v":1,"campaign":"open-letter","kid":"aaaaaaaaaaaaaaaa","sid":"AAECAwQFBgcICQoLDA0ODw","ct":"AA"}';
+  const envelope =
+    '{"v":1,"campaign":"open-letter","kid":"aaaaaaaaaaaaaaaa","sid":"AAECAwQFBgcICQoLDA0ODw","wh":"guVifxGSzJKvW26TVjXyF1dWR9Of3bhJ7JMBMxP0D5w","ct":"AA"}';
   const secret = fromHex('f0'.repeat(32));
 
   it('encodes a stored envelope as 0x01 || sid || SHA-256(envelope bytes)', () => {
@@ -136,8 +138,8 @@ describe('proposed entry encoding', () => {
     const entry = encodeEntry({ kind: 'stored', submissionId, envelopeHash: hash });
     expect(entry.length).toBe(ENTRY_SIZE);
     expect(hex(entry)).toBe(`01000102030405060708090a0b0c0d0e0f${hex(hash)}`);
-    expect(hex(hash)).toBe('e821f27bb8ea36c68dc95e3ee3b85d6a9c7b8da34791ea377d8c340d60ff887a');
-    expect(hex(leafHash(entry))).toBe('044f1b97394f134699b2c34ca643aeead3d16d6ad4e70b73db127b60fa85cd93');
+    expect(hex(hash)).toBe('8e80c3c437740e854b59e29534b049f48c892f810258842af50034053d30243d');
+    expect(hex(leafHash(entry))).toBe('e614f20c0f4314b6cdfe79c700402c59ff259899fcc2b49248a0cc666e0b7e0f');
     expect(decodeEntry(entry)).toEqual({ kind: 'stored', submissionId, envelopeHash: hash });
   });
 
@@ -148,15 +150,31 @@ describe('proposed entry encoding', () => {
     expect(decodeEntry(entry)).toEqual({ kind: 'withdrawal', submissionId, withdrawalSecret: secret });
   });
 
+  it('encodes a removal by the operator as 0x03 || sid || 32 zero bytes', () => {
+    const entry = encodeEntry({ kind: 'removed', submissionId });
+    expect(hex(entry)).toBe(`03000102030405060708090a0b0c0d0e0f${'00'.repeat(32)}`);
+    expect(hex(leafHash(entry))).toBe('389cd4d636cfc3bfa8c20d34f8a437f6002901ed23344362e95dbc90cf523104');
+    expect(decodeEntry(entry)).toEqual({ kind: 'removed', submissionId });
+  });
+
   it('refuses malformed entries and arguments', () => {
     const entry = encodeEntry({ kind: 'withdrawal', submissionId, withdrawalSecret: secret });
     expect(codeOf(() => decodeEntry(entry.slice(1)))).toBe('MALFORMED_ENTRY');
     expect(codeOf(() => decodeEntry(new Uint8Array([...entry, 0])))).toBe('MALFORMED_ENTRY');
-    expect(codeOf(() => decodeEntry(new Uint8Array([3, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
+    expect(codeOf(() => decodeEntry(new Uint8Array([4, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
     expect(codeOf(() => decodeEntry(new Uint8Array([0, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
+    // Kind 0x03 carries nothing: any non-zero value byte is refused.
+    const removed = encodeEntry({ kind: 'removed', submissionId });
+    for (const at of [17, 30, 48]) {
+      const bad = removed.slice();
+      bad[at] = 1;
+      expect(codeOf(() => decodeEntry(bad)), String(at)).toBe('MALFORMED_ENTRY');
+    }
+    expect(codeOf(() => decodeEntry(new Uint8Array([3, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
     expect(() => encodeEntry({ kind: 'stored', submissionId: 'AAECAwQFBgcICQoLDA0ODx', envelopeHash: secret })).toThrow(TypeError);
     expect(() => encodeEntry({ kind: 'stored', submissionId: 'AAECAwQFBgcICQoLDA0OD', envelopeHash: secret })).toThrow(TypeError);
     expect(() => encodeEntry({ kind: 'stored', submissionId, envelopeHash: secret.slice(1) })).toThrow(TypeError);
+    expect(() => encodeEntry({ kind: 'removed', submissionId: 'short' })).toThrow(TypeError);
     expect(() => encodeEntry({ kind: 'other', submissionId } as never)).toThrow(TypeError);
   });
 });

@@ -8,6 +8,7 @@ import {
   parseCampaignSecretKey,
   verifyDocument,
 } from '@secure-sign/crypto';
+import { checkpointCount, countEntries, decodeEntry, isLogError, leafHash, parseCheckpoint } from '@secure-sign/crypto/log';
 
 export interface Vector {
   readonly header: Readonly<Record<string, string>>;
@@ -29,8 +30,15 @@ export function parseVector(text: string): Vector {
 
 /** The outcome a vector expects, spelled as in its `expect:` header. */
 export function outcomeOf(error: unknown): string {
-  if (isSecureSignError(error)) return error.code.toLowerCase().replaceAll('_', ' ');
+  if (isSecureSignError(error) || isLogError(error)) return error.code.toLowerCase().replaceAll('_', ' ');
   throw error;
+}
+
+/** Lower-case hex, both ways (the log vectors write bytes in hex). */
+export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+export function fromHex(text: string): Uint8Array {
+  if (!/^(?:[0-9a-f]{2})*$/.test(text)) throw new Error('vector body is not lower-case hex');
+  return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
 /** Runs a vector; returns `{ outcome, output }` where output is the canonical plaintext/payload on success. */
@@ -44,6 +52,7 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
           v: 1,
           campaign: opened.campaign,
           sid: opened.submissionId,
+          wh: opened.withdrawalHash,
           createdAt: opened.createdAt,
           signer: opened.signer,
         });
@@ -66,6 +75,16 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
         const key = await parseCampaignPublicKey(body);
         return { outcome: 'success', output: `${key.keyId} ${key.fingerprint}` };
       }
+      case 'log-entry': {
+        const bytes = fromHex(body);
+        const entry = decodeEntry(bytes);
+        const value = entry.kind === 'stored' ? entry.envelopeHash : entry.kind === 'withdrawal' ? entry.withdrawalSecret : new Uint8Array(32);
+        return { outcome: 'success', output: `${entry.submissionId} ${toHex(value)} ${toHex(leafHash(bytes))}` };
+      }
+      case 'log-entries':
+        return { outcome: 'success', output: String(countEntries(body.split('\n').map(fromHex))) };
+      case 'checkpoint-count':
+        return { outcome: 'success', output: String(checkpointCount(parseCheckpoint(`${body}\n`)) ?? 'none') };
       default:
         throw new Error(`unknown vector kind ${header['kind']}`);
     }
@@ -77,5 +96,7 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
 /** What a successful vector's output must equal, from its header. */
 export function expectedOutput(header: Readonly<Record<string, string>>): string | undefined {
   if (header['kind'] === 'public-key-string') return `${header['key-id']} ${header['fingerprint']}`;
+  if (header['kind'] === 'log-entry') return `${header['sid']} ${header['value']} ${header['leaf-hash']}`;
+  if (header['kind'] === 'log-entries' || header['kind'] === 'checkpoint-count') return header['count'];
   return header['plaintext'] ?? header['payload'];
 }
