@@ -19,12 +19,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { stat, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
 import { ConflictsFile, EmailGroups, SubmissionIds, sidConflict } from './arrival.js';
 import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
+import { RANGE_BYTES, type RangeResponse } from './ranges.js';
 import type { LineResult } from './protocol.js';
 import { CSV_COLUMNS, formatRecord, type DecryptedRecord, type Format } from './records.js';
 import { isEventLine, scanWithdrawals, withdrawalSummary, type Withdrawals } from './withdrawals.js';
@@ -120,7 +122,10 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
       throw new CliError('refusing to write decrypted personal data to the terminal', 'pass -o FILE, pipe the output, or pass --force');
     }
   }
-  const total = options.input !== undefined && options.input !== '-' ? await inputSize(options.input) : undefined;
+  const inputStat = options.input !== undefined && options.input !== '-' ? await inputSize(options.input) : undefined;
+  const total = inputStat?.size;
+  // A regular file is read by the workers themselves, in byte ranges; a pipe by this thread.
+  const rangePath = inputStat?.isFile() ? options.input : undefined;
   for (const [name, path] of [['-o', options.output], ['--rejects', options.rejects], ['--conflicts', options.conflicts]] as const) {
     if (path !== undefined && path !== '-' && options.input !== undefined && options.input !== '-' && resolve(path) === resolve(options.input)) {
       throw new CliError(`${name} is the input file`, 'write the output to another file', EXIT.USAGE);
@@ -134,7 +139,7 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
   const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format });
   const as = options.dedupeEmail ? 'record' : 'text';
-  const input = openInput(options.input);
+  const input = rangePath === undefined ? openInput(options.input) : undefined;
 
   let outHandle: FileHandle | undefined;
   let rejectHandle: FileHandle | undefined;
@@ -174,7 +179,9 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
   let duplicates = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
-  const handle = async (batch: { numbers: number[]; lines: (Uint8Array | null)[] }, results: readonly LineResult[]): Promise<void> => {
+  /** A batch: line numbers, the bytes of each line (from a range, only of rejected lines), and where each starts in the file (ranges). */
+  type Batch = { numbers: number[]; lines: (Uint8Array | null)[]; at?: readonly number[] };
+  const handle = async (batch: Batch, results: readonly LineResult[]): Promise<void> => {
     for (let i = 0; i < results.length; i++) {
       const result = results[i] as LineResult;
       const line = batch.numbers[i] as number;
@@ -185,7 +192,11 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
         if (admitted === 'replay') continue;
         if (admitted !== 'new') {
           // Rare: the record itself is fetched again (the workers sent it formatted) for the review file.
-          const record = result.record ?? recordOf((await pool.run([batch.lines[i] ?? null], 'record'))[0]);
+          const at = batch.at?.[i];
+          const again = rangePath !== undefined && at !== undefined
+            ? (await pool.runRange(rangePath, at, at + 1, 'record')).results[0]
+            : (await pool.run([batch.lines[i] ?? null], 'record'))[0];
+          const record = result.record ?? recordOf(again);
           await conflicts.write([...(admitted.kept ? [admitted.kept] : []), sidConflict(record, line)]);
           continue;
         }
@@ -237,16 +248,40 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
       batch = { numbers: [], lines: [] };
       while (inFlight.length >= maxInFlight) await flushOne();
     };
-    for await (const line of splitLines(input, MAX_LINE_BYTES)) {
-      bytesRead += (line.bytes?.length ?? MAX_LINE_BYTES) + 1;
-      if (line.bytes !== undefined && isBlank(line.bytes)) continue;
-      records++;
-      batch.numbers.push(line.number);
-      batch.lines.push(line.bytes ?? null);
-      if (batch.lines.length >= BATCH_LINES) await send();
+    if (rangePath !== undefined && total !== undefined) {
+      // The workers read and split the file; here, ranges are handed out and answers put in order.
+      const ranges: { end: number; response: Promise<RangeResponse> }[] = [];
+      let linesBefore = 0;
+      const flushRange = async (): Promise<void> => {
+        const next = ranges.shift();
+        if (!next) return;
+        const response = await next.response;
+        const numbers = response.numbers.map((n) => linesBefore + n);
+        linesBefore += response.count;
+        records += response.results.length;
+        bytesRead = next.end;
+        await handle({ numbers, lines: [...response.rejected], at: response.at }, response.results);
+      };
+      for (let start = 0; start < total; start += RANGE_BYTES) {
+        const end = Math.min(start + RANGE_BYTES, total);
+        const response = pool.runRange(rangePath, start, end, as);
+        response.catch(() => {});
+        ranges.push({ end, response });
+        while (ranges.length >= maxInFlight) await flushRange();
+      }
+      while (ranges.length > 0) await flushRange();
+    } else if (input !== undefined) {
+      for await (const line of splitLines(input, MAX_LINE_BYTES)) {
+        bytesRead += (line.bytes?.length ?? MAX_LINE_BYTES) + 1;
+        if (line.bytes !== undefined && isBlank(line.bytes)) continue;
+        records++;
+        batch.numbers.push(line.number);
+        batch.lines.push(line.bytes ?? null);
+        if (batch.lines.length >= BATCH_LINES) await send();
+      }
+      await send();
+      while (inFlight.length > 0) await flushOne();
     }
-    await send();
-    while (inFlight.length > 0) await flushOne();
     if (groups) {
       const result = groups.finish();
       duplicates = result.merged;
@@ -276,7 +311,7 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
     if (!outHandle) out.off('error', ignore);
     if (rejectOut && !rejectOut.writableFinished) rejectOut.destroy();
     conflicts.abandon();
-    if (options.input !== undefined && options.input !== '-') input.destroy();
+    if (options.input !== undefined && options.input !== '-') input?.destroy();
   }
   return {
     records: records - events,
@@ -298,9 +333,9 @@ function recordOf(result: LineResult | undefined): DecryptedRecord {
   return result.record;
 }
 
-async function inputSize(path: string): Promise<number> {
+async function inputSize(path: string): Promise<Stats> {
   try {
-    return (await stat(path)).size;
+    return await stat(path);
   } catch (error) {
     throw fileError(error, path, 'cannot read');
   }

@@ -1,13 +1,23 @@
-// A fixed pool of decryption workers. Batches go to whichever worker is free; callers get one
-// promise per batch, so they can keep results in input order and bound how many are in flight.
+// A fixed pool of decryption workers. Batches of lines, or byte ranges of the input file that the
+// worker reads itself (ranges.ts), go to whichever worker is free; callers get one promise per
+// request, so they can keep results in input order and bound how many are in flight.
 
 import { Worker } from 'node:worker_threads';
 import { CliError } from './errors.js';
 import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { RangeRequest, RangeResponse } from './ranges.js';
+
+/** What a worker answers when it could not read its range: the error's code (`ENOENT`, `EIO`...). */
+interface ReadError {
+  readonly id: number;
+  readonly readError: string;
+}
+
+type Response = WorkerResponse | RangeResponse | ReadError;
 
 interface Task {
-  readonly request: WorkerRequest;
-  readonly resolve: (results: readonly LineResult[]) => void;
+  readonly request: WorkerRequest | RangeRequest;
+  readonly resolve: (response: WorkerResponse | RangeResponse) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -32,7 +42,7 @@ export class WorkerPool {
         pool.#workers.push(worker);
         worker.once('message', (message: { ready: boolean }) => {
           if (!message.ready) return reject(new CliError('a decryption worker could not load the keys'));
-          worker.on('message', (response: WorkerResponse) => pool.#done(worker, response));
+          worker.on('message', (response: Response) => pool.#done(worker, response));
           pool.#idle.push(worker);
           resolve();
         });
@@ -55,9 +65,23 @@ export class WorkerPool {
 
   /** Decrypts one batch of lines, answering with formatted text or with the records themselves. */
   run(lines: readonly (Uint8Array | null)[], as: WorkerRequest['as'] = 'text'): Promise<readonly LineResult[]> {
+    return this.#send({ id: this.#nextId++, lines, as }).then((response) => (response as WorkerResponse).results);
+  }
+
+  /**
+   * Reads, splits and decrypts the lines that start in bytes [start, end) of the file at `path`,
+   * in a worker: line numbers in the answer count from 1 within the range.
+   *
+   * @throws an Error with the `code` of the read failure (`ENOENT`, `EIO`...) if the file cannot be read.
+   */
+  runRange(path: string, start: number, end: number, as: RangeRequest['as'] = 'text'): Promise<RangeResponse> {
+    return this.#send({ id: this.#nextId++, range: { path, start, end }, as }) as Promise<RangeResponse>;
+  }
+
+  #send(request: WorkerRequest | RangeRequest): Promise<WorkerResponse | RangeResponse> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request: { id: this.#nextId++, lines, as }, resolve, reject });
+      this.#queue.push({ request, resolve, reject });
       this.#pump();
     });
   }
@@ -71,11 +95,14 @@ export class WorkerPool {
     }
   }
 
-  #done(worker: Worker, response: WorkerResponse): void {
+  #done(worker: Worker, response: Response): void {
     const task = this.#busy.get(worker);
     this.#busy.delete(worker);
     this.#idle.push(worker);
-    if (task && task.request.id === response.id) task.resolve(response.results);
+    if (task && task.request.id === response.id) {
+      if ('readError' in response) task.reject(Object.assign(new Error(`cannot read the input (${response.readError})`), { code: response.readError }));
+      else task.resolve(response);
+    }
     this.#pump();
   }
 

@@ -1,18 +1,23 @@
-// The decryption worker: `decrypt` starts one per core and sends it batches of raw input lines.
-// Each line is decoded (strict UTF-8), parsed and opened here, so that the main thread only
-// reads, orders and writes. A worker never throws on a line: every failure becomes a reason code.
+// The decryption worker: `decrypt` starts one per core and sends it byte ranges of the input file
+// (or, for stdin, batches of raw lines). The worker reads its range itself (ranges.ts), and each
+// line is decoded (strict UTF-8), parsed and opened here, with sodium-native where it loads
+// (native-open.ts), so that the main thread only orders and writes. A worker never throws on a
+// line: every failure becomes a reason code.
 
 import {
   MAX_ENVELOPE_BYTES,
   isSecureSignError,
   isoTimestampSchema,
-  openSubmission,
   parseCampaignSecretKey,
   parseEnvelope,
   type CampaignKeyPair,
 } from '@secure-sign/crypto';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadOpen } from './native-open.js';
+import { isBlank } from './io.js';
+import { MAX_LINE_BYTES, readRange, type RangeRequest, type RangeResponse } from './ranges.js';
 import { formatRecord, toRecord, type Arrival } from './records.js';
 import type { LineResult, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
 
@@ -40,6 +45,7 @@ function envelopeOf(line: string): { text: string; arrival: Arrival } | undefine
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('worker.js must run as a worker thread');
+  const { open: openSubmission } = loadOpen();
   const keys = new Map<string, CampaignKeyPair>();
   for (const secret of data.secretKeys) {
     const pair = await parseCampaignSecretKey(secret);
@@ -85,8 +91,43 @@ async function main(): Promise<void> {
       return { ok: false, reason: 'INTERNAL_ERROR' };
     }
   };
-  port.on('message', (request: WorkerRequest) => {
+  const readAndOpen = async ({ id, range, as }: RangeRequest): Promise<RangeResponse> => {
+    // Opened per range, so that no descriptor outlives a request (workers end by terminate()).
+    const lines: { number: number; at: number; bytes: Uint8Array | null }[] = [];
+    const fd = openSync(range.path, 'r');
+    let count: number;
+    try {
+      count = readRange(fd, range.start, range.end, MAX_LINE_BYTES, (line) => {
+        if (line.bytes === null || !isBlank(line.bytes)) lines.push(line);
+      });
+    } finally {
+      closeSync(fd);
+    }
+    const numbers: number[] = [];
+    const at: number[] = [];
+    const results: LineResult[] = [];
+    const rejected: (Uint8Array | null)[] = [];
+    for (const line of lines) {
+      const result = await open(line.bytes, as);
+      numbers.push(line.number);
+      at.push(line.at);
+      results.push(result);
+      rejected.push(result.ok ? null : line.bytes);
+    }
+    return { id, count, numbers, at, results, rejected };
+  };
+  port.on('message', (request: WorkerRequest | RangeRequest) => {
     void (async () => {
+      if ('range' in request) {
+        try {
+          port.postMessage(await readAndOpen(request));
+        } catch (error) {
+          // A read failure (the file changed or vanished): its code only, never a path or bytes.
+          const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'EIO';
+          port.postMessage({ id: request.id, readError: code });
+        }
+        return;
+      }
       const results: LineResult[] = [];
       for (const line of request.lines) results.push(await open(line, request.as));
       const response: WorkerResponse = { id: request.id, results };
