@@ -22,6 +22,7 @@ import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/log.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { withdrawalRoutes } from './routes/withdrawals.js';
 import type { Store } from './store/types.js';
 
 export { MAX_EXPORT_LIMIT, MAX_FILE_BYTES, MAX_SUBMISSION_BODY_BYTES, type Clock } from './routes/context.js';
@@ -57,6 +58,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     metrics,
     clock: options.clock ?? { now: () => Date.now() },
     submissionLimiter: new RateLimiter(config.rateLimit, config.rateWindowSeconds),
+    withdrawalLimiter: new RateLimiter(config.rateLimit, config.rateWindowSeconds),
     challengeLimiter: new RateLimiter(config.challengeRateLimit, config.rateWindowSeconds),
     campaignLimiter: new RateLimiter(config.campaignRateLimit, config.rateWindowSeconds),
     authFailureLimiter: new RateLimiter(config.authFailureLimit, config.rateWindowSeconds),
@@ -121,6 +123,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.route('/', healthRoutes(deps));
   app.route('/', campaignRoutes(deps));
   app.route('/', submissionRoutes(deps));
+  app.route('/', withdrawalRoutes(deps));
   app.route('/', fileRoutes(deps));
   app.route('/', exportRoutes(deps));
   app.route('/', logRoutes(deps));

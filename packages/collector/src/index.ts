@@ -17,5 +17,5 @@ export { MAX_HEADER_BYTES, startServer, type RunningServer, type ServerOptions }
 export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { openSqliteStore, SQLITE_FILE_NAME } from './store/sqlite.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './store/migrations.js';
-export type { CampaignRecord, CampaignSettings, InsertResult, NewCampaign, PutFileResult, Store, StoredFile, StoredSubmission, SubmissionInsert, SubmissionTrace } from './store/types.js';
+export type { CampaignRecord, CampaignSettings, InsertResult, NewCampaign, PutFileResult, Store, ExportedEvent, StoredFile, SubmissionInsert, SubmissionTrace, WithdrawalRequest, WithdrawalResult } from './store/types.js';
 export { STAFF_TOKEN_PATTERN } from './tokens.js';

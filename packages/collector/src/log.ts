@@ -7,10 +7,16 @@
 //   checkpoint per campaign whose log grew, and the store keeps it only if it is larger than the
 //   stored one. The tree is deterministic and so is Ed25519, so two processes signing the same
 //   size produce the same checkpoint.
+// - A checkpoint carries one extension line, `count <N>`: the public count at exactly its size,
+//   read from the row of that seq (fixed once committed), never from the live campaign count.
+// - Receipts carry a promise, a signed note over `secure-sign promise/v1`, the origin, the index
+//   and the entry, signed per request (one Ed25519 signature, tens of microseconds). Its first
+//   line is not an origin of ours, so no checkpoint parser mistakes it for a checkpoint.
 import {
   ed25519NoteSigner,
   ed25519NoteVerifier,
   formatCheckpoint,
+  formatCountLine,
   formatVerifierKey,
   signNote,
   treeRoot,
@@ -71,6 +77,22 @@ export function logOrigin(logName: string, campaign: string): string {
   return `${logName}/${campaign}`;
 }
 
+/** First line of a promise note: names what it is, and is not a log origin. */
+export const PROMISE_HEADER = 'secure-sign promise/v1';
+
+/** The text a promise signs: the collector's statement that `entry` is at `index` of the log `origin`. */
+export function promiseText(origin: string, index: number, entry: Uint8Array): string {
+  return `${PROMISE_HEADER}\n${origin}\n${index}\n${Buffer.from(entry).toString('base64')}\n`;
+}
+
+/**
+ * The promise of a receipt: a C2SP signed note by the log key (key name = the log origin) over
+ * {@link promiseText}. Ed25519 is deterministic, so a retry gets the same bytes.
+ */
+export async function signPromise(key: LogKey, origin: string, index: number, entry: Uint8Array): Promise<string> {
+  return signNote(promiseText(origin, index, entry), [key.signer(origin)]);
+}
+
 /**
  * Signs and stores a checkpoint for every campaign whose log grew past its stored checkpoint (or
  * has none yet): one signature per campaign per call, whatever the number of new entries.
@@ -79,10 +101,10 @@ export function logOrigin(logName: string, campaign: string): string {
  */
 export async function issueCheckpoints(store: Store, key: LogKey, logName: string, now: () => number = Date.now): Promise<number> {
   let stored = 0;
-  for (const { campaign, size } of await store.pendingCheckpoints()) {
+  for (const { campaign, size, count } of await store.pendingCheckpoints()) {
     const origin = logOrigin(logName, campaign);
     const root = await treeRoot({ readHashes: (ids) => store.readLogHashes(campaign, ids) }, size);
-    const note = await signNote(formatCheckpoint({ origin, size, rootHash: root }), [key.signer(origin)]);
+    const note = await signNote(formatCheckpoint({ origin, size, rootHash: root, extensions: [formatCountLine(count)] }), [key.signer(origin)]);
     if (await store.putCheckpoint(campaign, { size, root, note, signedAt: new Date(now()).toISOString() })) stored++;
   }
   return stored;

@@ -6,6 +6,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export interface Metrics {
   readonly registry: Registry;
   readonly accepted: Counter<'campaign'>;
+  readonly withdrawn: Counter<'campaign'>;
   readonly rejected: Counter<'code'>;
   readonly campaignCeiling: Counter<'campaign'>;
   readonly latency: Histogram<'method' | 'route' | 'status'>;
@@ -20,6 +21,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     accepted: new Counter({
       name: 'secure_sign_submissions_accepted_total',
       help: 'Submissions stored (201), by campaign.',
+      labelNames: ['campaign'],
+      registers: [registry],
+    }),
+    withdrawn: new Counter({
+      name: 'secure_sign_withdrawals_total',
+      help: 'Signatures withdrawn by their signers (not repeats), by campaign.',
       labelNames: ['campaign'],
       registers: [registry],
     }),

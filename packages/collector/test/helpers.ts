@@ -24,6 +24,7 @@ export function submissionInsert(n: number, over: Partial<SubmissionInsert> = {}
     sid: `sid${String(n).padStart(18, '0')}A`,
     envelope: `{"n":${n}}`,
     envelopeHash: `hash-${n}`,
+    wh: `wh-${n}`,
     receivedAt: '2026-11-27T10:00:00.000Z',
     powId: `pow-${n}`,
     powExpiresAt: 2_000_000_000_000,
@@ -247,7 +248,7 @@ export async function expectDocumented(response: Response, method: string, pathT
   }
   const contentType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
   expect(Object.keys(documented!.content)).toContain(contentType);
-  if (contentType === 'text/plain') return text;
+  if (contentType === 'text/plain' || contentType === 'text/html') return text;
   const validate = ajv.getSchema(`${OPENAPI_ID}#/${pointer('paths', pathTemplate, method.toLowerCase(), 'responses', String(response.status), 'content', contentType, 'schema')}`)!;
   const values = contentType === 'application/x-ndjson' ? text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) : [JSON.parse(text)];
   for (const value of values) {

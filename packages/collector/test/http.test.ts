@@ -1,6 +1,7 @@
 // Every endpoint and every documented error, against a real listening server, on both engines.
 // Each response is checked against docs/openapi.json; the captured logs are checked for leaks.
-import { generateCampaignKeys, sealSubmission, signDocument } from '@secure-sign/crypto';
+import { formatEnvelope, generateCampaignKeys, sealSubmission, signDocument, type Envelope } from '@secure-sign/crypto';
+import { ed25519NoteVerifier, openNote } from '@secure-sign/crypto/log';
 import { pino } from 'pino';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -10,6 +11,7 @@ import { resolveConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import type { Store } from '../src/store/types.js';
 import { ENGINES, addCampaign, envelopeFor, expectDocumented, solve, type EngineFixture, type TestCampaign } from './helpers.js';
+import { ed25519Verify } from './log-client.js';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 // The app's clock starts at the real time (whole seconds): altcha-lib also checks expiry against
@@ -145,15 +147,19 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     expect(first.status).toBe(201);
     const sid = (body.envelope as { sid: string }).sid;
     // The log receipt: index seq - 1 and the entry of docs/log.md §7 (kind 1, sid, SHA-256 of the envelope as stored).
-    const stored = createHash('sha256')
-      .update(JSON.stringify({ v: 1, campaign: 'open-letter', kid: open.keys.publicKey.keyId, sid, ct: (body.envelope as { ct: string }).ct }))
-      .digest('hex');
+    const { wh, ct } = body.envelope as { wh: string; ct: string };
+    const stored = createHash('sha256').update(JSON.stringify({ v: 1, campaign: 'open-letter', kid: open.keys.publicKey.keyId, sid, wh, ct })).digest('hex');
+    const entry = Buffer.from(`01${Buffer.from(sid, 'base64url').toString('hex')}${stored}`, 'hex').toString('base64');
     expect(receipt).toEqual({
       campaign: 'open-letter',
       sid,
       receivedAt: new Date(now).toISOString(),
-      log: { origin: 'localhost/open-letter', index: 0, entry: Buffer.from(`01${Buffer.from(sid, 'base64url').toString('hex')}${stored}`, 'hex').toString('base64') },
+      log: { origin: 'localhost/open-letter', index: 0, entry, promise: expect.any(String) },
     });
+    // The promise: the log key's signed note over exactly that origin, index and entry.
+    const { vkey } = ((await (await api('/v1/campaigns/open-letter')).json()) as { log: { vkey: string } }).log;
+    const promise = await openNote((receipt as { log: { promise: string } }).log.promise, [ed25519NoteVerifier(vkey, ed25519Verify)]);
+    expect(promise.text).toBe(`secure-sign promise/v1\nlocalhost/open-letter\n0\n${entry}\n`);
 
     // A retry is safe whatever pow holds (even none, or a spent one).
     const retry = await post('/v1/campaigns/open-letter/submissions', { envelope: body.envelope, pow: null });
@@ -310,7 +316,7 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     }
   });
 
-  it('deletes a submission for staff', async () => {
+  it('deletes a submission for staff, logging the removal with the next seq', async () => {
     const body = await submission(open);
     expect((await post('/v1/campaigns/open-letter/submissions', body)).status).toBe(201);
     const sid = (body.envelope as { sid: string }).sid;
@@ -325,14 +331,24 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
     expect(await count()).toBe(countBefore - 1);
     const again = await api(path, { method: 'DELETE', headers: staff(open.token) });
     expect(((await expectDocumented(again, 'DELETE', '/v1/campaigns/{campaign}/submissions/{sid}')) as { code: string }).code).toBe('not-found');
-    const lines = (await (await api('/v1/campaigns/open-letter/export', { headers: staff(open.token) })).text()).split('\n');
-    expect(lines.some((l) => l.includes(sid))).toBe(false);
+    // Export: the envelope's line now says `removed` (no ciphertext), and the last line is the removal.
+    const lines = (await expectDocumented(await api('/v1/campaigns/open-letter/export', { headers: staff(open.token) }), 'GET', '/v1/campaigns/{campaign}/export')) as Record<string, unknown>[];
+    const mine = lines.filter((l) => JSON.stringify(l).includes(sid));
+    const { wh } = body.envelope as { wh: string };
+    const hash = createHash('sha256').update(formatEnvelope(body.envelope as Envelope)).digest('base64');
+    expect(mine).toEqual([
+      { seq: expect.any(Number), receivedAt: expect.any(String), removed: { sid, hash, wh } },
+      { seq: lines.at(-1)!['seq'], receivedAt: new Date(now).toISOString(), removal: { sid } },
+    ]);
+    expect(lines.map((l) => l['seq'])).toEqual(lines.map((_, i) => i + 1));
+    expect(JSON.stringify(lines)).not.toContain((body.envelope as { ct: string }).ct);
     // The signer's browser retrying the same envelope later does not bring it back.
     const retry = await post('/v1/campaigns/open-letter/submissions', body);
     expect(retry.status).toBe(200);
     expect(await count()).toBe(countBefore - 1);
     const after = await (await api('/v1/campaigns/open-letter/export', { headers: staff(open.token) })).text();
-    expect(after).not.toContain(sid);
+    expect(after).not.toContain((body.envelope as { ct: string }).ct);
+    expect(after.split('\n').filter((l) => l.includes(sid))).toHaveLength(2);
   });
 
   it('publishes a verified signed wall and serves it as uploaded', async () => {

@@ -3,7 +3,19 @@
 // with the collector's log key; tiles and entry bundles serve proofs that the core's verifiers
 // accept against a checkpoint opened with the verifier key the campaign answer publishes.
 // On both engines, and on two stores sharing one PostgreSQL.
-import { MemoryTree, decodeEntry, ed25519NoteVerifier, leafHash, openCheckpoint, treeRoot, verifyConsistency, verifyInclusion } from '@secure-sign/crypto/log';
+import {
+  MemoryTree,
+  checkpointCount,
+  decodeEntry,
+  ed25519NoteVerifier,
+  leafHash,
+  openCheckpoint,
+  openNote,
+  treeRoot,
+  verifyConsistency,
+  verifyInclusion,
+} from '@secure-sign/crypto/log';
+import { formatEnvelope, type Envelope } from '@secure-sign/crypto';
 import { pino } from 'pino';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,11 +55,10 @@ async function body(app: App, campaign: TestCampaign) {
 const submit = (app: App, campaign: string, payload: unknown) =>
   app.request(`/v1/campaigns/${campaign}/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
 
-type Receipt = { sid: string; log: { origin: string; index: number; entry: string } };
+type Receipt = { sid: string; log: { origin: string; index: number; entry: string; promise: string } };
 
 /** The normalised text the collector stores and exports for an envelope. */
-const storedText = (e: { v: number; campaign: string; kid: string; sid: string; ct: string }) =>
-  JSON.stringify({ v: e.v, campaign: e.campaign, kid: e.kid, sid: e.sid, ct: e.ct });
+const storedText = (e: Envelope) => formatEnvelope(e);
 
 describe.each(ENGINES)('the log on $name', ({ make }) => {
   const fixtures: EngineFixture[] = [];
@@ -69,7 +80,7 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
     for (const fixture of fixtures.splice(0)) await fixture.cleanup();
   });
 
-  it('appends each stored envelope in its own transaction at index seq - 1, deletions keep their entry', async () => {
+  it('appends each stored envelope in its own transaction at index seq - 1, deletions keep their entry and append a removal', async () => {
     const store = await open(fresh());
     await store.createCampaign({ id: 'c1', key: 'k', keyId: 'k', origins: [], goal: null, opensAt: null, closesAt: null, tokenHash: 'h' });
     // 300 concurrent inserts (group commit: several batches), one of them a duplicate and one a
@@ -84,41 +95,43 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
     expect(await store.deleteSubmission('c1', inserts[5]!.sid)).toBe(true);
 
     const campaign = (await store.getCampaign('c1'))!;
-    expect(campaign.logSize).toBe(300);
+    expect(campaign.logSize).toBe(301);
     expect(campaign.count).toBe(299);
     const entries = await store.readLogEntries('c1', 0, 400);
-    expect(entries).toHaveLength(300);
-    const tree = new MemoryTree();
-    for (const [index, bytes] of entries.entries()) {
+    expect(entries).toHaveLength(301);
+    // The removal is the last entry, with the next seq.
+    expect(decodeEntry(entries[300]!)).toEqual({ kind: 'removed', submissionId: inserts[5]!.sid });
+    for (const [index, bytes] of entries.slice(0, 300).entries()) {
       const entry = decodeEntry(bytes);
       expect(entry.kind).toBe('stored');
       const trace = (await store.findSubmission('c1', entry.submissionId))!;
       expect(trace.seq).toBe(index + 1);
       const insert = inserts.find((i) => i.sid === entry.submissionId)!;
       expect(entry.kind === 'stored' && entry.envelopeHash).toEqual(sha256(insert.envelope));
-      tree.appendEntry(bytes);
     }
+    const full = new MemoryTree();
+    for (const bytes of entries) full.appendEntry(bytes);
     const reader = { readHashes: (ids: readonly { level: number; index: number }[]) => store.readLogHashes('c1', ids) };
-    expect(await treeRoot(reader, 300)).toEqual(tree.root());
-    expect(await treeRoot(reader, 257)).toEqual(tree.root(257));
+    expect(await treeRoot(reader, 301)).toEqual(full.root());
+    expect(await treeRoot(reader, 257)).toEqual(full.root(257));
     // A restart changes nothing, and the log goes on.
     await store.close();
     const again = await open(fixtures[0]!);
-    await again.insertSubmission(submissionInsert(301));
-    tree.appendEntry((await again.readLogEntries('c1', 300, 1))[0]!);
-    expect(await treeRoot({ readHashes: (ids) => again.readLogHashes('c1', ids) }, 301)).toEqual(tree.root());
+    await again.insertSubmission(submissionInsert(302));
+    full.appendEntry((await again.readLogEntries('c1', 301, 1))[0]!);
+    expect(await treeRoot({ readHashes: (ids) => again.readLogHashes('c1', ids) }, 302)).toEqual(full.root());
   });
 
   it('stores a checkpoint only when it is larger than the stored one', async () => {
     const store = await open(fresh());
     await store.createCampaign({ id: 'c1', key: 'k', keyId: 'k', origins: [], goal: null, opensAt: null, closesAt: null, tokenHash: 'h' });
     const cp = (size: number, note: string) => ({ size, root: new Uint8Array(32).fill(size), note, signedAt: '2026-11-28T00:00:00.000Z' });
-    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 0 }]);
+    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 0, count: 0 }]);
     expect(await store.putCheckpoint('c1', cp(0, 'zero'))).toBe(true);
     expect(await store.pendingCheckpoints()).toEqual([]);
     await store.insertSubmission(submissionInsert(1));
     await store.insertSubmission(submissionInsert(2));
-    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 2 }]);
+    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 2, count: 2 }]);
     expect(await store.putCheckpoint('c1', cp(2, 'two'))).toBe(true);
     expect(await store.putCheckpoint('c1', cp(2, 'other two'))).toBe(false);
     expect(await store.putCheckpoint('c1', cp(1, 'one'))).toBe(false);
@@ -168,6 +181,18 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
     const first = await log.checkpoint();
     expect(first.checkpoint.size).toBe(3);
     expect(first.text.split('\n')[0]).toBe(`${LOG_NAME}/open-letter`);
+    // One extension line: the count at exactly that size.
+    expect(first.checkpoint.extensions).toEqual(['count 3']);
+    expect(checkpointCount(first.checkpoint)).toBe(3);
+    // Each receipt's promise is a note signed by the log key over its origin, index and entry,
+    // which no checkpoint parser accepts.
+    for (const receipt of receipts) {
+      const opened = await openNote(receipt.log.promise, [ed25519NoteVerifier(identity.vkey, ed25519Verify)]);
+      expect(opened.text).toBe(`secure-sign promise/v1\n${identity.origin}\n${receipt.log.index}\n${receipt.log.entry}\n`);
+      await expect(openCheckpoint(receipt.log.promise, { origin: identity.origin, log: ed25519NoteVerifier(identity.vkey, ed25519Verify) })).rejects.toMatchObject({
+        code: expect.stringMatching(/^(MALFORMED_CHECKPOINT|WRONG_ORIGIN)$/),
+      });
+    }
     const response = await app.request('/v1/campaigns/open-letter/log/checkpoint');
     expect(response.headers.get('cache-control')).toBe('no-cache');
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
@@ -238,31 +263,36 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
     }
   });
 
-  it('logs the envelopes of a database from before the log when it opens, in seq order', async () => {
+  it('logs the envelopes of a database from before the log when it opens, in seq order, then a removal for each envelope deleted before', async () => {
     const fixture = fresh();
     await loadLegacyDatabase(fixture);
     const store = await open(fixture);
     const rows = legacyRows().submissions;
     for (const id of ['open-letter', 'partner']) {
       const mine = rows.filter((r) => r.campaign === id).sort((a, b) => a.seq - b.seq);
-      expect((await store.getCampaign(id))!.logSize).toBe(mine.length);
+      const deleted = mine.filter((r) => r.envelope === null);
+      const size = mine.length + deleted.length;
+      expect(await store.getCampaign(id)).toMatchObject({ logSize: size, count: mine.length - deleted.length });
       const entries = await store.readLogEntries(id, 0, 100);
-      // Deleted envelopes (one was withdrawn in 0.1.0) are logged from the hash they kept.
-      expect(entries.map((e) => decodeEntry(e))).toEqual(
-        mine.map((r) => ({ kind: 'stored', submissionId: r.sid, envelopeHash: new Uint8Array(Buffer.from(r.envelope_hash, 'hex')) })),
-      );
+      // Deleted envelopes (one was withdrawn in 0.1.0) are logged from the hash they kept, and
+      // their deletion by a removal entry after them, so the log counts what the collector counts.
+      expect(entries.map((e) => decodeEntry(e))).toEqual([
+        ...mine.map((r) => ({ kind: 'stored', submissionId: r.sid, envelopeHash: new Uint8Array(Buffer.from(r.envelope_hash, 'hex')) })),
+        ...deleted.map((r) => ({ kind: 'removed', submissionId: r.sid })),
+      ]);
+      expect((await store.pendingCheckpoints()).find((p) => p.campaign === id)).toEqual({ campaign: id, size, count: mine.length - deleted.length });
       for (const r of mine) if (r.envelope !== null) expect(createHash('sha256').update(r.envelope).digest('hex')).toBe(r.envelope_hash);
       const tree = new MemoryTree();
       for (const e of entries) tree.appendEntry(e);
-      expect(await treeRoot({ readHashes: (ids) => store.readLogHashes(id, ids) }, mine.length)).toEqual(tree.root());
+      expect(await treeRoot({ readHashes: (ids) => store.readLogHashes(id, ids) }, size)).toEqual(tree.root());
     }
     expect(rows.some((r) => r.envelope === null)).toBe(true);
     // Opening again logs nothing twice; the next envelope goes on at the next index.
     await store.close();
     const again = await open(fixture);
-    expect((await again.getCampaign('open-letter'))!.logSize).toBe(4);
-    expect(await again.insertSubmission(submissionInsert(1, { campaign: 'open-letter' }))).toMatchObject({ status: 'created', seq: 5 });
     expect((await again.getCampaign('open-letter'))!.logSize).toBe(5);
+    expect(await again.insertSubmission(submissionInsert(1, { campaign: 'open-letter' }))).toMatchObject({ status: 'created', seq: 6 });
+    expect((await again.getCampaign('open-letter'))!).toMatchObject({ logSize: 6, count: 4 });
   });
 });
 

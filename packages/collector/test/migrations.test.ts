@@ -107,20 +107,40 @@ describe.each(ENGINES)('migrations on $name', ({ make }) => {
       const response = await app.request(`/v1/campaigns/${campaign}/export`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
       const lines = (await response.text()).split('\n').filter((l) => l !== '');
+      const mine = before.submissions.filter((s) => s.campaign === campaign).sort((a, b) => a.seq - b.seq);
       const expected = kept.filter((s) => s.campaign === campaign);
-      expect(lines).toHaveLength(expected.length);
-      lines.forEach((line, i) => {
+      const deleted = mine.filter((s) => s.envelope === null);
+      // A line for every seq: each envelope in seq order, then a removal for each one 0.1.0 deleted.
+      expect(lines).toHaveLength(mine.length + deleted.length);
+      mine.forEach((row, i) => {
+        const line = lines[i]!;
+        expect(JSON.parse(line).seq).toBe(row.seq);
+        if (row.envelope === null) {
+          // No ciphertext left: its sid and the hash its log entry holds; no wh (0.1.0 had none).
+          expect(JSON.parse(line)).toEqual({
+            seq: row.seq,
+            receivedAt: row.received_at,
+            removed: { sid: row.sid, hash: Buffer.from(row.envelope_hash, 'hex').toString('base64') },
+          });
+          return;
+        }
         // The envelope is written into the line verbatim: these are its stored bytes.
-        const prefix = `{"seq":${expected[i]!.seq},"receivedAt":${JSON.stringify(expected[i]!.received_at)},"envelope":`;
+        const prefix = `{"seq":${row.seq},"receivedAt":${JSON.stringify(row.received_at)},"envelope":`;
         expect(line.startsWith(prefix)).toBe(true);
         const bytes = line.slice(prefix.length, -1);
-        expect(bytes).toBe(expected[i]!.envelope);
-        expect(createHash('sha256').update(bytes).digest('hex')).toBe(expected[i]!.envelope_hash);
+        expect(bytes).toBe(row.envelope);
+        expect(createHash('sha256').update(bytes).digest('hex')).toBe(row.envelope_hash);
+      });
+      deleted.forEach((row, i) => {
+        const line = JSON.parse(lines[mine.length + i]!) as { seq: number; removal: unknown };
+        expect(line.seq).toBe(mine.length + i + 1);
+        expect(line.removal).toEqual({ sid: row.sid });
       });
       const facts = (await (await app.request(`/v1/campaigns/${campaign}`)).json()) as { count: number };
       expect(facts.count).toBe(expected.length);
     }
-    // The withdrawn one stays withdrawn, its id still reserved.
+    // The withdrawn one stays withdrawn, its id still reserved; it cannot be withdrawn by a signer
+    // (it has no wh), and the removal logged for it keeps the log's count equal to the count.
     const withdrawn = before.submissions.find((s) => s.envelope === null)!;
     expect(await store.findSubmission(withdrawn.campaign, withdrawn.sid)).toMatchObject({ deleted: true });
     // The published wall is served byte for byte; it predates serials, so it reads as serial 0.
@@ -140,7 +160,7 @@ describe.each(ENGINES)('migrations on $name', ({ make }) => {
     const again = await open(fixture);
     expect(await contents(fixture)).toEqual(snapshot);
     // And the store goes on where 0.1.0 stopped.
-    expect(await again.insertSubmission(submissionInsert(1, { campaign: 'open-letter' }))).toMatchObject({ status: 'created', seq: 5 });
+    expect(await again.insertSubmission(submissionInsert(1, { campaign: 'open-letter' }))).toMatchObject({ status: 'created', seq: 6 });
   });
 
   it('adopts a database that a development build had already given files.serial, without running migration 2 again', async () => {
@@ -148,8 +168,8 @@ describe.each(ENGINES)('migrations on $name', ({ make }) => {
     await fixture.exec(legacySchema(fixture.name));
     await fixture.exec('ALTER TABLE files ADD COLUMN serial BIGINT NOT NULL DEFAULT 0');
     await open(fixture);
-    // 1 and 2 recorded as found, then only the log (3) runs.
-    expect(await versions(fixture)).toEqual([1, 2, 3]);
+    // 1 and 2 recorded as found, then only the log (3) and withdrawal (4) run.
+    expect(await versions(fixture)).toEqual([1, 2, 3, 4]);
   });
 
   it('refuses a database migrated by a newer build, saying which versions and to upgrade', async () => {

@@ -1,6 +1,9 @@
 // One storage suite, run against SQLite and PostgreSQL: both engines must behave identically.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store, SubmissionInsert } from '../src/store/types.js';
+import { createWithdrawalSecret } from '@secure-sign/crypto';
+import { decodeEntry } from '@secure-sign/crypto/log';
+import { withdrawalEntry } from '../src/store/log-entries.js';
+import type { Store, SubmissionInsert, WithdrawalRequest } from '../src/store/types.js';
 import { ENGINES, legacySchema, postgresFixture, submissionInsert, type EngineFixture } from './helpers.js';
 
 const campaign = (id: string) => ({
@@ -136,9 +139,9 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     );
     expect((await store.getCampaign('c1'))!.count).toBe(62);
     const rows = [];
-    for await (const row of store.exportSubmissions('c1', 0, 1000)) rows.push(row);
+    for await (const row of store.exportEvents('c1', 0, 1000)) rows.push(row);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 62 }, (_, i) => i + 1));
-    expect(rows.slice(2).map((r) => [r.sid, r.envelope])).toEqual(created.map((c) => [c.insert.sid, c.insert.envelope]));
+    expect(rows.slice(2).map((r) => [r.sid, r.kind === 'stored' && r.envelope])).toEqual(created.map((c) => [c.insert.sid, c.insert.envelope]));
     // Every created item spent its challenge...
     const replays = await Promise.all(created.map((c) => store.insertSubmission(insert({ powId: c.insert.powId }))));
     expect(replays.map((r) => r.status)).toEqual(created.map(() => 'pow-replayed'));
@@ -150,42 +153,111 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     const inserts = Array.from({ length: 7 }, () => insert());
     for (const i of inserts) await store.insertSubmission(i);
     const all = [];
-    for await (const row of store.exportSubmissions('c1', 0, 100)) all.push(row);
+    for await (const row of store.exportEvents('c1', 0, 100)) all.push(row);
     expect(all.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(all[0]).toEqual({ seq: 1, sid: inserts[0]!.sid, envelope: inserts[0]!.envelope, receivedAt: inserts[0]!.receivedAt });
+    expect(all[0]).toEqual({
+      kind: 'stored',
+      seq: 1,
+      sid: inserts[0]!.sid,
+      envelope: inserts[0]!.envelope,
+      envelopeHash: inserts[0]!.envelopeHash,
+      wh: inserts[0]!.wh,
+      receivedAt: inserts[0]!.receivedAt,
+    });
     const page = [];
-    for await (const row of store.exportSubmissions('c1', 2, 3)) page.push(row.seq);
+    for await (const row of store.exportEvents('c1', 2, 3)) page.push(row.seq);
     expect(page).toEqual([3, 4, 5]);
     const acrossPages = [];
-    for await (const row of store.exportSubmissions('c1', 1, 5)) acrossPages.push(row.seq);
+    for await (const row of store.exportEvents('c1', 1, 5)) acrossPages.push(row.seq);
     expect(acrossPages).toEqual([2, 3, 4, 5, 6]);
     const exactPages = [];
-    for await (const row of store.exportSubmissions('c1', 1, 6)) exactPages.push(row.seq);
+    for await (const row of store.exportEvents('c1', 1, 6)) exactPages.push(row.seq);
     expect(exactPages).toEqual([2, 3, 4, 5, 6, 7]);
     const none = [];
-    for await (const row of store.exportSubmissions('c1', 7, 10)) none.push(row);
+    for await (const row of store.exportEvents('c1', 7, 10)) none.push(row);
     expect(none).toEqual([]);
   });
 
-  it('deletes a submission: count drops, export skips it, a second delete finds nothing, a retry does not restore it', async () => {
+  it('deletes a submission: count drops, export shows it removed and logs the removal, a second delete finds nothing, a retry does not restore it', async () => {
     const a = insert();
     const b = insert();
     await store.insertSubmission(a);
     await store.insertSubmission(b);
-    expect(await store.deleteSubmission('c1', a.sid)).toBe(true);
+    expect(await store.deleteSubmission('c1', a.sid, '2026-11-28T12:00:00.000Z')).toBe(true);
     expect(await store.deleteSubmission('c1', a.sid)).toBe(false);
     expect((await store.getCampaign('c1'))!.count).toBe(1);
+    expect((await store.getCampaign('c1'))!.logSize).toBe(3);
     const rows = [];
-    for await (const row of store.exportSubmissions('c1', 0, 10)) rows.push(row.sid);
-    expect(rows).toEqual([b.sid]);
+    for await (const row of store.exportEvents('c1', 0, 10)) rows.push(row);
+    expect(rows).toEqual([
+      { kind: 'stored', seq: 1, sid: a.sid, receivedAt: a.receivedAt, envelope: null, envelopeHash: a.envelopeHash, wh: a.wh },
+      { kind: 'stored', seq: 2, sid: b.sid, receivedAt: b.receivedAt, envelope: b.envelope, envelopeHash: b.envelopeHash, wh: b.wh },
+      { kind: 'removal', seq: 3, sid: a.sid, receivedAt: '2026-11-28T12:00:00.000Z' },
+    ]);
     expect(await store.findSubmission('c1', a.sid)).toEqual({ seq: 1, envelopeHash: a.envelopeHash, receivedAt: a.receivedAt, deleted: true });
     expect(await store.insertSubmission({ ...a, powId: 'retry' })).toEqual({ status: 'duplicate', receivedAt: a.receivedAt });
     expect(await store.insertSubmission({ ...a, envelopeHash: 'x', powId: 'retry2' })).toEqual({ status: 'conflict' });
     expect((await store.getCampaign('c1'))!.count).toBe(1);
     // Deleted means gone: the ciphertext is no longer in the database.
     const again = [];
-    for await (const row of store.exportSubmissions('c1', 0, 10)) again.push(row.envelope);
-    expect(again).toEqual([b.envelope]);
+    for await (const row of store.exportEvents('c1', 0, 10)) if (row.kind === 'stored') again.push(row.envelope);
+    expect(again).toEqual([null, b.envelope]);
+  });
+
+  it('withdraws in one step: checks the hash, deletes the envelope, logs 0x02 with the next seq, lowers the count; a repeat changes nothing', async () => {
+    const secret = createWithdrawalSecret();
+    const a = insert({ wh: secret.hash });
+    const b = insert();
+    await store.insertSubmission(a);
+    await store.insertSubmission(b);
+    const request = (over: Partial<WithdrawalRequest> = {}): WithdrawalRequest => ({
+      campaign: 'c1',
+      sid: a.sid,
+      secret: secret.secret,
+      secretHash: secret.hash,
+      entry: withdrawalEntry(a.sid, secret.secret),
+      receivedAt: '2026-11-28T13:00:00.000Z',
+      ...over,
+    });
+    const other = createWithdrawalSecret();
+    expect(await store.withdrawSubmission(request({ secret: other.secret, secretHash: other.hash }))).toEqual({ status: 'refused' });
+    expect(await store.withdrawSubmission(request({ sid: insert().sid }))).toEqual({ status: 'not-found' });
+    expect(await store.withdrawSubmission(request({ campaign: 'nope' }))).toEqual({ status: 'not-found' });
+    expect((await store.getCampaign('c1'))!).toMatchObject({ count: 2, logSize: 2 });
+
+    expect(await store.withdrawSubmission(request())).toEqual({ status: 'withdrawn', seq: 3, receivedAt: '2026-11-28T13:00:00.000Z' });
+    expect((await store.getCampaign('c1'))!).toMatchObject({ count: 1, logSize: 3 });
+    expect(await store.withdrawSubmission(request({ receivedAt: '2026-11-29T00:00:00.000Z' }))).toEqual({
+      status: 'already-withdrawn',
+      seq: 3,
+      receivedAt: '2026-11-28T13:00:00.000Z',
+    });
+    expect((await store.getCampaign('c1'))!).toMatchObject({ count: 1, logSize: 3 });
+    // The ciphertext is gone; the operator cannot remove it again; the log holds the secret.
+    expect(await store.deleteSubmission('c1', a.sid)).toBe(false);
+    const events = [];
+    for await (const row of store.exportEvents('c1', 0, 10)) events.push(row);
+    expect(events.map((e) => [e.seq, e.kind, e.sid])).toEqual([
+      [1, 'stored', a.sid],
+      [2, 'stored', b.sid],
+      [3, 'withdrawal', a.sid],
+    ]);
+    expect(events[0]).toMatchObject({ envelope: null, wh: secret.hash });
+    expect(events[2]).toMatchObject({ secret: secret.secret });
+    expect(decodeEntry((await store.readLogEntries('c1', 2, 1))[0]!)).toEqual({
+      kind: 'withdrawal',
+      submissionId: a.sid,
+      withdrawalSecret: new Uint8Array(Buffer.from(secret.secret, 'base64url')),
+    });
+    // Removed by the operator first: a withdrawal with the right secret is told so, nothing changes.
+    const c = insert({ wh: other.hash });
+    await store.insertSubmission(c);
+    expect(await store.deleteSubmission('c1', c.sid)).toBe(true);
+    expect(await store.withdrawSubmission(request({ sid: c.sid, secret: other.secret, secretHash: other.hash, entry: withdrawalEntry(c.sid, other.secret) }))).toEqual({
+      status: 'removed',
+    });
+    expect((await store.getCampaign('c1'))!).toMatchObject({ count: 1, logSize: 5 });
+    expect((await store.pendingCheckpoints()).map(({ size, count }) => ({ size, count }))).toEqual([{ size: 5, count: 1 }]);
   });
 
   it('stores, replaces and reads files', async () => {

@@ -48,6 +48,8 @@ export interface RouteDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly submissionLimiter: RateLimiter;
+  /** Withdrawal attempts per client (same limit and window as submissions). */
+  readonly withdrawalLimiter: RateLimiter;
   readonly challengeLimiter: RateLimiter;
   /** Stored submissions per campaign (all clients together): the campaign ceiling. */
   readonly campaignLimiter: RateLimiter;
@@ -127,6 +129,13 @@ export async function readJsonBody(c: Context<Env>, maxBytes: number): Promise<{
   } catch {
     throw new ProblemError('malformed-json', 'The body is not valid JSON.');
   }
+}
+
+/** Reads an `application/x-www-form-urlencoded` body (an HTML form's POST) of at most `maxBytes`. */
+export async function readFormBody(c: Context<Env>, maxBytes: number): Promise<URLSearchParams> {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new ProblemError('unsupported-media-type', 'Send the form as application/x-www-form-urlencoded.');
+  return new URLSearchParams(await readBody(c, maxBytes));
 }
 
 /**

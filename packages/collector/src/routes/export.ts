@@ -1,9 +1,32 @@
-// Staff export: stored envelopes as NDJSON, resumable from the last seq the client saved.
+// Staff export: every event of the campaign's sequence as NDJSON, one line per seq in log order
+// (docs/api.md "Export"), resumable from the last seq the client saved:
+//   {"seq","receivedAt","envelope":{...}}                  an envelope, still stored (its exact bytes)
+//   {"seq","receivedAt","removed":{"sid","hash","wh"}}     an envelope whose ciphertext is gone
+//   {"seq","receivedAt","withdrawal":{"sid","secret"}}     a withdrawal by the signer
+//   {"seq","receivedAt","removal":{"sid"}}                 a removal by the collector's operator
+// `wh` is left out of `removed` for an envelope stored before withdrawal existed (it had none).
 import { Hono } from 'hono';
 import { ProblemError } from '../problems.js';
+import type { ExportedEvent } from '../store/types.js';
 import { MAX_EXPORT_LIMIT, campaignOf, requireStaff, type Env, type RouteDeps } from './context.js';
 
 const CURSOR = /^(?:0|[1-9][0-9]{0,15})$/;
+
+/** The NDJSON line of one event (without its newline). A stored envelope is written verbatim: its exact bytes. */
+export function exportLine(event: ExportedEvent): string {
+  const head = `{"seq":${event.seq},"receivedAt":${JSON.stringify(event.receivedAt)}`;
+  switch (event.kind) {
+    case 'stored': {
+      if (event.envelope !== null) return `${head},"envelope":${event.envelope}}`;
+      const hash = Buffer.from(event.envelopeHash, 'hex').toString('base64');
+      return `${head},"removed":${JSON.stringify({ sid: event.sid, hash, ...(event.wh === null ? {} : { wh: event.wh }) })}}`;
+    }
+    case 'withdrawal':
+      return `${head},"withdrawal":${JSON.stringify({ sid: event.sid, secret: event.secret })}}`;
+    case 'removal':
+      return `${head},"removal":${JSON.stringify({ sid: event.sid })}}`;
+  }
+}
 
 /** `GET /v1/campaigns/{campaign}/export`. */
 export function exportRoutes(deps: RouteDeps): Hono<Env> {
@@ -21,7 +44,7 @@ export function exportRoutes(deps: RouteDeps): Hono<Env> {
     if (!/^[1-9][0-9]{0,5}$/.test(limitText) || limit > MAX_EXPORT_LIMIT) {
       throw new ProblemError('bad-limit', `limit must be an integer from 1 to ${MAX_EXPORT_LIMIT}.`);
     }
-    const rows = deps.store.exportSubmissions(campaign.id, Number(afterText), limit)[Symbol.asyncIterator]();
+    const rows = deps.store.exportEvents(campaign.id, Number(afterText), limit)[Symbol.asyncIterator]();
     const encoder = new TextEncoder();
     // Pulled row by row as the client reads: memory stays at one page whatever the campaign size.
     const stream = new ReadableStream<Uint8Array>({
@@ -32,8 +55,7 @@ export function exportRoutes(deps: RouteDeps): Hono<Env> {
             controller.close();
             return;
           }
-          const row = next.value;
-          controller.enqueue(encoder.encode(`{"seq":${row.seq},"receivedAt":${JSON.stringify(row.receivedAt)},"envelope":${row.envelope}}\n`));
+          controller.enqueue(encoder.encode(`${exportLine(next.value)}\n`));
         } catch (error) {
           // The status is already sent: cut the stream so the client sees a truncated body and
           // resumes from the last complete line.

@@ -1,11 +1,11 @@
 // Submissions: the browser's preflight, proof-of-work challenge and sealed-envelope POST, and
 // the staff DELETE of one submission. Idempotent by submission id (docs/api.md).
-import { PADDING_BUCKETS, SEALED_BOX_OVERHEAD, isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
-import { encodeEntry } from '@secure-sign/crypto/log';
+import { PADDING_BUCKETS, SEALED_BOX_OVERHEAD, formatEnvelope, isSecureSignError, parseEnvelope } from '@secure-sign/crypto';
 import { Hono } from 'hono';
 import { createHash } from 'node:crypto';
 import { isOpen } from '../campaigns.js';
-import { logOrigin } from '../log.js';
+import { logOrigin, signPromise } from '../log.js';
+import { storedEntry } from '../store/log-entries.js';
 import { PowDifficulty, checkPow, issueChallenge } from '../pow.js';
 import { ProblemError } from '../problems.js';
 import {
@@ -26,6 +26,25 @@ import {
  */
 export const CIPHERTEXT_LENGTHS: ReadonlySet<number> = new Set(PADDING_BUCKETS.map((bucket) => Math.ceil(((bucket + SEALED_BOX_OVERHEAD) * 4) / 3)));
 
+/** A 2xx receipt (docs/api.md): where an event is in the campaign's log, with the log key's promise. */
+export interface LogReceipt {
+  readonly campaign: string;
+  readonly sid: string;
+  readonly receivedAt: string;
+  readonly log: { readonly origin: string; readonly index: number; readonly entry: string; readonly promise: string };
+}
+
+/**
+ * The receipt of the event of seq `seq`: the promise is signed now, per request (Ed25519 is
+ * deterministic, so a retry gets the same receipt byte for byte).
+ */
+export async function logReceipt(deps: RouteDeps, campaign: string, sid: string, receivedAt: string, seq: number, entry: Uint8Array): Promise<LogReceipt> {
+  const origin = logOrigin(deps.config.logName, campaign);
+  const index = seq - 1;
+  const promise = await signPromise(await deps.logKey(), origin, index, entry);
+  return { campaign, sid, receivedAt, log: { origin, index, entry: Buffer.from(entry).toString('base64'), promise } };
+}
+
 /**
  * `OPTIONS` preflight, `POST /v1/campaigns/{campaign}/challenge`,
  * `POST /v1/campaigns/{campaign}/submissions` and `DELETE /v1/campaigns/{campaign}/submissions/{sid}`.
@@ -36,7 +55,7 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
   const powDifficulty = new PowDifficulty(config, { logger: deps.logger, registry: metrics.registry }); // per app: bursts per campaign
 
   // Preflight for the two browser POSTs.
-  app.options('/v1/campaigns/:campaign/:action{challenge|submissions}', async (c) => {
+  app.options('/v1/campaigns/:campaign/:action{challenge|submissions|withdrawals}', async (c) => {
     const campaign = await campaignOf(deps, c);
     const origin = c.req.header('origin');
     if (origin !== undefined && (campaign.origins.length === 0 || campaign.origins.includes(origin))) {
@@ -86,27 +105,20 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     if (envelope.campaign !== campaign.id) throw new ProblemError('campaign-mismatch', 'The envelope was sealed for another campaign.');
     if (envelope.kid !== campaign.keyId) throw new ProblemError('key-mismatch', 'The envelope was sealed to another campaign key.');
     // Normalised text: field order fixed, so "the same envelope" is a string comparison.
-    const text = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, ct: envelope.ct });
+    const text = formatEnvelope(envelope);
     const envelopeHash = createHash('sha256').update(text).digest('hex');
-    // The receipt: where the envelope is in the campaign's log (index = seq - 1) and its entry
-    // (docs/log.md §7), so the signer can later ask for an inclusion proof.
-    const entry = Buffer.from(
-      encodeEntry({ kind: 'stored', submissionId: envelope.sid, envelopeHash: new Uint8Array(Buffer.from(envelopeHash, 'hex')) }),
-    ).toString('base64');
-    const origin = logOrigin(config.logName, campaign.id);
-    const receipt = (receivedAt: string, seq: number) => ({
-      campaign: campaign.id,
-      sid: envelope.sid,
-      receivedAt,
-      log: { origin, index: seq - 1, entry },
-    });
+    // The receipt: where the envelope is in the campaign's log (index = seq - 1), its entry
+    // (docs/log.md §7), and the log key's signed promise of both, so the signer can later ask for
+    // an inclusion proof and hold the collector to its word.
+    const entry = storedEntry(envelope.sid, text, envelopeHash);
+    const receipt = (receivedAt: string, seq: number) => logReceipt(deps, campaign.id, envelope.sid, receivedAt, seq, entry);
 
     // Idempotency before proof of work: a retry of a stored envelope always succeeds.
     const existing = await store.findSubmission(campaign.id, envelope.sid);
     if (existing) {
       // (A deleted submission answers too: its id stays reserved, so a retry does not restore it.)
       if (existing.envelopeHash !== envelopeHash) throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
-      return c.json(receipt(existing.receivedAt, existing.seq), 200);
+      return c.json(await receipt(existing.receivedAt, existing.seq), 200);
     }
 
     const now = clock.now();
@@ -134,6 +146,7 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
       sid: envelope.sid,
       envelope: text,
       envelopeHash,
+      wh: envelope.wh,
       receivedAt: new Date(now).toISOString(),
       powId: pow.id,
       powExpiresAt: pow.expiresAt,
@@ -141,12 +154,12 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     switch (result.status) {
       case 'created':
         metrics.accepted.inc({ campaign: campaign.id });
-        return c.json(receipt(result.receivedAt, result.seq), 201);
+        return c.json(await receipt(result.receivedAt, result.seq), 201);
       case 'duplicate': {
         // A concurrent retry stored it first: its seq is committed, read it.
         const stored = await store.findSubmission(campaign.id, envelope.sid);
         if (!stored) throw new Error('a duplicate submission is not stored');
-        return c.json(receipt(result.receivedAt, stored.seq), 200);
+        return c.json(await receipt(result.receivedAt, stored.seq), 200);
       }
       case 'conflict':
         throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
@@ -161,7 +174,8 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     const campaign = await campaignOf(deps, c);
     requireStaff(deps, c, campaign);
     const sid = c.req.param('sid');
-    if (!/^[A-Za-z0-9_-]{22}$/.test(sid) || !(await store.deleteSubmission(campaign.id, sid))) {
+    // The removal is logged (a 0x03 entry with the next seq) in the transaction that deletes.
+    if (!/^[A-Za-z0-9_-]{22}$/.test(sid) || !(await store.deleteSubmission(campaign.id, sid, new Date(clock.now()).toISOString()))) {
       throw new ProblemError('not-found', 'No submission with this id is stored.');
     }
     return c.body(null, 204);

@@ -1,7 +1,22 @@
-// The log's entries as the stores write them (docs/log.md §7, kind 0x01): shared by both engines so
-// that an entry never depends on which engine stored the envelope.
+// The log's entries as the stores write them (docs/log.md §7): shared by both engines so that an
+// entry never depends on which engine stored the event. 49 bytes: kind || sid (16) || value (32).
+//   0x01 stored envelope:      value = SHA-256 of the exact stored envelope bytes
+//   0x02 withdrawal by signer: value = the withdrawal secret itself (revealed)
+//   0x03 removal by operator:  value = 32 zero bytes
+// The public count at a log size is the number of 0x01 entries minus the 0x02 and 0x03 ones among
+// the first `size`: each row keeps the running count after its own entry (`log_count`), written in
+// the transaction that appends it, so a checkpoint signer reads the count at any size in one row.
 import { encodeEntry } from '@secure-sign/crypto/log';
 import { createHash } from 'node:crypto';
+import type { ExportedEvent } from './types.js';
+
+/** Entry kind bytes. */
+export const KIND_STORED = 0x01;
+export const KIND_WITHDRAWAL = 0x02;
+export const KIND_REMOVAL = 0x03;
+
+const SID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+const SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /**
  * The 49-byte entry of a stored envelope: kind 0x01, the submission id's 16 bytes, and SHA-256 of
@@ -18,6 +33,58 @@ export function storedEntry(sid: string, envelope: string | null, envelopeHashHe
   else if (/^[0-9a-f]{64}$/.test(envelopeHashHex)) hash = Buffer.from(envelopeHashHex, 'hex');
   else throw new TypeError('envelopeHash: a deleted envelope must have a 64-digit hex SHA-256');
   return encodeEntry({ kind: 'stored', submissionId: sid, envelopeHash: new Uint8Array(hash) });
+}
+
+/**
+ * The 0x02 entry of a withdrawal: the secret (base64url of 32 bytes, 43 characters) revealed.
+ *
+ * @throws TypeError if the sid or the secret is not canonical.
+ */
+export function withdrawalEntry(sid: string, secret: string): Uint8Array {
+  if (!isWithdrawalSecret(secret)) throw new TypeError('secret: expected 32 bytes in base64url without padding (43 characters)');
+  return encodeEntry({ kind: 'withdrawal', submissionId: sid, withdrawalSecret: new Uint8Array(Buffer.from(secret, 'base64url')) });
+}
+
+/** The 0x03 entry of a removal by the collector's operator: 32 zero bytes. */
+export function removalEntry(sid: string): Uint8Array {
+  return encodeEntry({ kind: 'removed', submissionId: sid });
+}
+
+/** Whether a string is a canonical withdrawal secret (or `wh`): base64url of 32 bytes, 43 characters. */
+export function isWithdrawalSecret(text: unknown): text is string {
+  return typeof text === 'string' && SECRET.test(text);
+}
+
+/** Whether a string is a canonical submission id. */
+export function isSubmissionId(text: unknown): text is string {
+  return typeof text === 'string' && SID.test(text);
+}
+
+/** How an entry of this kind changes the public count. */
+export function countDelta(kind: number): 1 | -1 {
+  return kind === KIND_STORED ? 1 : -1;
+}
+
+/** A row of the export query (both engines): a submission (kind 1) or an event. */
+export interface EventRow {
+  seq: number | string;
+  kind: number;
+  sid: string;
+  received_at: string;
+  envelope: string | null;
+  envelope_hash: string | null;
+  wh: string | null;
+  secret: string | null;
+}
+
+/** An export row as the store's {@link ExportedEvent}. */
+export function toEvent(row: EventRow): ExportedEvent {
+  const seq = Number(row.seq);
+  if (row.kind === KIND_STORED) {
+    return { kind: 'stored', seq, sid: row.sid, receivedAt: row.received_at, envelope: row.envelope, envelopeHash: row.envelope_hash!, wh: row.wh };
+  }
+  if (row.kind === KIND_WITHDRAWAL) return { kind: 'withdrawal', seq, sid: row.sid, receivedAt: row.received_at, secret: row.secret! };
+  return { kind: 'removal', seq, sid: row.sid, receivedAt: row.received_at };
 }
 
 /** Rows logged per transaction when a store logs envelopes stored before the log existed. */

@@ -151,6 +151,58 @@ export const MIGRATIONS: readonly Migration[] = [
         signed_at TEXT NOT NULL
       );`,
   },
+  {
+    version: 4,
+    // Withdrawal and every event in one sequence (docs/log.md §7, docs/api.md "Withdrawal").
+    // submissions.wh: the envelope's withdrawal hash (NULL for envelopes stored before: they
+    // cannot be withdrawn). log_events: withdrawals (kind 2, with the revealed secret) and removals
+    // by the operator (kind 3), each with its own seq of the campaign's one sequence. log_count on
+    // both: the public count after that entry (NULL until logged). Envelopes deleted before this
+    // version left no event: each gets a removal event now, after the campaign's last seq (its
+    // time is the migration's), so that the log's count equals the count; the store logs them
+    // when it opens, like envelopes stored before the log.
+    description: 'withdrawal: submissions.wh, submissions.log_count, log_events; removals of envelopes deleted before',
+    sqlite: `
+      ALTER TABLE submissions ADD COLUMN wh TEXT;
+      ALTER TABLE submissions ADD COLUMN log_count INTEGER;
+      CREATE TABLE log_events (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        seq INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        sid TEXT NOT NULL,
+        secret TEXT,
+        received_at TEXT NOT NULL,
+        log_entry BLOB,
+        log_count INTEGER,
+        PRIMARY KEY (campaign, seq),
+        UNIQUE (campaign, sid)
+      );
+      INSERT INTO log_events (campaign, seq, kind, sid, received_at)
+        SELECT s.campaign, c.last_seq + row_number() OVER (PARTITION BY s.campaign ORDER BY s.seq), 3, s.sid,
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        FROM submissions s JOIN campaigns c ON c.id = s.campaign WHERE s.envelope IS NULL;
+      UPDATE campaigns SET last_seq = last_seq + (SELECT count(*) FROM log_events e WHERE e.campaign = campaigns.id);`,
+    postgres: `
+      ALTER TABLE submissions ADD COLUMN wh TEXT;
+      ALTER TABLE submissions ADD COLUMN log_count BIGINT;
+      CREATE TABLE log_events (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        seq BIGINT NOT NULL,
+        kind INTEGER NOT NULL,
+        sid TEXT NOT NULL,
+        secret TEXT,
+        received_at TEXT NOT NULL,
+        log_entry BYTEA,
+        log_count BIGINT,
+        PRIMARY KEY (campaign, seq),
+        UNIQUE (campaign, sid)
+      );
+      INSERT INTO log_events (campaign, seq, kind, sid, received_at)
+        SELECT s.campaign, c.last_seq + row_number() OVER (PARTITION BY s.campaign ORDER BY s.seq), 3, s.sid,
+               to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+        FROM submissions s JOIN campaigns c ON c.id = s.campaign WHERE s.envelope IS NULL;
+      UPDATE campaigns SET last_seq = last_seq + (SELECT count(*) FROM log_events e WHERE e.campaign = campaigns.id);`,
+  },
 ];
 
 /** The schema version this build creates and understands: the last migration's. */

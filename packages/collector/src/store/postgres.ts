@@ -7,14 +7,16 @@ import { randomBytes } from 'node:crypto';
 import {
   EXPORT_PAGE_SIZE,
   type CampaignRecord,
+  type ExportedEvent,
   type InsertResult,
   type NewCampaign,
   type Store,
   type StoredCheckpoint,
-  type StoredSubmission,
   type SubmissionInsert,
+  type WithdrawalRequest,
+  type WithdrawalResult,
 } from './types.js';
-import { CATCH_UP_BATCH, storedEntry } from './log-entries.js';
+import { CATCH_UP_BATCH, KIND_REMOVAL, KIND_STORED, KIND_WITHDRAWAL, countDelta, removalEntry, storedEntry, toEvent, type EventRow } from './log-entries.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 
 /** Most submissions written by one transaction (see the group commit comment below). */
@@ -211,24 +213,41 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const before = upTo - known.length;
     const entries: Uint8Array[] = [];
     if (before > logSize) {
-      const { rows } = await c.query<{ seq: string; sid: string; envelope: string | null; envelope_hash: string; log_entry: Buffer | null }>(
-        'SELECT seq, sid, envelope, envelope_hash, log_entry FROM submissions WHERE campaign = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+      const { rows } = await c.query<{ seq: string; kind: number; sid: string; envelope: string | null; envelope_hash: string | null; log_entry: Buffer | null; log_count: string | null }>(
+        `SELECT seq, 1 AS kind, sid, envelope, envelope_hash, log_entry, log_count FROM submissions WHERE campaign = $1 AND seq > $2 AND seq <= $3
+         UNION ALL
+         SELECT seq, kind, sid, NULL, NULL, log_entry, log_count FROM log_events WHERE campaign = $1 AND seq > $2 AND seq <= $3
+         ORDER BY seq`,
         [campaign, logSize, before],
       );
       if (rows.length !== before - logSize || rows.some((row, i) => Number(row.seq) !== logSize + i + 1)) {
-        throw new Error('log: the submissions to log are not consecutive');
+        throw new Error('log: the events to log are not consecutive');
       }
-      const fill: { seq: number; entry: Uint8Array }[] = [];
+      let count: number | null = logSize === 0 ? 0 : await countAt(c, campaign, logSize);
+      const fill: { table: 'submissions' | 'log_events'; seq: number; entry: Uint8Array; count: number }[] = [];
       for (const row of rows) {
-        const entry = row.log_entry ?? storedEntry(row.sid, row.envelope, row.envelope_hash);
-        if (row.log_entry === null) fill.push({ seq: Number(row.seq), entry });
+        // Rows written by this build carry entry and count; older rows get them now, in order.
+        if (row.log_entry !== null && row.log_count !== null) {
+          count = Number(row.log_count);
+          entries.push(new Uint8Array(row.log_entry));
+          continue;
+        }
+        if (count === null) throw new Error('log: no count at the log size');
+        count += countDelta(row.kind);
+        let entry: Uint8Array;
+        if (row.kind === KIND_STORED) entry = row.log_entry ?? storedEntry(row.sid, row.envelope, row.envelope_hash ?? '');
+        else if (row.log_entry !== null || row.kind === KIND_REMOVAL) entry = row.log_entry ?? removalEntry(row.sid);
+        else throw new Error('log: a withdrawal without its entry');
+        fill.push({ table: row.kind === KIND_STORED ? 'submissions' : 'log_events', seq: Number(row.seq), entry, count });
         entries.push(new Uint8Array(entry));
       }
-      if (fill.length > 0) {
+      for (const table of ['submissions', 'log_events'] as const) {
+        const mine = fill.filter((f) => f.table === table);
+        if (mine.length === 0) continue;
         await c.query(
-          `UPDATE submissions s SET log_entry = u.entry FROM unnest($2::bigint[], $3::bytea[]) AS u(seq, entry)
+          `UPDATE ${table} s SET log_entry = u.entry, log_count = u.count FROM unnest($2::bigint[], $3::bytea[], $4::bigint[]) AS u(seq, entry, count)
            WHERE s.campaign = $1 AND s.seq = u.seq`,
-          [campaign, fill.map((f) => f.seq), fill.map((f) => Buffer.from(f.entry))],
+          [campaign, mine.map((f) => f.seq), mine.map((f) => Buffer.from(f.entry)), mine.map((f) => f.count)],
         );
       }
     }
@@ -238,6 +257,35 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       'INSERT INTO log_hashes (campaign, level, idx, hash) SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bytea[])',
       [campaign, added.map((a) => a.id.level), added.map((a) => a.id.index), added.map((a) => Buffer.from(a.hash))],
     );
+  }
+
+  /** The public count after the entry of seq `seq` (null if that row has none yet). */
+  async function countAt(c: pg.PoolClient, campaign: string, seq: number): Promise<number | null> {
+    const { rows } = await c.query<{ log_count: string | null }>(
+      `SELECT log_count FROM submissions WHERE campaign = $1 AND seq = $2
+       UNION ALL SELECT log_count FROM log_events WHERE campaign = $1 AND seq = $2`,
+      [campaign, seq],
+    );
+    return rows[0]?.log_count == null ? null : Number(rows[0].log_count);
+  }
+
+  /**
+   * Appends a withdrawal or removal event inside the caller's transaction, which holds the
+   * campaign row lock and has deleted the envelope: the next seq, the count lowered, the entry
+   * and its hashes, the new log size.
+   */
+  async function appendEvent(c: pg.PoolClient, campaign: string, logSize: number, kind: number, sid: string, secret: string | null, entry: Uint8Array, receivedAt: string): Promise<number> {
+    const { rows } = await c.query<{ last_seq: string; count: string }>(
+      'UPDATE campaigns SET last_seq = last_seq + 1, count = count - 1, log_size = last_seq + 1 WHERE id = $1 RETURNING last_seq, count',
+      [campaign],
+    );
+    const seq = Number(rows[0]!.last_seq);
+    await c.query(
+      'INSERT INTO log_events (campaign, seq, kind, sid, secret, received_at, log_entry, log_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [campaign, seq, kind, sid, secret, receivedAt, Buffer.from(entry), rows[0]!.count],
+    );
+    await appendLog(c, campaign, logSize, seq, [entry]);
+    return seq;
   }
 
   // Envelopes stored before the log existed (schema version 2 and older) are logged when a store
@@ -337,23 +385,28 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     if (created.length > 0) {
       const entries = created.map((i) => storedEntry(i.sid, i.envelope, i.envelopeHash));
       // The log takes every seq up to the new last one (leaf index = seq - 1), in this transaction.
-      const bumped = await c.query<{ last_seq: string }>(
-        'UPDATE campaigns SET last_seq = last_seq + $2, count = count + $2, log_size = last_seq + $2 WHERE id = $1 RETURNING last_seq',
+      // campaigns.count is the running count at last_seq (every event moves both): the count
+      // after each new entry follows from the one after the last.
+      const bumped = await c.query<{ last_seq: string; count: string }>(
+        'UPDATE campaigns SET last_seq = last_seq + $2, count = count + $2, log_size = last_seq + $2 WHERE id = $1 RETURNING last_seq, count',
         [campaign, created.length],
       );
       const last = Number(bumped.rows[0]!.last_seq);
+      const lastCount = Number(bumped.rows[0]!.count);
       first = last - created.length + 1;
       await c.query(
-        `INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at, log_entry)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[])`,
+        `INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, wh, received_at, log_entry, log_count)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::bigint[])`,
         [
           campaign,
           created.map((_, k) => first + k),
           created.map((i) => i.sid),
           created.map((i) => i.envelope),
           created.map((i) => i.envelopeHash),
+          created.map((i) => i.wh),
           created.map((i) => i.receivedAt),
           entries.map((e) => Buffer.from(e)),
+          created.map((_, k) => lastCount - created.length + k + 1),
         ],
       );
       await appendLog(c, campaign, logSize, last, entries);
@@ -425,31 +478,61 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         setImmediate(() => void drain(insert.campaign));
       });
     },
-    async *exportSubmissions(campaign, after, limit): AsyncIterable<StoredSubmission> {
+    async *exportEvents(campaign, after, limit): AsyncIterable<ExportedEvent> {
       let cursor = after;
       let left = limit;
       while (left > 0) {
         const page = Math.min(options.exportPageSize ?? EXPORT_PAGE_SIZE, left);
-        const { rows } = await pool.query<{ seq: string; sid: string; envelope: string; received_at: string }>(
-          'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = $1 AND seq > $2 AND envelope IS NOT NULL ORDER BY seq LIMIT $3',
+        // One statement, one snapshot: the log size bounds both tables alike.
+        const { rows } = await pool.query<EventRow>(
+          `WITH size AS (SELECT log_size FROM campaigns WHERE id = $1)
+           SELECT seq, 1 AS kind, sid, received_at, envelope, envelope_hash, wh, NULL AS secret FROM submissions
+           WHERE campaign = $1 AND seq > $2 AND seq <= (SELECT log_size FROM size)
+           UNION ALL
+           SELECT seq, kind, sid, received_at, NULL, NULL, NULL, secret FROM log_events
+           WHERE campaign = $1 AND seq > $2 AND seq <= (SELECT log_size FROM size)
+           ORDER BY seq LIMIT $3`,
           [campaign, cursor, page],
         );
-        for (const row of rows) yield { seq: Number(row.seq), sid: row.sid, envelope: row.envelope, receivedAt: row.received_at };
+        for (const row of rows) yield toEvent(row);
         if (rows.length < page) return;
         cursor = Number(rows.at(-1)!.seq);
         left -= rows.length;
       }
     },
-    async deleteSubmission(campaign, sid) {
+    async deleteSubmission(campaign, sid, receivedAt = new Date().toISOString()) {
       return transaction(async (c) => {
-        await c.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+        const locked = await c.query<{ log_size: string }>('SELECT log_size FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+        if (locked.rowCount === 0) return false;
         const deleted = await c.query(
           'UPDATE submissions SET envelope = NULL WHERE campaign = $1 AND sid = $2 AND envelope IS NOT NULL',
           [campaign, sid],
         );
         if (deleted.rowCount === 0) return false;
-        await c.query('UPDATE campaigns SET count = count - 1 WHERE id = $1', [campaign]);
+        await appendEvent(c, campaign, Number(locked.rows[0]!.log_size), KIND_REMOVAL, sid, null, removalEntry(sid), receivedAt);
         return true;
+      });
+    },
+    async withdrawSubmission(request: WithdrawalRequest): Promise<WithdrawalResult> {
+      const { campaign, sid } = request;
+      return transaction(async (c): Promise<WithdrawalResult> => {
+        // The campaign row lock: withdrawals, removals and inserts of one campaign take seqs in commit order.
+        const locked = await c.query<{ log_size: string }>('SELECT log_size FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+        if (locked.rowCount === 0) return { status: 'not-found' };
+        const found = await c.query<{ wh: string | null }>('SELECT wh FROM submissions WHERE campaign = $1 AND sid = $2', [campaign, sid]);
+        if (found.rowCount === 0) return { status: 'not-found' };
+        const wh = found.rows[0]!.wh;
+        if (wh === null || wh !== request.secretHash) return { status: 'refused' };
+        const event = await c.query<{ seq: string; kind: number; received_at: string }>(
+          'SELECT seq, kind, received_at FROM log_events WHERE campaign = $1 AND sid = $2',
+          [campaign, sid],
+        );
+        const done = event.rows[0];
+        if (done) return done.kind === KIND_WITHDRAWAL ? { status: 'already-withdrawn', seq: Number(done.seq), receivedAt: done.received_at } : { status: 'removed' };
+        const deleted = await c.query('UPDATE submissions SET envelope = NULL WHERE campaign = $1 AND sid = $2 AND envelope IS NOT NULL', [campaign, sid]);
+        if (deleted.rowCount === 0) return { status: 'removed' };
+        const seq = await appendEvent(c, campaign, Number(locked.rows[0]!.log_size), KIND_WITHDRAWAL, sid, request.secret, request.entry, request.receivedAt);
+        return { status: 'withdrawn', seq, receivedAt: request.receivedAt };
       });
     },
     async putFile(campaign, name, file) {
@@ -487,18 +570,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async readLogEntries(campaign, start, count) {
       const { rows } = await pool.query<{ log_entry: Buffer }>(
-        `SELECT log_entry FROM submissions
-         WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM campaigns WHERE id = $1) ORDER BY seq`,
+        `WITH size AS (SELECT log_size FROM campaigns WHERE id = $1)
+         SELECT seq, log_entry FROM submissions WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM size)
+         UNION ALL
+         SELECT seq, log_entry FROM log_events WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM size)
+         ORDER BY seq`,
         [campaign, start, start + count],
       );
       return rows.map((r) => new Uint8Array(r.log_entry));
     },
     async pendingCheckpoints() {
-      const { rows } = await pool.query<{ campaign: string; size: string }>(
-        `SELECT c.id AS campaign, c.log_size AS size FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
+      // One statement: the size and the count at exactly that size come from one snapshot (and
+      // the row of seq = size never changes once committed).
+      const { rows } = await pool.query<{ campaign: string; size: string; count: string | null }>(
+        `SELECT c.id AS campaign, c.log_size AS size,
+                CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
+                  (SELECT s.log_count FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
+                  (SELECT e.log_count FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size)) END AS count
+         FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
          WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
       );
-      return rows.map((r) => ({ campaign: r.campaign, size: Number(r.size) }));
+      return rows.map((r) => {
+        if (r.count === null) throw new Error('log: no count at the log size');
+        return { campaign: r.campaign, size: Number(r.size), count: Number(r.count) };
+      });
     },
     async putCheckpoint(campaign, checkpoint: StoredCheckpoint) {
       // One statement decides and writes (as putFile): of processes storing checkpoints at once,

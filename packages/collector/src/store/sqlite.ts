@@ -9,17 +9,19 @@ import { join } from 'node:path';
 import {
   EXPORT_PAGE_SIZE,
   type CampaignRecord,
+  type ExportedEvent,
   type InsertResult,
   type NewCampaign,
   type PutFileResult,
   type Store,
   type StoredCheckpoint,
   type StoredFile,
-  type StoredSubmission,
   type SubmissionInsert,
+  type WithdrawalRequest,
+  type WithdrawalResult,
 } from './types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
-import { CATCH_UP_BATCH, storedEntry } from './log-entries.js';
+import { CATCH_UP_BATCH, KIND_REMOVAL, KIND_STORED, KIND_WITHDRAWAL, countDelta, removalEntry, storedEntry, toEvent, type EventRow } from './log-entries.js';
 import { nativeModuleError } from './native.js';
 
 /**
@@ -136,26 +138,61 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
     ),
     spend: db.prepare('INSERT OR IGNORE INTO spent_challenges (id, expires_at) VALUES (?, ?)'),
-    bumpSeq: db.prepare<[string], { last_seq: number }>(
-      'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq',
+    // campaigns.count is the running count at last_seq (every event moves both), so the count
+    // after a new entry is read back with its seq.
+    bumpSeq: db.prepare<[string], { last_seq: number; count: number }>(
+      'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq, count',
+    ),
+    bumpEvent: db.prepare<[string], { last_seq: number; count: number; log_size: number }>(
+      'UPDATE campaigns SET last_seq = last_seq + 1, count = count - 1 WHERE id = ? RETURNING last_seq, count, log_size',
     ),
     insertSubmission: db.prepare(
-      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, received_at, log_entry) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, wh, received_at, log_entry, log_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    // The log (migration 3). Leaf index = seq - 1.
-    unlogged: db.prepare<[string, number, number], { seq: number; sid: string; envelope: string | null; envelope_hash: string; log_entry: Buffer | null }>(
-      'SELECT seq, sid, envelope, envelope_hash, log_entry FROM submissions WHERE campaign = ? AND seq > ? AND seq <= ? ORDER BY seq',
+    insertEvent: db.prepare(
+      'INSERT INTO log_events (campaign, seq, kind, sid, secret, received_at, log_entry, log_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    setEntry: db.prepare('UPDATE submissions SET log_entry = ? WHERE campaign = ? AND seq = ?'),
+    findEvent: db.prepare<[string, string], { seq: number; kind: number; received_at: string }>(
+      'SELECT seq, kind, received_at FROM log_events WHERE campaign = ? AND sid = ?',
+    ),
+    findForWithdrawal: db.prepare<[string, string], { wh: string | null; deleted: number }>(
+      'SELECT wh, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
+    ),
+    // The log (migrations 3 and 4). Leaf index = seq - 1 for every event of both tables.
+    unlogged: db.prepare<
+      { campaign: string; after: number; upTo: number },
+      { seq: number; kind: number; sid: string; envelope: string | null; envelope_hash: string | null; log_entry: Buffer | null; log_count: number | null }
+    >(
+      `SELECT seq, 1 AS kind, sid, envelope, envelope_hash, log_entry, log_count FROM submissions WHERE campaign = @campaign AND seq > @after AND seq <= @upTo
+       UNION ALL
+       SELECT seq, kind, sid, NULL, NULL, log_entry, log_count FROM log_events WHERE campaign = @campaign AND seq > @after AND seq <= @upTo
+       ORDER BY seq`,
+    ),
+    countAt: db.prepare<{ campaign: string; seq: number }, { log_count: number | null }>(
+      `SELECT log_count FROM submissions WHERE campaign = @campaign AND seq = @seq
+       UNION ALL SELECT log_count FROM log_events WHERE campaign = @campaign AND seq = @seq`,
+    ),
+    setEntry: db.prepare('UPDATE submissions SET log_entry = ?, log_count = ? WHERE campaign = ? AND seq = ?'),
+    setEventEntry: db.prepare('UPDATE log_events SET log_entry = ?, log_count = ? WHERE campaign = ? AND seq = ?'),
     getHash: db.prepare<[string, number, number], { hash: Buffer }>('SELECT hash FROM log_hashes WHERE campaign = ? AND level = ? AND idx = ?'),
     putHash: db.prepare('INSERT INTO log_hashes (campaign, level, idx, hash) VALUES (?, ?, ?, ?)'),
     setLogSize: db.prepare('UPDATE campaigns SET log_size = ? WHERE id = ?'),
     behind: db.prepare<[], { id: string }>('SELECT id FROM campaigns WHERE log_size < last_seq ORDER BY id'),
-    entries: db.prepare<[string, number, number, string], { log_entry: Buffer }>(
-      'SELECT log_entry FROM submissions WHERE campaign = ? AND seq > ? AND seq <= ? AND seq <= (SELECT log_size FROM campaigns WHERE id = ?) ORDER BY seq',
+    entries: db.prepare<{ campaign: string; after: number; upTo: number }, { log_entry: Buffer }>(
+      `SELECT seq, log_entry FROM submissions
+       WHERE campaign = @campaign AND seq > @after AND seq <= @upTo AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
+       UNION ALL
+       SELECT seq, log_entry FROM log_events
+       WHERE campaign = @campaign AND seq > @after AND seq <= @upTo AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
+       ORDER BY seq`,
     ),
-    pending: db.prepare<[], { campaign: string; size: number }>(
-      `SELECT c.id AS campaign, c.log_size AS size FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
+    // The count at the log's size is in the row of seq = size (fixed once committed).
+    pending: db.prepare<[], { campaign: string; size: number; count: number | null }>(
+      `SELECT c.id AS campaign, c.log_size AS size,
+              CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
+                (SELECT s.log_count FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
+                (SELECT e.log_count FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size)) END AS count
+       FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
        WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
     ),
     putCheckpoint: db.prepare(
@@ -166,11 +203,15 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     getCheckpoint: db.prepare<[string], { size: number; root: Buffer; note: string; signed_at: string }>(
       'SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign = ?',
     ),
-    exportPage: db.prepare<[string, number, number], { seq: number; sid: string; envelope: string; received_at: string }>(
-      'SELECT seq, sid, envelope, received_at FROM submissions WHERE campaign = ? AND seq > ? AND envelope IS NOT NULL ORDER BY seq LIMIT ?',
+    exportPage: db.prepare<{ campaign: string; after: number; limit: number }, EventRow>(
+      `SELECT seq, 1 AS kind, sid, received_at, envelope, envelope_hash, wh, NULL AS secret FROM submissions
+       WHERE campaign = @campaign AND seq > @after AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
+       UNION ALL
+       SELECT seq, kind, sid, received_at, NULL, NULL, NULL, secret FROM log_events
+       WHERE campaign = @campaign AND seq > @after AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
+       ORDER BY seq LIMIT @limit`,
     ),
     deleteSubmission: db.prepare('UPDATE submissions SET envelope = NULL WHERE campaign = ? AND sid = ? AND envelope IS NOT NULL'),
-    decrementCount: db.prepare('UPDATE campaigns SET count = count - 1 WHERE id = ?'),
     // The serial comparison is part of the write (the upsert's WHERE), never a separate read.
     putFile: db.prepare(
       `INSERT INTO files (campaign, name, body, serial, issued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -199,14 +240,28 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
    * the log.
    */
   function appendLog(campaign: string, logSize: number, upTo: number): void {
-    const rows = stmt.unlogged.all(campaign, logSize, upTo);
+    const rows = stmt.unlogged.all({ campaign, after: logSize, upTo });
     if (rows.length !== upTo - logSize || rows.some((row, i) => row.seq !== logSize + i + 1)) {
-      throw new Error('log: the submissions to log are not consecutive');
+      throw new Error('log: the events to log are not consecutive');
     }
+    let count = logSize === 0 ? 0 : stmt.countAt.get({ campaign, seq: logSize })?.log_count;
     const entries = rows.map((row) => {
-      if (row.log_entry !== null) return row.log_entry;
-      const entry = storedEntry(row.sid, row.envelope, row.envelope_hash);
-      stmt.setEntry.run(entry, campaign, row.seq);
+      // Rows written by this build carry entry and count; older rows get them now, in order.
+      if (row.log_entry !== null && row.log_count !== null) {
+        count = row.log_count;
+        return row.log_entry;
+      }
+      if (count === undefined || count === null) throw new Error('log: no count at the log size');
+      count += countDelta(row.kind);
+      let entry: Uint8Array;
+      if (row.kind === KIND_STORED) {
+        entry = row.log_entry ?? storedEntry(row.sid, row.envelope, row.envelope_hash ?? '');
+        stmt.setEntry.run(entry, count, campaign, row.seq);
+      } else {
+        if (row.kind !== KIND_REMOVAL && row.log_entry === null) throw new Error('log: a withdrawal without its entry');
+        entry = row.log_entry ?? removalEntry(row.sid);
+        stmt.setEventEntry.run(entry, count, campaign, row.seq);
+      }
       return entry;
     });
     for (const { id, hash } of hashesToAppendSync(hashReader(campaign), logSize, entries.map((e) => leafHash(e)))) {
@@ -240,8 +295,8 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     }
     if (stmt.spend.run(insert.powId, insert.powExpiresAt).changes === 0) return { status: 'pow-replayed' };
     const entry = storedEntry(insert.sid, insert.envelope, insert.envelopeHash);
-    const { last_seq: seq } = stmt.bumpSeq.get(insert.campaign)!;
-    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.receivedAt, entry);
+    const { last_seq: seq, count } = stmt.bumpSeq.get(insert.campaign)!;
+    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.wh, insert.receivedAt, entry, count);
     // Logged by writeBatch, in this same transaction, once per campaign for the whole batch.
     return { status: 'created', seq, receivedAt: insert.receivedAt };
   });
@@ -291,10 +346,31 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     return { status: 'stale', currentSerial: stmt.getFile.get(campaign, name)!.serial };
   });
 
-  const deleteTx = db.transaction((campaign: string, sid: string): boolean => {
+  /** Appends a withdrawal or removal event inside the caller's transaction, after the envelope was deleted. */
+  function appendEvent(campaign: string, kind: number, sid: string, secret: string | null, entry: Uint8Array, receivedAt: string): number {
+    const { last_seq: seq, count, log_size: logSize } = stmt.bumpEvent.get(campaign)!;
+    stmt.insertEvent.run(campaign, seq, kind, sid, secret, receivedAt, entry, count);
+    appendLog(campaign, logSize, seq);
+    return seq;
+  }
+
+  const deleteTx = db.transaction((campaign: string, sid: string, receivedAt: string): boolean => {
+    if (!stmt.getCampaign.get(campaign)) return false;
     if (stmt.deleteSubmission.run(campaign, sid).changes === 0) return false;
-    stmt.decrementCount.run(campaign);
+    appendEvent(campaign, KIND_REMOVAL, sid, null, removalEntry(sid), receivedAt);
     return true;
+  });
+
+  const withdrawTx = db.transaction((request: WithdrawalRequest): WithdrawalResult => {
+    const { campaign, sid } = request;
+    const row = stmt.findForWithdrawal.get(campaign, sid);
+    if (!row) return { status: 'not-found' };
+    if (row.wh === null || row.wh !== request.secretHash) return { status: 'refused' };
+    const event = stmt.findEvent.get(campaign, sid);
+    if (event) return event.kind === KIND_WITHDRAWAL ? { status: 'already-withdrawn', seq: event.seq, receivedAt: event.received_at } : { status: 'removed' };
+    if (stmt.deleteSubmission.run(campaign, sid).changes === 0) return { status: 'removed' };
+    const seq = appendEvent(campaign, KIND_WITHDRAWAL, sid, request.secret, request.entry, request.receivedAt);
+    return { status: 'withdrawn', seq, receivedAt: request.receivedAt };
   });
 
   return {
@@ -334,20 +410,23 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
         if (queue.length === 1) setImmediate(flush);
       });
     },
-    async *exportSubmissions(campaign, after, limit): AsyncIterable<StoredSubmission> {
+    async *exportEvents(campaign, after, limit): AsyncIterable<ExportedEvent> {
       let cursor = after;
       let left = limit;
       while (left > 0) {
         const page = Math.min(pageSize, left);
-        const rows = stmt.exportPage.all(campaign, cursor, page) as { seq: number; sid: string; envelope: string; received_at: string }[];
-        for (const row of rows) yield { seq: row.seq, sid: row.sid, envelope: row.envelope, receivedAt: row.received_at };
+        const rows = stmt.exportPage.all({ campaign, after: cursor, limit: page });
+        for (const row of rows) yield toEvent(row);
         if (rows.length < page) return;
-        cursor = rows.at(-1)!.seq;
+        cursor = Number(rows.at(-1)!.seq);
         left -= rows.length;
       }
     },
-    async deleteSubmission(campaign, sid) {
-      return deleteTx.immediate(campaign, sid);
+    async deleteSubmission(campaign, sid, receivedAt = new Date().toISOString()) {
+      return deleteTx.immediate(campaign, sid, receivedAt);
+    },
+    async withdrawSubmission(request) {
+      return withdrawTx.immediate(request);
     },
     async putFile(campaign, name, file) {
       // IMMEDIATE: the write lock is taken first, so the stale answer reads the row that won.
@@ -364,10 +443,13 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       return hashReader(campaign).readHashes(ids).map((h) => new Uint8Array(h));
     },
     async readLogEntries(campaign, start, count) {
-      return stmt.entries.all(campaign, start, start + count, campaign).map((row) => new Uint8Array(row.log_entry));
+      return stmt.entries.all({ campaign, after: start, upTo: start + count }).map((row) => new Uint8Array(row.log_entry));
     },
     async pendingCheckpoints() {
-      return stmt.pending.all();
+      return stmt.pending.all().map((row) => {
+        if (row.count === null) throw new Error('log: no count at the log size');
+        return { campaign: row.campaign, size: row.size, count: row.count };
+      });
     },
     async putCheckpoint(campaign, checkpoint: StoredCheckpoint) {
       const { size, root, note, signedAt } = checkpoint;

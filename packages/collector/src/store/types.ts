@@ -16,9 +16,12 @@ export interface CampaignRecord {
   readonly closesAt: string | null;
   /** SHA-256 of the staff token, hex. */
   readonly tokenHash: string;
-  /** Number of stored submissions. */
+  /** Number of stored submissions (envelopes stored minus those withdrawn or removed). */
   readonly count: number;
-  /** Number of entries in the campaign's log (every envelope ever stored, deleted or not). */
+  /**
+   * Number of entries in the campaign's log: every event (envelope stored, withdrawn, removed by
+   * the operator), each with its own seq. Leaf index = seq - 1.
+   */
   readonly logSize: number;
 }
 
@@ -28,14 +31,28 @@ export type NewCampaign = Omit<CampaignRecord, 'count' | 'logSize'>;
 /** The settings of a campaign that can change after it is registered. */
 export type CampaignSettings = Pick<CampaignRecord, 'origins' | 'goal' | 'opensAt' | 'closesAt'>;
 
-/** A stored submission as exported. */
-export interface StoredSubmission {
-  readonly seq: number;
-  readonly sid: string;
-  /** The envelope as stored: its normalised JSON text. */
-  readonly envelope: string;
-  readonly receivedAt: string;
-}
+/**
+ * One event of a campaign's sequence as exported (docs/api.md "Export"): every seq has exactly
+ * one, in the same order as the log.
+ */
+export type ExportedEvent =
+  /** An envelope (kind 0x01 entry); `envelope` is null once its ciphertext is gone. */
+  | {
+      readonly kind: 'stored';
+      readonly seq: number;
+      readonly sid: string;
+      readonly receivedAt: string;
+      /** The envelope as stored (its normalised JSON text), or null once withdrawn or removed. */
+      readonly envelope: string | null;
+      /** SHA-256 of the stored envelope text, hex (the value of its log entry). */
+      readonly envelopeHash: string;
+      /** The envelope's withdrawal hash; null for an envelope stored before withdrawal existed. */
+      readonly wh: string | null;
+    }
+  /** A withdrawal by the signer (kind 0x02), with the secret it revealed. */
+  | { readonly kind: 'withdrawal'; readonly seq: number; readonly sid: string; readonly receivedAt: string; readonly secret: string }
+  /** A removal by the collector's operator (kind 0x03). */
+  | { readonly kind: 'removal'; readonly seq: number; readonly sid: string; readonly receivedAt: string };
 
 /** What {@link Store.insertSubmission} needs. */
 export interface SubmissionInsert {
@@ -45,6 +62,8 @@ export interface SubmissionInsert {
   readonly envelope: string;
   /** SHA-256 of `envelope`, hex: what retries are compared with, kept after a deletion. */
   readonly envelopeHash: string;
+  /** The envelope's `wh` (base64url SHA-256 of its withdrawal secret), kept in its own column. */
+  readonly wh: string;
   readonly receivedAt: string;
   /** Identity of the proof-of-work challenge spent on it (single use across processes). */
   readonly powId: string;
@@ -71,6 +90,32 @@ export interface SubmissionTrace {
   readonly receivedAt: string;
   readonly deleted: boolean;
 }
+
+/** What {@link Store.withdrawSubmission} needs. */
+export interface WithdrawalRequest {
+  readonly campaign: string;
+  readonly sid: string;
+  /** The withdrawal secret the signer revealed (base64url, 43 characters). */
+  readonly secret: string;
+  /** Its hash as envelopes carry it (`wh`): compared with the stored one inside the transaction. */
+  readonly secretHash: string;
+  /** The 49-byte 0x02 entry for it. */
+  readonly entry: Uint8Array;
+  readonly receivedAt: string;
+}
+
+/** Outcome of {@link Store.withdrawSubmission}. */
+export type WithdrawalResult =
+  /** Withdrawn now: ciphertext deleted, entry appended at index `seq - 1`, count lowered. */
+  | { readonly status: 'withdrawn'; readonly seq: number; readonly receivedAt: string }
+  /** Withdrawn before with this same secret: nothing changed; the original event. */
+  | { readonly status: 'already-withdrawn'; readonly seq: number; readonly receivedAt: string }
+  /** No submission has this id. */
+  | { readonly status: 'not-found' }
+  /** The secret's hash is not the envelope's `wh` (or the envelope has none). */
+  | { readonly status: 'refused' }
+  /** The operator removed this submission already (a 0x03 entry): nothing to withdraw. */
+  | { readonly status: 'removed' };
 
 /** A published file. */
 export interface StoredFile {
@@ -131,10 +176,23 @@ export interface Store {
    * commit (durable): an acknowledged envelope is in the log, and no entry exists without it.
    */
   insertSubmission(insert: SubmissionInsert): Promise<InsertResult>;
-  /** Stored (not deleted) submissions with `seq > after`, oldest first, read in pages so memory stays bounded. */
-  exportSubmissions(campaign: string, after: number, limit: number): AsyncIterable<StoredSubmission>;
-  /** Deletes one submission's envelope (its id stays reserved); false if there was none. */
-  deleteSubmission(campaign: string, sid: string): Promise<boolean>;
+  /**
+   * Every event with `seq > after` (at most `limit`), oldest first, one per seq with no gap, read
+   * in pages so memory stays bounded.
+   */
+  exportEvents(campaign: string, after: number, limit: number): AsyncIterable<ExportedEvent>;
+  /**
+   * The operator's removal, in one transaction: deletes one submission's envelope (its id stays
+   * reserved), appends a 0x03 entry with the next seq, lowers the count. False if there was no
+   * envelope to delete (unknown, withdrawn or removed already).
+   */
+  deleteSubmission(campaign: string, sid: string, receivedAt?: string): Promise<boolean>;
+  /**
+   * The signer's withdrawal, in one transaction: checks the secret's hash against the stored
+   * `wh`, deletes the envelope, appends the 0x02 entry with the next seq, lowers the count.
+   * Idempotent: a repeat answers the original event.
+   */
+  withdrawSubmission(request: WithdrawalRequest): Promise<WithdrawalResult>;
   /**
    * Stores a file only if its serial is strictly greater than that of the file stored under this
    * name (if any), as one atomic step: of concurrent puts with the same serial, from any number
@@ -149,8 +207,13 @@ export interface Store {
   readLogHashes(campaign: string, ids: readonly { readonly level: number; readonly index: number }[]): Promise<Uint8Array[]>;
   /** The log entries with indexes `[start, start + count)` that exist, in order. */
   readLogEntries(campaign: string, start: number, count: number): Promise<Uint8Array[]>;
-  /** Campaigns whose log has grown past their stored checkpoint (or that have none), with the log size. */
-  pendingCheckpoints(): Promise<{ readonly campaign: string; readonly size: number }[]>;
+  /**
+   * Campaigns whose log has grown past their stored checkpoint (or that have none), with the log
+   * size and the public count at exactly that size (stored envelopes minus withdrawals and
+   * removals among the first `size` entries). Both are fixed once an entry is committed, so
+   * whatever commits after this read, (size, root of size, count) stay consistent.
+   */
+  pendingCheckpoints(): Promise<{ readonly campaign: string; readonly size: number; readonly count: number }[]>;
   /**
    * Stores a checkpoint only if it is larger than the stored one (or there is none), as one atomic
    * step across processes; true if stored.
