@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
 import { CollectorError } from './errors.js';
 import { registerCampaign, rotateStaffToken, isOpen, updateCampaign } from './campaigns.js';
-import { resolveConfig, type CollectorConfig } from './config.js';
+import { DEFAULT_POW_BURST_MAX_FACTOR, DEFAULT_POW_BURST_THRESHOLD, DEFAULT_POW_DIFFICULTY, resolveConfig, type CollectorConfig } from './config.js';
+import { MAX_POW_DIFFICULTY } from './pow.js';
 import { createMetrics } from './metrics.js';
 import { startServer } from './server.js';
 import { openPostgresStore } from './store/postgres.js';
@@ -19,6 +20,7 @@ const NAME = 'secure-sign-collector';
 /** Usage text of the command. */
 export const USAGE = `Usage:
   ${NAME} [serve] [storage options] [--host HOST] [--port PORT] [--pow-difficulty N]
+                  [--pow-burst N] [--pow-burst-window SECONDS] [--pow-burst-max-factor F]
                   [--rate-limit N] [--rate-window SECONDS] [--campaign-rate-limit N]
                   [--ipv6-prefix BITS] [--clock-skew SECONDS] [--trust-proxy] [--log-level LEVEL]
   ${NAME} campaign add ID --key sspk1... [--origin URL]... [--goal N] [--opens ISO] [--closes ISO]
@@ -39,8 +41,18 @@ Storage options (one engine; every process sharing a PostgreSQL database works t
 Serve options:
   --host HOST             address to listen on (default 127.0.0.1)   [env HOST]
   --port PORT             port, 0 for any free one (default 8787)    [env PORT]
-  --pow-difficulty N      proof-of-work difficulty: the solver tries about N/2 SHA-256
-                          hashes (default 20000)                      [env SECURE_SIGN_POW_DIFFICULTY]
+  --pow-difficulty N      proof-of-work difficulty: the solver tries from 0 to N SHA-256
+                          hashes, N/2 on average (default ${DEFAULT_POW_DIFFICULTY}, at most ${MAX_POW_DIFFICULTY})
+                                                                      [env SECURE_SIGN_POW_DIFFICULTY]
+  --pow-burst N           a campaign issued more than N challenges within the burst window
+                          (this process) gets harder ones: 2x above N, 4x above 2N...
+                          (default ${DEFAULT_POW_BURST_THRESHOLD})                               [env SECURE_SIGN_POW_BURST]
+  --pow-burst-window SECONDS
+                          the window --pow-burst counts over (default 60)
+                                                                      [env SECURE_SIGN_POW_BURST_WINDOW]
+  --pow-burst-max-factor F
+                          largest burst factor: 1 (off), 2, 4, 8 ... 64 (default ${DEFAULT_POW_BURST_MAX_FACTOR})
+                                                                      [env SECURE_SIGN_POW_BURST_MAX_FACTOR]
   --rate-limit N          submissions per client address per window (default 20)
                                                                       [env SECURE_SIGN_RATE_LIMIT]
                           (1 to 1000000; challenges: five times as many)
@@ -93,6 +105,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         host: { type: 'string' },
         port: { type: 'string' },
         'pow-difficulty': { type: 'string' },
+        'pow-burst': { type: 'string' },
+        'pow-burst-window': { type: 'string' },
+        'pow-burst-max-factor': { type: 'string' },
         'rate-limit': { type: 'string' },
         'rate-window': { type: 'string' },
         'campaign-rate-limit': { type: 'string' },
@@ -170,6 +185,9 @@ function integer(text: string | undefined, name: string): number | undefined {
 /** Settings by the flag (or variable) that sets them: a bad value names the flag, not the config field. */
 const FLAG_OF: Record<string, string> = {
   powDifficulty: '--pow-difficulty',
+  powBurstThreshold: '--pow-burst',
+  powBurstWindowSeconds: '--pow-burst-window',
+  powBurstMaxFactor: '--pow-burst-max-factor',
   rateLimit: '--rate-limit',
   rateWindowSeconds: '--rate-window',
   campaignRateLimit: '--campaign-rate-limit',
@@ -212,6 +230,9 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const logName = str(values, 'log-name') ?? (env['SECURE_SIGN_LOG_NAME'] || undefined);
   const input: Partial<CollectorConfig> = { trustProxy, ...(logName === undefined ? {} : { logName }) };
   const difficulty = integer(str(values, 'pow-difficulty') ?? env['SECURE_SIGN_POW_DIFFICULTY'], '--pow-difficulty');
+  const burst = integer(str(values, 'pow-burst') ?? env['SECURE_SIGN_POW_BURST'], '--pow-burst');
+  const burstWindow = integer(str(values, 'pow-burst-window') ?? env['SECURE_SIGN_POW_BURST_WINDOW'], '--pow-burst-window');
+  const burstFactor = integer(str(values, 'pow-burst-max-factor') ?? env['SECURE_SIGN_POW_BURST_MAX_FACTOR'], '--pow-burst-max-factor');
   const rateLimit = integer(str(values, 'rate-limit') ?? env['SECURE_SIGN_RATE_LIMIT'], '--rate-limit');
   const rateWindow = integer(str(values, 'rate-window') ?? env['SECURE_SIGN_RATE_WINDOW'], '--rate-window');
   const campaignRateLimit = integer(str(values, 'campaign-rate-limit') ?? env['SECURE_SIGN_CAMPAIGN_RATE_LIMIT'], '--campaign-rate-limit');
@@ -220,6 +241,9 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const config = configFromFlags({
     ...input,
     ...(difficulty === undefined ? {} : { powDifficulty: difficulty }),
+    ...(burst === undefined ? {} : { powBurstThreshold: burst }),
+    ...(burstWindow === undefined ? {} : { powBurstWindowSeconds: burstWindow }),
+    ...(burstFactor === undefined ? {} : { powBurstMaxFactor: burstFactor }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(rateWindow === undefined ? {} : { rateWindowSeconds: rateWindow }),
     ...(campaignRateLimit === undefined ? {} : { campaignRateLimit }),
@@ -244,7 +268,7 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
     await store.close();
     throw error;
   }
-  logger.info({ engine: store.engine, powDifficulty: config.powDifficulty, admin: adminToken !== undefined }, 'listening');
+  logger.info({ engine: store.engine, powDifficulty: config.powDifficulty, powBurstThreshold: config.powBurstThreshold, admin: adminToken !== undefined }, 'listening');
   process.stdout.write(`${NAME}: listening on ${server.url}\n`);
 
   const running = server;

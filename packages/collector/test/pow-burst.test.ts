@@ -6,7 +6,7 @@ import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
 import { DEFAULT_POW_BURST_MAX_FACTOR, DEFAULT_POW_BURST_THRESHOLD, DEFAULT_POW_DIFFICULTY, resolveConfig } from '../src/config.js';
 import { MAX_POW_DIFFICULTY, PowDifficulty } from '../src/pow.js';
@@ -177,5 +177,27 @@ describe('burst over HTTP', () => {
     const after: number[] = [];
     for (let i = 0; i < 5; i++) after.push(await counterOf('burst', 40));
     expect(after.every((c) => c <= 40)).toBe(true);
+  });
+});
+
+describe('proof-of-work flags', () => {
+  it('--help documents the burst flags with their defaults, and a bad value is a usage error naming the flag', async () => {
+    const { main, USAGE } = await import('../src/main.js');
+    for (const flag of ['--pow-difficulty N', '--pow-burst N', '--pow-burst-window SECONDS', '--pow-burst-max-factor F']) expect(USAGE).toContain(flag);
+    expect(USAGE).toContain(`(default ${DEFAULT_POW_DIFFICULTY}, at most ${MAX_POW_DIFFICULTY})`);
+    expect(USAGE).toContain(`(default ${DEFAULT_POW_BURST_THRESHOLD})`);
+    expect(USAGE).toContain(`(default ${DEFAULT_POW_BURST_MAX_FACTOR})`);
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => said.push(String(chunk)) > 0);
+    try {
+      expect(await main(['--pow-burst-max-factor', '3'], {})).toBe(2);
+      expect(await main(['--pow-burst', '0'], {})).toBe(2);
+      expect(await main(['--pow-difficulty', String(MAX_POW_DIFFICULTY + 1)], {})).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said.join('')).toContain('--pow-burst-max-factor: must be 1, 2, 4, 8, 16, 32 or 64');
+    expect(said.join('')).toContain('--pow-burst: ');
+    expect(said.join('')).toContain(`--pow-difficulty: at most ${MAX_POW_DIFFICULTY}`);
   });
 });
