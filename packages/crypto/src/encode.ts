@@ -34,6 +34,12 @@ export function toBase64Url(bytes: Uint8Array): string {
   return encodeBits(bytes, BASE64URL_ALPHABET, 6);
 }
 
+/**
+ * @internal 32 bytes in canonical base64url without padding: 43 characters, the last of which has
+ * its two unused low bits zero. Withdrawal secrets and withdrawal hashes (`wh`) have this form.
+ */
+export const BASE64URL_32_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
 /** @internal Strict decoder for {@link toBase64Url}; `undefined` for any non-canonical input. */
 export function fromBase64Url(text: string): Uint8Array | undefined {
   if (text.length % 4 === 1) return undefined;

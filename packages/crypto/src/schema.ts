@@ -10,7 +10,7 @@
 
 import * as z from 'zod/mini';
 import { COUNTRY_CODES } from './countries.js';
-import { BASE64URL_32_PATTERN } from './withdrawal.js';
+import { BASE64URL_32_PATTERN } from './encode.js';
 
 /**
  * The largest `createdAt` (ms since the epoch): the last millisecond of 9999-12-31, so that

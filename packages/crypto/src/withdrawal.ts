@@ -12,16 +12,10 @@
 //   value, so that comparing strings compares values.
 // - Misused arguments throw TypeError naming the argument, never quoting a secret.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromBase64Url, toBase64Url } from './encode.js';
+import { BASE64URL_32_PATTERN, fromBase64Url, toBase64Url } from './encode.js';
 
 /** Size of a withdrawal secret, in bytes. */
 export const WITHDRAWAL_SECRET_BYTES = 32;
-
-/**
- * 32 bytes in canonical base64url without padding: 43 characters, the last of which has its two
- * unused low bits zero. Both withdrawal secrets and withdrawal hashes (`wh`) have this form.
- */
-export const BASE64URL_32_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /** @internal The 32 bytes of a canonical 43-character base64url value, or undefined. */
 export function decode32(text: unknown): Uint8Array | undefined {
