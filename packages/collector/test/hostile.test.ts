@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { WITHDRAW_PAGE_CSP } from '../src/routes/withdrawals.js';
 import { rotateStaffToken } from '../src/campaigns.js';
 import { resolveConfig } from '../src/config.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
@@ -23,6 +24,7 @@ const ADMIN_TOKEN = 'admin-token-for-hostile-tests-0123456789';
 /** In every hostile request; must never come back in an answer. */
 const CANARY = 'CANARY7q3x';
 const HEADERS_TIMEOUT_MS = 300;
+const WITHDRAW_PAGE = '/v1/campaigns/target/withdraw';
 const REQUEST_TIMEOUT_MS = 600;
 
 const execFileAsync = promisify(execFile);
@@ -105,10 +107,16 @@ export function rawRequest(port: number, parts: (string | Buffer)[], options: { 
 }
 
 /** The checks every hostile case must pass. */
-function expectSafeAnswer(label: string, status: number, contentType: string | undefined, body: string, head = false): void {
+function expectSafeAnswer(label: string, status: number, contentType: string | undefined, body: string, head = false, html = false): void {
   expect(status, `${label}: status`).toBeGreaterThanOrEqual(100);
   expect(status, `${label}: no 5xx`).toBeLessThan(500);
   expect(body, `${label}: nothing echoed`).not.toContain(CANARY);
+  if (html) {
+    // An HTML page of the withdrawal form: the status of a documented problem, no script.
+    expect(Object.values(PROBLEMS).map((p) => p.status).concat(200), `${label}: documented status`).toContain(status);
+    expect(body, `${label}: no script`).not.toMatch(/<script/i);
+    return;
+  }
   if (status >= 400) {
     expect(contentType?.split(';')[0], `${label}: problem+json`).toBe('application/problem+json');
     if (head) return expect(body, `${label}: no body to HEAD`).toBe('');
@@ -172,6 +180,7 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
   it('answers every hostile request over HTTP with a documented 4xx problem, echoing nothing', async () => {
     const good = { envelope: await envelopeFor(campaign), pow: await solve(await (await fetch(`${server.url}/v1/campaigns/target/challenge`, { method: 'POST' })).json()) };
     const json = { 'content-type': 'application/json' };
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const paths = [
       '/healthz',
       '/metrics',
@@ -179,6 +188,8 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
       '/v1/campaigns/target/challenge',
       '/v1/campaigns/target/submissions',
       `/v1/campaigns/target/submissions/${'A'.repeat(22)}`,
+      '/v1/campaigns/target/withdrawals',
+      WITHDRAW_PAGE,
       '/v1/campaigns/target/export',
       '/v1/campaigns/target/files/wall.json',
       '/v1/admin/campaigns',
@@ -236,11 +247,31 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
       ['kid wrong', '/v1/campaigns/target/submissions', { method: 'POST', headers: json, body: JSON.stringify({ ...good, envelope: { ...good.envelope, kid: CANARY.toLowerCase() } }) }],
       ['x-forwarded-for junk', '/v1/campaigns/target/challenge', { method: 'POST', headers: { 'x-forwarded-for': `${CANARY}, ::ffff:999.1.1.1, [::1]` } }],
       ['if-none-match junk', '/v1/campaigns/target/files/wall.json', { headers: { 'if-none-match': `"${CANARY}", W/` } }],
+      // Withdrawal: the JSON endpoint and the page's form.
+      ['withdrawal sid', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: CANARY, secret: 'A'.repeat(43) }) }],
+      ['withdrawal secret', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: `${CANARY}${'A'.repeat(33)}` }) }],
+      ['withdrawal secret not canonical', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: `${'A'.repeat(42)}B` }) }],
+      ['withdrawal types', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: [CANARY], secret: { [CANARY]: 1 } }) }],
+      ['withdrawal member', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43), [CANARY]: 1 }) }],
+      ['withdrawal unknown sid', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: { ...json, 'x-canary': CANARY }, body: JSON.stringify({ sid: 'B'.repeat(21) + 'A', secret: 'A'.repeat(43) }) }],
+      ['withdrawal wrong secret', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43) }) }],
+      ['withdrawal origin', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: { ...json, origin: `https://${CANARY}.example` }, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43) }) }],
+      ['withdrawal too large', '/v1/campaigns/target/withdrawals', { method: 'POST', headers: json, body: JSON.stringify({ sid: CANARY.repeat(1000) }) }],
+      ['withdraw code', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=${CANARY}.${CANARY}` }],
+      ['withdraw code script', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=%3Cscript%3E${CANARY}%3C%2Fscript%3E` }],
+      ['withdraw code twice', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=${good.envelope.sid}.${'A'.repeat(43)}&code=${CANARY}` }],
+      ['withdraw code wrong secret', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=${good.envelope.sid}.${'A'.repeat(43)}&x=${CANARY}` }],
+      ['withdraw code unknown sid', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=${'B'.repeat(21)}A.${'A'.repeat(43)}&x=${CANARY}` }],
+      ['withdraw code bad percent', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=%ZZ%${CANARY}` }],
+      ['withdraw code huge', WITHDRAW_PAGE, { method: 'POST', headers: form, body: `code=${CANARY.repeat(2000)}` }],
+      ['withdraw bad UTF-8', WITHDRAW_PAGE, { method: 'POST', headers: form, body: new Uint8Array([0x63, 0x6f, 0x64, 0x65, 0x3d, 0xff, 0xfe]) }],
+      ['withdraw form as multipart', WITHDRAW_PAGE, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: `--x\r\ncontent-disposition: form-data; name="code"\r\n\r\n${CANARY}\r\n--x--` }],
+      ['withdraw language', WITHDRAW_PAGE, { headers: { 'accept-language': `${CANARY};q=2, fr;q=NaN, de;q=-1, *;q=0.1${',x'.repeat(2000)}` } }],
     ];
     const ids = ['%00', '%ZZ', 'A', '-a', 'a-', `${'a'.repeat(65)}`, '%E2%80%AE', '..', '.%2e', `${CANARY}%2F..`, '%C0%AF'];
     for (const id of ids) {
-      for (const suffix of ['', '/challenge', '/submissions', '/export', '/files/wall.json']) {
-        cases.push([`id ${id}${suffix}`, `/v1/campaigns/${id}${suffix}`, { method: suffix === '/challenge' || suffix === '/submissions' ? 'POST' : 'GET' }]);
+      for (const suffix of ['', '/challenge', '/submissions', '/withdrawals', '/withdraw', '/export', '/files/wall.json']) {
+        cases.push([`id ${id}${suffix}`, `/v1/campaigns/${id}${suffix}`, { method: ['/challenge', '/submissions', '/withdrawals'].includes(suffix) ? 'POST' : 'GET' }]);
       }
     }
     cases.push(...odd);
@@ -248,9 +279,15 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
     for (const [label, path, init] of cases) {
       const response = await fetch(`${server.url}${path}`, init);
       const body = await response.text();
-      expectSafeAnswer(label, response.status, response.headers.get('content-type') ?? undefined, body, init.method === 'HEAD');
+      // The withdrawal page answers its form in HTML (same statuses, same rules, its strict CSP).
+      const page = path === WITHDRAW_PAGE && (init.method ?? 'GET') === 'POST' && response.headers.get('content-type') === 'text/html; charset=utf-8';
+      if (page) expect(response.headers.get('content-security-policy'), label).toBe(WITHDRAW_PAGE_CSP);
+      expectSafeAnswer(label, response.status, response.headers.get('content-type') ?? undefined, body, init.method === 'HEAD', page);
       expect(response.headers.get('x-content-type-options'), label).toBe('nosniff');
     }
+    // None of it withdrew or removed anything.
+    const after = (await store.getCampaign('target'))!;
+    expect(after.count).toBe(after.logSize);
     await healthy('after the HTTP cases');
     expect(cases.length).toBeGreaterThan(400);
   });
