@@ -314,7 +314,7 @@ export async function buildFrame(o: FrameOptions): Promise<FrameBuild> {
 }
 
 /** `--partner ORIGIN`: an http(s) origin, nothing else. */
-function partnerOrigin(text: string, previous: string[]): string[] {
+function partnerOrigin(text: string, previous: string[] | undefined): string[] {
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -324,7 +324,7 @@ function partnerOrigin(text: string, previous: string[]): string[] {
   if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== text.replace(/\/$/, '')) {
     throw new CliError(`--partner ${JSON.stringify(text)} is not an origin`, 'pass scheme, host and port only, e.g. https://partner.example', EXIT.USAGE);
   }
-  return [...previous, url.origin];
+  return [...(previous ?? []), url.origin];
 }
 
 /** Adds the `frame` commands to the program. */
@@ -343,7 +343,7 @@ export function registerFrameCommand(cli: Command): void {
     .option('--privacy-url <url>', 'link to the campaign privacy notice (absolute http(s) URL)')
     .option('--share-url <url>', 'the URL the success screen offers to share (default: the frame\'s own URL; give the campaign\'s page)')
     .option('--log-key <vkey>', 'the campaign\'s log verifier key ("log.vkey" of GET /v1/campaigns/ID): the widget\'s log-key attribute')
-    .option('--partner <origin>', 'an origin allowed to embed the frame (frame-ancestors, in _headers); repeat it. Default: any https page', partnerOrigin, [])
+    .option('--partner <origin>', 'an origin allowed to embed the frame (frame-ancestors, in _headers); repeat it. Without it: any https page', partnerOrigin)
     .option('--theme <theme>', 'light (default), dark or auto (follows the system)')
     .option('--dist <dir>', 'the widget\'s built dist/ folder (default: the installed @secure-sign/widget)')
     .addHelpText(
@@ -376,7 +376,7 @@ Example:
         privacyUrl?: string;
         shareUrl?: string;
         logKey?: string;
-        partner: string[];
+        partner?: string[];
         theme?: string;
         dist?: string;
       }) => {
@@ -405,7 +405,7 @@ Example:
           privacyUrl: opts.privacyUrl,
           shareUrl: opts.shareUrl,
           logKey,
-          partners: opts.partner,
+          partners: opts.partner ?? [],
           theme: opts.theme as Theme | undefined,
         });
         say(`campaign key fingerprint: ${publicKey.fingerprint} (shown above the form)`);
