@@ -147,7 +147,7 @@ describe('the wh member of envelopes', () => {
     const envelope = await sealSubmission({ publicKey: keys.publicKey, campaign, signer });
     const changed = { ...envelope, wh: createWithdrawalSecret().hash };
     expect(parseEnvelope(changed)).toEqual(changed); // well formed: only opening can tell
-    const error = await openSubmission(keys, changed).catch((e: unknown) => e as SecureSignError);
+    const error = (await openSubmission(keys, changed).catch((e: unknown) => e)) as SecureSignError;
     expect(error.code).toBe('WITHDRAWAL_MISMATCH');
     expect(error.message).not.toContain(changed.wh);
     expect(error.message).not.toContain(envelope.wh);
@@ -186,7 +186,7 @@ describe('the wh member of envelopes', () => {
         }
         return undefined;
       })();
-      expect(error?.code, JSON.stringify(bad.wh)).toBe('MALFORMED_ENVELOPE');
+      expect(error?.code, JSON.stringify((bad as { wh?: unknown }).wh)).toBe('MALFORMED_ENVELOPE');
       expect(await codeOf(openSubmission(keys, JSON.stringify(bad)))).toBe('MALFORMED_ENVELOPE');
     }
     expect(() => parseEnvelope(without)).toThrow(/wh/);

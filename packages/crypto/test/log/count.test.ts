@@ -40,7 +40,7 @@ describe('withdrawalMatches', () => {
     expect(withdrawalMatches(entry, whOf(secretOf(2)))).toBe(false);
     const flipped = secretOf(1);
     flipped[31]! ^= 1;
-    expect(withdrawalMatches({ ...entry, withdrawalSecret: flipped }, whOf(secretOf(1)))).toBe(false);
+    expect(withdrawalMatches({ kind: 'withdrawal', submissionId: sidOf(1), withdrawalSecret: flipped }, whOf(secretOf(1)))).toBe(false);
   });
 
   it('is false for other kinds and for a malformed wh, and refuses bytes that are not an entry', () => {
