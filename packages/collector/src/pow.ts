@@ -102,10 +102,13 @@ function hasExactly(value: Record<string, unknown>, keys: readonly string[]): bo
 
 const isHex = (value: unknown): value is string => typeof value === 'string' && HEX.test(value);
 
-function sameHex(expected: string, given: string): boolean {
-  // Lower-case hex from digest() against the given string as is: altcha compares the strings, so
-  // an upper-case signature is refused there too.
-  return expected.length === given.length && timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(given, 'latin1'));
+/**
+ * Whether an HMAC's digest equals `given`, in constant time. `given` is already known to be
+ * lower-case hex (HEX), so comparing its bytes is comparing the strings, as altcha-lib does (an
+ * upper-case signature is refused there too).
+ */
+function sameDigest(digest: Buffer, given: string): boolean {
+  return given.length === digest.length * 2 && timingSafeEqual(digest, Buffer.from(given, 'hex'));
 }
 
 /**
@@ -170,10 +173,10 @@ export function checkPow(secrets: PowSecrets, pow: unknown, campaign: string, no
     nonce,
     salt,
   });
-  if (!sameHex(createHmac('sha256', secrets.challenge).update(canonical).digest('hex'), signature)) return INVALID;
+  if (!sameDigest(createHmac('sha256', secrets.challenge).update(canonical).digest(), signature)) return INVALID;
   // The derived key is the proof: only a solver that found the counter has the key whose HMAC the
   // collector signed. (altcha-lib does not look at the counter on this path either.)
-  if (!sameHex(createHmac('sha256', secrets.key).update(Buffer.from(derivedKey, 'hex')).digest('hex'), keySignature)) return INVALID;
+  if (!sameDigest(createHmac('sha256', secrets.key).update(Buffer.from(derivedKey, 'hex')).digest(), keySignature)) return INVALID;
   if (data['campaign'] !== campaign) return INVALID;
   // The signature is unique per challenge and covers nonce and salt: it identifies the challenge.
   return { ok: true, id: signature, expiresAt: expiresAt * 1000 };
