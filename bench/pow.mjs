@@ -21,6 +21,22 @@ const widgetDist = join(root, 'packages/widget/dist');
 // altcha-lib as the collector resolves it (the bench has no dependencies of its own).
 const altchaDir = join(root, 'packages/collector/node_modules/altcha-lib/dist/esm/v2');
 
+/**
+ * pow.node_sha256_per_ms: one-block SHA-256 hashes a millisecond with node:crypto, same run. Not a
+ * target: a yardstick of how busy the machine was, to compare runs' solve figures by.
+ */
+export async function benchCalibration() {
+  const { createHash } = await import('node:crypto');
+  const data = new Uint8Array(36);
+  let count = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1000) {
+    for (let i = 0; i < 100; i++) createHash('sha256').update(data).digest();
+    count += 100;
+  }
+  return { 'pow.node_sha256_per_ms': count / (performance.now() - t0) };
+}
+
 const SECRETS = { challenge: 'bench-challenge-secret-0123456789abcdef', key: 'bench-key-secret-0123456789abcdef' };
 
 /** pow.verify_us_p50 (new) and pow.verify_altcha_us_p50 (altcha-lib), from the same challenges. */
@@ -145,7 +161,8 @@ async function main() {
       verifies: { type: 'string' },
     },
   });
-  const result = {};
+  const result = await benchCalibration();
+  say(`pow: node:crypto SHA-256 ${result['pow.node_sha256_per_ms'].toFixed(0)} hashes/ms (how busy the machine is)`);
   const verifies = Number(values.verifies ?? (values.smoke ? 50 : 3000));
   say(`pow: verifying ${verifies} solutions, collector vs altcha-lib`);
   Object.assign(result, await benchVerify({ count: verifies }));
