@@ -397,7 +397,7 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
           try {
             value = JSON.parse(text);
           } catch {
-            throw bad('not JSON');
+            throw bad('not an export line');
           }
           if (typeof value === 'object' && value !== null && !('envelope' in value)) {
             // A withdrawal, an operator removal, or an envelope whose ciphertext is gone.

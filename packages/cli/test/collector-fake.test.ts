@@ -1,19 +1,74 @@
 // The collector-facing commands against a small HTTP server that follows docs/api.md, and that can
 // also misbehave the ways a hostile or broken collector might (the real one never does).
-import { generateCampaignKeys, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import { createWithdrawalSecret, generateCampaignKeys, sealWithdrawable, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import {
+  MemoryTree,
+  ed25519NoteSigner,
+  encodeEntry,
+  envelopeHash,
+  formatCheckpoint,
+  formatEntryBundle,
+  formatVerifierKey,
+  leafHash,
+  readTile,
+  signNote,
+  tileWidth,
+} from '@secure-sign/crypto/log';
+import { createHash, createPrivateKey, generateKeyPairSync, sign as edSign } from 'node:crypto';
 import { appendFile, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { envelopes, keygen, run, tempDir } from './helpers.js';
+import { envelopes, keygen, run, signer, tempDir } from './helpers.js';
 import { writeFileAtomic } from '../src/io.js';
 
 const TOKEN = 'sst_' + 'A'.repeat(43);
 const ADMIN = 'admin-token-'.padEnd(40, 'x');
 
+/** An Ed25519 log key: its verifier key string and a note signer. */
+function logKey(origin = LOG_ORIGIN) {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const key = createPrivateKey({ key: jwk, format: 'jwk' });
+  const publicKey = new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
+  return { vkey: formatVerifierKey(origin, publicKey), signer: ed25519NoteSigner(origin, publicKey, (m) => new Uint8Array(edSign(null, m, key))) };
+}
+
+const LOG_ORIGIN = 'localhost/open-letter';
+/** The log key of every fake (so tests can pin it). */
+const LOG_KEY = logKey();
+
+/** The log entry of a stored line, from the crypto core (docs/log.md §7), independent of the CLI's code. */
+function entryOf(item: Stored): Uint8Array {
+  if ('envelope' in item) {
+    const e = item.envelope as Envelope;
+    const text = JSON.stringify({ v: e.v, campaign: e.campaign, kid: e.kid, sid: e.sid, wh: e.wh, ct: e.ct });
+    return encodeEntry({ kind: 'stored', submissionId: e.sid, envelopeHash: envelopeHash(text) });
+  }
+  const line = item.line as Record<string, { sid: string; hash?: string; secret?: string }>;
+  if (line['removed']) return encodeEntry({ kind: 'stored', submissionId: line['removed'].sid, envelopeHash: new Uint8Array(Buffer.from(line['removed'].hash!, 'base64')) });
+  if (line['withdrawal']) return encodeEntry({ kind: 'withdrawal', submissionId: line['withdrawal'].sid, withdrawalSecret: new Uint8Array(Buffer.from(line['withdrawal'].secret!, 'base64url')) });
+  const removal = new Uint8Array(49);
+  removal[0] = 3;
+  removal.set(Buffer.from(line['removal']!.sid, 'base64url'), 1);
+  return removal;
+}
+
+/** What the fake stores: an envelope, or another export line (withdrawal, removal, removed). */
+type Stored = { seq: number; envelope: unknown } | { seq: number; line: Record<string, unknown> };
+
 interface Fake {
   url: string;
-  stored: { seq: number; envelope: unknown }[];
+  stored: Stored[];
+  /** The log's entries; by default those of `stored`, in order. */
+  logged: (() => Uint8Array[]) | undefined;
+  /** The log key it signs checkpoints with, and the one it publishes. */
+  key: ReturnType<typeof logKey>;
+  publishedKey: string | undefined;
+  /** A false signed count, when set. */
+  count: number | undefined;
+  /** Changes an entry bundle before it is served. */
+  bundleLie: ((body: Uint8Array) => Uint8Array) | undefined;
   requests: { method: string; url: string; auth: string | undefined; body: string }[];
   /** Replaces the export answer when set. */
   exportOverride: ((res: ServerResponse) => void) | undefined;
@@ -27,7 +82,8 @@ function problem(res: ServerResponse, status: number, code: string): void {
 }
 
 async function startFake(): Promise<Fake> {
-  const fake = { stored: [], requests: [], exportOverride: undefined, files: new Map() } as unknown as Fake;
+  const fake = { stored: [], requests: [], exportOverride: undefined, files: new Map(), key: LOG_KEY } as unknown as Fake;
+  const entries = (): Uint8Array[] => (fake.logged ? fake.logged() : fake.stored.map(entryOf));
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -44,7 +100,33 @@ async function startFake(): Promise<Fake> {
       const rest = m[1] ?? '';
       if (rest === '' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ campaign: 'open-letter', keyId: 'x', count: fake.stored.length, goal: null, opensAt: null, closesAt: null, open: true }));
+        const log = { origin: LOG_ORIGIN, vkey: fake.publishedKey ?? fake.key.vkey, size: entries().length };
+        return void res.end(JSON.stringify({ campaign: 'open-letter', keyId: 'x', count: fake.stored.length, goal: null, opensAt: null, closesAt: null, open: true, log }));
+      }
+      // The public log (tlog-tiles), built from the entries at each request.
+      if (rest.startsWith('/log/') && req.method === 'GET') {
+        const list = entries();
+        const tree = new MemoryTree();
+        tree.appendAll(list.map((e) => leafHash(e)));
+        if (rest === '/log/checkpoint') {
+          const counted = list.filter((e) => e[0] === 1).length - list.filter((e) => e[0] !== 1).length;
+          const body = formatCheckpoint({ origin: LOG_ORIGIN, size: tree.size, rootHash: tree.root(), extensions: [`count ${fake.count ?? counted}`] });
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+          return void res.end(await signNote(body, [fake.key.signer]));
+        }
+        const tile = /^\/log\/tile\/(\d+)\/(\d{3})(?:\.p\/(\d+))?$/.exec(rest);
+        if (tile && tileWidth(Number(tile[1]), Number(tile[2]), tree.size) >= Number(tile[3] ?? 256)) {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          return void res.end(await readTile(tree, Number(tile[1]), Number(tile[2]), Number(tile[3] ?? 256)));
+        }
+        const bundle = /^\/log\/tile\/entries\/(\d{3})(?:\.p\/(\d+))?$/.exec(rest);
+        if (bundle) {
+          const start = Number(bundle[1]) * 256;
+          const body = formatEntryBundle(list.slice(start, start + Number(bundle[2] ?? 256)));
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          return void res.end(fake.bundleLie ? fake.bundleLie(body) : body);
+        }
+        return problem(res, 404, 'not-found');
       }
       if ((m = /^\/files\/([a-z0-9][a-z0-9-]{0,62}\.json)$/.exec(rest)) && req.method === 'GET') {
         const file = fake.files.get(m[1]!);
@@ -59,7 +141,7 @@ async function startFake(): Promise<Fake> {
         const limit = Number(url.searchParams.get('limit') ?? '100000');
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         const page = fake.stored.filter((s) => s.seq > after).slice(0, limit);
-        return void res.end(page.map((s) => JSON.stringify({ seq: s.seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope: s.envelope }) + '\n').join(''));
+        return void res.end(page.map((s) => JSON.stringify({ seq: s.seq, receivedAt: '2026-11-27T10:00:00.000Z', ...('envelope' in s ? { envelope: s.envelope } : s.line) }) + '\n').join(''));
       }
       if ((m = /^\/files\/([a-z0-9][a-z0-9-]{0,62}\.json)$/.exec(rest)) && req.method === 'PUT') {
         // As the real one: a serial not above the one served is refused (serials read, not verified, here).
@@ -103,41 +185,43 @@ afterEach(async () => {
 const lines = async (name: string): Promise<string[]> => (await readFile(t.path(name), 'utf8')).split('\n').filter((l) => l !== '');
 /** A line as the fake collector exports it, and as pull keeps it. */
 const exportLine = (seq: number, envelope: unknown): string => JSON.stringify({ seq, receivedAt: '2026-11-27T10:00:00.000Z', envelope });
-const pullArgs = (out: string, ...more: string[]) => ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', out, ...more];
+const pullArgs = (out: string, ...more: string[]) => ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', out, '--log-key', LOG_KEY.vkey, ...more];
 
 describe('pull (against a fake collector)', () => {
   it('pulls page by page, then only what is new, never twice', async () => {
     fake = await startFake();
-    fake.stored = all.slice(0, 7).map((envelope, i) => ({ seq: i * 2 + 1, envelope }));
+    fake.stored = all.slice(0, 7).map((envelope, i) => ({ seq: i + 1, envelope }));
+    const verified = (n: number) => `secure-sign: verified against the log: the ${n} entries of its latest checkpoint are exactly the lines pulled; signed count ${n} recounted\n`;
     const first = await run(t.dir, pullArgs('a.ndjson', '--page-size', '3'));
     expect(first).toMatchObject({ code: 0, stdout: '' });
-    expect(first.stderr).toBe('secure-sign: pulled 7 new envelopes into a.ndjson (last seq 13)\n');
+    expect(first.stderr).toBe('secure-sign: pulled 7 new envelopes into a.ndjson (last seq 7)\n' + verified(7));
     expect(fake.requests.filter((r) => r.url.includes('/export')).map((r) => r.url)).toEqual([
       '/v1/campaigns/open-letter/export?after=0&limit=3',
-      '/v1/campaigns/open-letter/export?after=5&limit=3',
-      '/v1/campaigns/open-letter/export?after=11&limit=3',
+      '/v1/campaigns/open-letter/export?after=3&limit=3',
+      '/v1/campaigns/open-letter/export?after=6&limit=3',
     ]);
-    expect(fake.requests.every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
+    expect(fake.requests.filter((r) => r.url.includes('/export')).every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
+    // The token goes only to the staff export, never to the public log.
+    expect(fake.requests.filter((r) => r.url.includes('/log/')).every((r) => r.auth === undefined)).toBe(true);
     // Each envelope keeps the collector's seq and receivedAt: its arrival order.
-    expect(await lines('a.ndjson')).toEqual(all.slice(0, 7).map((e, i) => exportLine(i * 2 + 1, e)));
+    expect(await lines('a.ndjson')).toEqual(all.slice(0, 7).map((e, i) => exportLine(i + 1, e)));
     expect((await stat(t.path('a.ndjson'))).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(t.path('a.ndjson.state.json'), 'utf8'))).toMatchObject({ v: 1, campaign: 'open-letter', lastSeq: 13 });
+    expect(JSON.parse(await readFile(t.path('a.ndjson.state.json'), 'utf8'))).toMatchObject({ v: 1, campaign: 'open-letter', lastSeq: 7, logKey: LOG_KEY.vkey, checkpoint: { size: 7 } });
 
-    fake.stored.push(...all.slice(7).map((envelope, i) => ({ seq: 20 + i, envelope })));
+    fake.stored.push(...all.slice(7).map((envelope, i) => ({ seq: 8 + i, envelope })));
     const second = await run(t.dir, pullArgs('a.ndjson'));
-    expect(second.stderr).toBe('secure-sign: pulled 5 new envelopes into a.ndjson (last seq 24)\n');
+    expect(second.stderr).toBe('secure-sign: pulled 5 new envelopes into a.ndjson (last seq 12)\n' + verified(12));
     const third = await run(t.dir, pullArgs('a.ndjson'));
-    expect(third.stderr).toBe('secure-sign: pulled 0 new envelopes into a.ndjson (last seq 24)\n');
-    const seqs = [1, 3, 5, 7, 9, 11, 13, 20, 21, 22, 23, 24];
-    expect(await lines('a.ndjson')).toEqual(all.map((e, i) => exportLine(seqs[i]!, e)));
+    expect(third.stderr).toBe('secure-sign: pulled 0 new envelopes into a.ndjson (last seq 12)\n' + verified(12));
+    expect(await lines('a.ndjson')).toEqual(all.map((e, i) => exportLine(i + 1, e)));
 
     // A pull that died after writing but before saving its state leaves extra bytes: cut, fetched again.
-    await appendFile(t.path('a.ndjson'), exportLine(30, all[0]) + '\n{"partial');
-    fake.stored.push({ seq: 30, envelope: all[0] });
+    await appendFile(t.path('a.ndjson'), exportLine(13, all[0]) + '\n{"partial');
+    fake.stored.push({ seq: 13, envelope: all[0] });
     const resumed = await run(t.dir, pullArgs('a.ndjson'));
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/^secure-sign: removed \d+ bytes left by an interrupted pull\nsecure-sign: pulled 1 new envelopes/);
-    expect(await lines('a.ndjson')).toEqual([...all.map((e, i) => exportLine(seqs[i]!, e)), exportLine(30, all[0])]);
+    expect(await lines('a.ndjson')).toEqual([...all.map((e, i) => exportLine(i + 1, e)), exportLine(13, all[0])]);
   });
 
   it('refuses hostile export answers, keeping only the valid lines before the bad one', async () => {
@@ -184,7 +268,7 @@ describe('pull (against a fake collector)', () => {
   it('explains a wrong token and never prints it', async () => {
     fake = await startFake();
     await writeFile(t.path('wrong.token'), 'sst_' + 'B'.repeat(43), { mode: 0o600 });
-    const r = await run(t.dir, ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'wrong.token', '--out', 'w.ndjson']);
+    const r = await run(t.dir, ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'wrong.token', '--out', 'w.ndjson', '--log-key', LOG_KEY.vkey]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('secure-sign: error: export: the collector answered 401 unauthorized\nsecure-sign: hint: check the token file: is it the staff token of this campaign (or the admin token)?\n');
     expect(r.stderr).not.toContain('BBBB');
@@ -364,3 +448,197 @@ describe('register and wall publish (against a fake collector)', () => {
   });
 });
 
+
+describe('pull checks the collector against its log (issue 11)', () => {
+  const stored = (list: readonly Envelope[]): Stored[] => list.map((envelope, i) => ({ seq: i + 1, envelope }));
+  const bytesOf = async (name: string): Promise<string> => readFile(t.path(name), 'utf8');
+
+  it('pins the published log key on the first pull, loudly; refuses another key or a checkpoint it did not sign', async () => {
+    fake = await startFake();
+    fake.stored = stored(all.slice(0, 3));
+    const args = ['pull', '--collector', fake.url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', 'pin.ndjson'];
+    const first = await run(t.dir, args);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`secure-sign: warning: no log key was pinned for this campaign; pinning the key the collector publishes now:\nsecure-sign: warning:   ${LOG_KEY.vkey}\n`);
+    expect(JSON.parse(await bytesOf('pin.ndjson.state.json')).logKey).toBe(LOG_KEY.vkey);
+    const again = await run(t.dir, args);
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.stderr).not.toContain('pinning');
+
+    // The collector now publishes (and signs with) another key: refused, nothing written.
+    fake.stored = stored(all.slice(0, 5));
+    const before = await bytesOf('pin.ndjson');
+    const state = await bytesOf('pin.ndjson.state.json');
+    fake.key = logKey();
+    const swapped = await run(t.dir, args);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stderr).toContain('secure-sign: error: the collector publishes another log key than the one pinned\n');
+    // It still publishes the pinned key, but signs with another.
+    fake.publishedKey = LOG_KEY.vkey;
+    const unsigned = await run(t.dir, args);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain('secure-sign: error: checking the log: the checkpoint is not signed by the pinned log key\n');
+    expect(await bytesOf('pin.ndjson')).toBe(before);
+    expect(await bytesOf('pin.ndjson.state.json')).toBe(state);
+    // --log-key other than the pinned one is refused too.
+    const other = await run(t.dir, [...args, '--log-key', logKey().vkey]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('secure-sign: error: --log-key is not the log key pinned in pin.ndjson.state.json\n');
+  });
+
+  it('catches a rewritten history (an entry changed after it was verified) before writing anything', async () => {
+    fake = await startFake();
+    fake.stored = stored(all.slice(0, 5));
+    expect((await run(t.dir, pullArgs('hist.ndjson'))).code).toBe(0);
+    const before = await bytesOf('hist.ndjson');
+    const state = await bytesOf('hist.ndjson.state.json');
+    // The collector replaces the third envelope and signs the new tree with its (pinned) key.
+    fake.stored = stored([...all.slice(0, 2), all[9]!, ...all.slice(3, 6)]);
+    const r = await run(t.dir, pullArgs('hist.ndjson'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "secure-sign: error: the collector's log rewrote its history: its checkpoint of 6 entries does not extend the one of 5 entries verified earlier; nothing was pulled\n" +
+        "secure-sign: hint: this is proof that the collector misbehaved: keep hist.ndjson.state.json (it holds the checkpoint verified earlier) and the collector's current log/checkpoint, and tell the campaign's partners\n",
+    );
+    expect(await bytesOf('hist.ndjson')).toBe(before);
+    expect(await bytesOf('hist.ndjson.state.json')).toBe(state);
+    // A log that shrank is a rewritten history too.
+    fake.stored = stored(all.slice(0, 4));
+    const shrunk = await run(t.dir, pullArgs('hist.ndjson'));
+    expect(shrunk.code).toBe(1);
+    expect(shrunk.stderr).toContain('its checkpoint has 4 entries, fewer than the 5 verified earlier');
+  });
+
+  it('catches an envelope withheld from staff, a changed one, and a lying entry bundle', async () => {
+    fake = await startFake();
+    const full = stored(all.slice(0, 6));
+    const entriesOf = (list: Stored[]) => () => list.map(entryOf);
+    // Dropped after it was acknowledged: in the log, not in the export.
+    fake.logged = entriesOf(full);
+    fake.stored = full.filter((s) => s.seq !== 3);
+    const dropped = await run(t.dir, pullArgs('w1.ndjson'));
+    expect(dropped.code).toBe(1);
+    expect(dropped.stderr).toContain('secure-sign: error: the export skipped seq 3: the log holds 1 entries that were not given to staff\n');
+    expect(JSON.parse(await bytesOf('w1.ndjson.state.json')).checkpoint).toBeUndefined();
+    // Withheld at the end.
+    fake.stored = full.slice(0, 4);
+    const tail = await run(t.dir, pullArgs('w2.ndjson'));
+    expect(tail.code).toBe(1);
+    expect(tail.stderr).toContain("secure-sign: error: the log's checkpoint holds 6 entries but the export ended at seq 4: 2 entries were not given to staff\n");
+    // Staff get another envelope than the one logged at seq 5.
+    fake.stored = full.map((s) => (s.seq === 5 ? { seq: 5, envelope: all[10] } : s));
+    const changed = await run(t.dir, pullArgs('w3.ndjson'));
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain(`secure-sign: error: the export line seq 5 (a stored envelope of submission ${all[10]!.sid}) is not the log's entry 4 (a stored envelope of submission ${all[4]!.sid})`);
+    // The export is honest but the entry bundle lies.
+    fake.stored = full;
+    fake.bundleLie = (body) => {
+      const copy = body.slice();
+      copy[2 + 49 + 2 + 20] ^= 1; // inside entry 1's hash
+      return copy;
+    };
+    const lying = await run(t.dir, pullArgs('w4.ndjson'));
+    expect(lying.code).toBe(1);
+    expect(lying.stderr).toContain("secure-sign: error: the collector's log serves entries that do not match its signed checkpoint (entries 0 to 5)\n");
+    fake.bundleLie = undefined;
+    // A false signed count.
+    fake.count = 99;
+    const count = await run(t.dir, pullArgs('w5.ndjson'));
+    expect(count.code).toBe(1);
+    expect(count.stderr).toContain("secure-sign: error: the log's checkpoint signs a count of 99, but its 6 entries count 6 (6 stored, 0 withdrawn, 0 removed)\n");
+    fake.count = undefined;
+    fake.logged = undefined;
+    const honest = await run(t.dir, pullArgs('w6.ndjson'));
+    expect(honest.code).toBe(0);
+  });
+
+  it('keeps lines past the checkpoint and checks them on the next pull', async () => {
+    fake = await startFake();
+    fake.stored = stored(all.slice(0, 5));
+    fake.logged = () => fake.stored.slice(0, 3).map(entryOf);
+    const first = await run(t.dir, pullArgs('p.ndjson'));
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('secure-sign: verified against the log: the 3 entries of its latest checkpoint are exactly the lines pulled; signed count 3 recounted\n');
+    expect(first.stderr).toContain('secure-sign: 2 lines past the checkpoint are not yet covered by it: they are checked on the next pull\n');
+    expect(await lines('p.ndjson')).toHaveLength(5);
+    // Next time the log holds them, but the fourth is not what staff received.
+    fake.logged = () => [...fake.stored.slice(0, 3).map(entryOf), entryOf({ seq: 4, envelope: all[11] }), entryOf(fake.stored[4]!)];
+    const second = await run(t.dir, pullArgs('p.ndjson'));
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('secure-sign: error: the export line seq 4 (');
+    fake.logged = undefined;
+    const third = await run(t.dir, pullArgs('p.ndjson'));
+    expect(third.stderr).toBe('secure-sign: pulled 0 new envelopes into p.ndjson (last seq 5)\nsecure-sign: verified against the log: the 5 entries of its latest checkpoint are exactly the lines pulled; signed count 5 recounted\n');
+  });
+
+  it('pulls withdrawals and removals; decrypt and wall build leave those signatures out and name forged withdrawals', async () => {
+    fake = await startFake();
+    const sealed = [];
+    for (let i = 0; i < 4; i++) sealed.push(await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i, { consent: { listPublicly: true, contactLater: false } }) }));
+    const [a, b, c, d] = sealed.map((s) => s.envelope) as [Envelope, Envelope, Envelope, Envelope];
+    const secretOf = (e: Envelope) => sealed.find((s) => s.envelope === e)!.withdrawalSecret;
+    const textOf = (e: Envelope) => JSON.stringify({ v: e.v, campaign: e.campaign, kid: e.kid, sid: e.sid, wh: e.wh, ct: e.ct });
+    fake.stored = [
+      { seq: 1, envelope: a },
+      { seq: 2, envelope: b },
+      { seq: 3, envelope: c },
+      { seq: 4, envelope: d },
+    ];
+    // Staff pull the four envelopes and decrypt them (before anything was withdrawn).
+    expect((await run(t.dir, pullArgs('wd.ndjson'))).code).toBe(0);
+    const early = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'wd.ndjson', '-o', 'early.ndjson']);
+    expect(early.stderr).toBe('secure-sign: opened 4 of 4 records\n');
+    // Then: B withdrawn by its signer, C withdrawn (its ciphertext gone: a removed line), D removed
+    // by the operator, and a withdrawal of A whose secret is not A's: forged.
+    const hashOfText = (e: Envelope) => createHashB64(textOf(e));
+    fake.stored = [
+      { seq: 1, envelope: a },
+      { seq: 2, line: { removed: { sid: b.sid, hash: hashOfText(b), wh: b.wh } } },
+      { seq: 3, line: { removed: { sid: c.sid, hash: hashOfText(c), wh: c.wh } } },
+      { seq: 4, line: { removed: { sid: d.sid, hash: hashOfText(d), wh: d.wh } } },
+      { seq: 5, line: { withdrawal: { sid: b.sid, secret: secretOf(b) } } },
+      { seq: 6, line: { withdrawal: { sid: c.sid, secret: secretOf(c) } } },
+      { seq: 7, line: { removal: { sid: d.sid } } },
+      { seq: 8, line: { withdrawal: { sid: a.sid, secret: createWithdrawalSecret().secret } } },
+    ];
+    const pulled = await run(t.dir, pullArgs('wd.ndjson'));
+    expect(pulled.stderr).toBe(
+      'secure-sign: pulled 0 new envelopes (and 3 withdrawals, 1 removals by the operator, 0 envelopes whose ciphertext is gone) into wd.ndjson (last seq 8)\n' +
+        'secure-sign: verified against the log: the 8 entries of its latest checkpoint are exactly the lines pulled; signed count 0 recounted\n',
+    );
+    expect(pulled.code).toBe(0);
+    expect((await lines('wd.ndjson')).slice(4)).toEqual([
+      `{"seq":5,"receivedAt":"2026-11-27T10:00:00.000Z","withdrawal":{"sid":"${b.sid}","secret":"${secretOf(b)}"}}`,
+      `{"seq":6,"receivedAt":"2026-11-27T10:00:00.000Z","withdrawal":{"sid":"${c.sid}","secret":"${secretOf(c)}"}}`,
+      `{"seq":7,"receivedAt":"2026-11-27T10:00:00.000Z","removal":{"sid":"${d.sid}"}}`,
+      expect.stringMatching(new RegExp(`^\\{"seq":8,"receivedAt":"[^"]+","withdrawal":\\{"sid":"${a.sid}","secret":"[A-Za-z0-9_-]{43}"\\}\\}$`)),
+    ]);
+
+    const late = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'wd.ndjson', '-o', 'late.ndjson']);
+    expect(late.stderr).toBe(
+      'secure-sign: opened 4 of 4 records\n' +
+        'secure-sign: 2 signatures withdrawn by their signers, 1 removed by the operator, left out\n' +
+        `secure-sign: error: 1 forged withdrawals (the revealed secret does not hash to the envelope's wh), signatures kept: ${a.sid}\n` +
+        'secure-sign: hint: only the signer knows the withdrawal secret: the collector logged withdrawals no signer made; keep the envelope file as proof\n',
+    );
+    expect(late.code).toBe(6);
+    expect((await lines('late.ndjson')).map((l) => JSON.parse(l).submissionId)).toEqual([a.sid]);
+    // The same through a pipe.
+    const piped = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-o', 'piped.ndjson'], { stdin: await bytesOf('wd.ndjson') });
+    expect(piped.code).toBe(6);
+    expect((await lines('piped.ndjson')).map((l) => JSON.parse(l).submissionId)).toEqual([a.sid]);
+
+    // A wall built from the records decrypted before the withdrawals leaves B and D out with --envelopes.
+    const wall = await run(t.dir, ['wall', 'build', '--from', 'early.ndjson', '--envelopes', 'wd.ndjson', '-o', 'wall-data.json', '--force']);
+    expect(wall.code).toBe(6);
+    expect(wall.stderr).toContain('secure-sign: 2 signatures withdrawn by their signers, 1 removed by the operator, left out\n');
+    expect(JSON.parse(await bytesOf('wall-data.json')).entries.map((e: { name: string }) => e.name)).toEqual(['Signer 0']);
+    const without = await run(t.dir, ['wall', 'build', '--from', 'early.ndjson', '-o', 'wall-all.json', '--force']);
+    expect(without.code).toBe(0);
+    expect(JSON.parse(await bytesOf('wall-all.json')).entries).toHaveLength(4);
+  });
+});
+
+function createHashB64(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
+}
