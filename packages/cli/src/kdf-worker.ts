@@ -1,22 +1,25 @@
-// Runs Argon2id (crypto_pwhash) in a thread of its own, so that the 256 MiB it needs is released
-// when the thread ends: WebAssembly memory never shrinks, and a decrypt run would otherwise carry
-// it to the end. Only the derived key (32 bytes) comes back.
-import sodium from 'libsodium-wrappers-sumo';
-import { parentPort, workerData } from 'node:worker_threads';
-import type { KdfRequest } from './keyfile.js';
+// The unlock process: Argon2id (crypto_pwhash) and the key file's secretbox (kdf.ts), in a
+// short-lived child process of its own. Argon2id needs the key file's memlimit (256 MiB by
+// design), and WebAssembly memory never shrinks: run in the decrypting process, even in a thread,
+// those pages would count against it until the end. A separate process returns them to the
+// system when it exits, so `decrypt` never carries them.
+//
+// Rules for this file:
+// - Everything arrives over the IPC channel (never argv, environment or a file), and only the
+//   answer goes back over it: the secret key string's bytes, or the derived key for `keygen`, or
+//   a one-word failure. Nothing is printed.
+// - The answer's bytes are zeroed once sent, then the process exits.
+import { runKdf, type KdfReply, type KdfRequest } from './kdf.js';
 
-const request = workerData as KdfRequest;
-await sodium.ready;
-try {
-  const key = sodium.crypto_pwhash(
-    sodium.crypto_secretbox_KEYBYTES,
-    sodium.from_string(request.passphrase),
-    request.salt,
-    request.opslimit,
-    request.memlimit,
-    sodium.crypto_pwhash_ALG_ARGON2ID13,
-  );
-  parentPort?.postMessage({ key });
-} catch {
-  parentPort?.postMessage({ key: null });
-}
+process.once('message', (request: KdfRequest) => {
+  void runKdf(request)
+    .catch((): KdfReply => ({ failure: 'internal' }))
+    .then((reply) => {
+      process.send?.(reply, undefined, {}, () => {
+        if ('bytes' in reply) reply.bytes.fill(0);
+        process.exit(0);
+      });
+    });
+});
+// If the parent goes away, so does this process.
+process.once('disconnect', () => process.exit(0));

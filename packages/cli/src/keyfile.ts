@@ -8,8 +8,9 @@
 //   the secret key, so a file whose clear key was edited is refused. The stored fingerprint is for
 //   people reading the file: commands always show the one @secure-sign/crypto computes from the
 //   key (so a file written before the fingerprint grew to 160 bits still opens).
-// - libsodium's sumo build (the only one with crypto_pwhash) is loaded only here, and only when
-//   a key file is created or unlocked.
+// - libsodium's sumo build (the only one with crypto_pwhash) is loaded only when a key file is
+//   created (here) or unlocked (in the unlock process, kdf-worker.ts: Argon2id's 256 MiB live and
+//   die there, and the secret comes back over its IPC channel).
 // - Files are written 0600 and never overwritten without --force.
 
 import {
@@ -22,9 +23,11 @@ import {
 } from '@secure-sign/crypto';
 import * as z from 'zod';
 import { CliError } from './errors.js';
+import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { runKdf, type KdfReply, type KdfRequest } from './kdf.js';
 import { createPrivateFile, readSmallFile, say } from './io.js';
 
 /** The `type` field of every key file. */
@@ -82,39 +85,44 @@ async function sumo(): Promise<Sodium> {
   return sodium;
 }
 
-/** @internal What the Argon2id thread is given. */
-export interface KdfRequest {
-  readonly passphrase: string;
-  readonly salt: Uint8Array;
-  readonly opslimit: number;
-  readonly memlimit: number;
-}
-
 /**
- * Argon2id in a short-lived worker thread (dist/kdf-worker.js), so its memory is returned when it
- * ends. From the TypeScript sources (the tests import them) there is no such file, and the key
- * is derived in this thread instead.
+ * Runs Argon2id (and, to unlock, the key file's secretbox) in a short-lived child process
+ * (dist/kdf-worker.js), so that its memory goes when the process ends; the request and the answer
+ * travel over the IPC channel only. From the TypeScript sources (the tests import them) there is
+ * no such file, and it runs in this process instead.
  */
-async function deriveKey(sodium: Sodium, passphrase: string, salt: Uint8Array, opslimit: number, memlimit: number): Promise<Uint8Array> {
+async function unlockProcess(request: KdfRequest): Promise<KdfReply> {
   const url = new URL('./kdf-worker.js', import.meta.url);
-  if (!existsSync(url)) {
-    return sodium.crypto_pwhash(sodium.crypto_secretbox_KEYBYTES, sodium.from_string(passphrase), salt, opslimit, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
-  }
-  const request: KdfRequest = { passphrase, salt, opslimit, memlimit };
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(url, { workerData: request });
-    const fail = (): void => reject(new CliError('the passphrase key derivation (Argon2id) failed', 'is there enough free memory? it needs the limits written in the key file'));
-    worker.once('message', (message: { key: Uint8Array | null }) => {
-      void worker.terminate();
-      if (message.key instanceof Uint8Array && message.key.length === sodium.crypto_secretbox_KEYBYTES) resolve(message.key);
-      else fail();
+  if (!existsSync(url)) return runKdf(request);
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(url), [], {
+      // Nothing secret in the environment or the arguments; no inherited --inspect or heap flags.
+      env: {},
+      execArgv: [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
-    worker.once('error', fail);
-    worker.once('exit', (code) => {
-      if (code !== 0) fail();
+    let settled = false;
+    const settle = (reply: KdfReply): void => {
+      if (settled) {
+        if ('bytes' in reply) reply.bytes.fill(0);
+        return;
+      }
+      settled = true;
+      resolve(reply);
+    };
+    child.once('message', (message: KdfReply) => {
+      const ok = typeof message === 'object' && message !== null && (('bytes' in message && message.bytes instanceof Uint8Array) || 'failure' in message);
+      settle(ok ? message : { failure: 'internal' });
     });
+    child.once('error', () => settle({ failure: 'kdf' }));
+    // Exited without answering: killed for lack of memory, say.
+    child.once('exit', () => settle({ failure: 'kdf' }));
+    child.send(request);
   });
 }
+
+const kdfFailed = (): CliError => new CliError('the passphrase key derivation (Argon2id) failed', 'is there enough free memory? it needs the limits written in the key file');
 
 /**
  * Generates a new campaign key and writes it to `path`, encrypted under `passphrase`.
@@ -135,12 +143,14 @@ export async function createKeyFile(path: string, passphrase: string, force: boo
   const memlimit = fast ? sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE : sodium.crypto_pwhash_MEMLIMIT_MODERATE;
   const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
   const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
-  const key = await deriveKey(sodium, passphrase, salt, opslimit, memlimit);
+  const b64 = (bytes: Uint8Array): string => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
+  const derived = await unlockProcess({ passphrase, salt: b64(salt), opslimit, memlimit, minOpslimit: MIN_OPSLIMIT, minMemlimit: MIN_MEMLIMIT });
+  if (!('bytes' in derived) || derived.bytes.length !== sodium.crypto_secretbox_KEYBYTES) throw kdfFailed();
+  const key = derived.bytes;
   const secret = sodium.from_string(formatCampaignSecretKey(keys));
   const sealed = sodium.crypto_secretbox_easy(secret, nonce, key);
   sodium.memzero(key);
   sodium.memzero(secret);
-  const b64 = (bytes: Uint8Array): string => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
   const file: KeyFile = {
     type: KEY_FILE_TYPE,
     v: 1,
@@ -221,38 +231,29 @@ export async function unlockKeyFile(path: string, passphrase: string | (() => Pr
   }
   // Asked only now, so a file that is refused above never gets a passphrase typed for it.
   if (typeof passphrase === 'function') passphrase = await passphrase();
-  const sodium = await sumo();
-  if (sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE !== MIN_OPSLIMIT || sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE !== MIN_MEMLIMIT) {
-    throw new Error('libsodium interactive limits changed: update MIN_OPSLIMIT and MIN_MEMLIMIT');
-  }
-  const from64 = (text: string): Uint8Array => sodium.from_base64(text, sodium.base64_variants.URLSAFE_NO_PADDING);
-  let salt: Uint8Array, nonce: Uint8Array, sealed: Uint8Array;
-  try {
-    salt = from64(file.kdf.salt);
-    nonce = from64(file.cipher.nonce);
-    sealed = from64(file.secretKey);
-  } catch {
-    throw new CliError(`${path} is not a valid secure-sign key file`, 'the file is damaged; use your backup');
-  }
-  if (salt.length !== sodium.crypto_pwhash_SALTBYTES || nonce.length !== sodium.crypto_secretbox_NONCEBYTES) {
-    throw new CliError(`${path} is not a valid secure-sign key file`, 'the file is damaged; use your backup');
-  }
-  const key = await deriveKey(sodium, passphrase, salt, file.kdf.opslimit, file.kdf.memlimit);
-  let secret: Uint8Array;
-  try {
-    secret = sodium.crypto_secretbox_open_easy(sealed, nonce, key);
-  } catch {
-    throw new CliError(`wrong passphrase for key file ${path} (or the file is damaged)`, 'check the passphrase and try again');
-  } finally {
-    sodium.memzero(key);
+  const reply = await unlockProcess({
+    passphrase,
+    salt: file.kdf.salt,
+    opslimit: file.kdf.opslimit,
+    memlimit: file.kdf.memlimit,
+    box: { nonce: file.cipher.nonce, sealed: file.secretKey },
+    minOpslimit: MIN_OPSLIMIT,
+    minMemlimit: MIN_MEMLIMIT,
+  });
+  if ('failure' in reply) {
+    if (reply.failure === 'wrong') throw new CliError(`wrong passphrase for key file ${path} (or the file is damaged)`, 'check the passphrase and try again');
+    if (reply.failure === 'damaged') throw new CliError(`${path} is not a valid secure-sign key file`, 'the file is damaged; use your backup');
+    if (reply.failure === 'internal') throw new Error('the unlock process failed: libsodium interactive limits changed (update MIN_OPSLIMIT and MIN_MEMLIMIT) or a bug');
+    throw kdfFailed();
   }
   let keys: CampaignKeyPair;
   try {
-    keys = await parseCampaignSecretKey(sodium.to_string(secret));
+    keys = await parseCampaignSecretKey(new TextDecoder('utf-8', { fatal: true }).decode(reply.bytes));
   } catch {
     throw new CliError(`key file ${path} holds an invalid secret key`, 'the file is damaged; use your backup');
   } finally {
-    sodium.memzero(secret);
+    // The bytes can be wiped; the string parsed from them cannot (JavaScript strings are immutable).
+    reply.bytes.fill(0);
   }
   if (keys.publicKey.keyString !== file.publicKey) {
     throw new CliError(`key file ${path}: the public key stored in it does not match its secret key`, 'the file was edited or damaged; use your backup');
