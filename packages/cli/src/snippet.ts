@@ -236,13 +236,14 @@ export const FRAME_SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-
 export const FRAME_HEIGHT = Object.freeze({ min: 40, max: 20000, initial: 720 });
 
 /**
- * The partner-side resizer, a classic inline script placed right after its iframe. It accepts a
+ * The partner-side resizer, a classic inline script placed after its iframe (the nearest iframe
+ * before it among its siblings, so a CMS's `<br>` between them does no harm). It accepts a
  * message only from that iframe's window and origin, only `{ type: 'secure-sign:height', height }`
  * with exactly those two members and a finite height in range, and sets only the iframe's height
  * (through CSSOM, which a strict CSP allows). Minified by hand: its CSP hash covers these bytes.
  */
 export const RESIZER =
-  '(()=>{const f=document.currentScript.previousElementSibling,o=new URL(f.src).origin;' +
+  '(()=>{let f=document.currentScript;while(f&&f.tagName!=="IFRAME")f=f.previousElementSibling;if(!f)return;const o=new URL(f.src).origin;' +
   'addEventListener("message",e=>{const d=e.data;' +
   'if(e.origin!==o||e.source!==f.contentWindow||typeof d!=="object"||d===null||Array.isArray(d)' +
   '||Object.keys(d).sort().join()!=="height,type"||d.type!=="secure-sign:height"' +

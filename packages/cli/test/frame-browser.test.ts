@@ -174,8 +174,12 @@ beforeAll(async () => {
       return;
     }
     if (url.pathname === '/in-page.html') return page(res, inPageCsp(), inPageSnippet);
-    // ?other: the page also lets a third origin's frame in, to send the resizer a forged message.
-    if (url.pathname === '/isolated.html') return page(res, isolatedCsp(url.searchParams.has('other') ? ` ${collectorUrl}` : ''), frameSnippet);
+    // ?other: the page also lets a third origin's frame in, to send the resizer a forged message,
+    // and has a <br> between the iframe and the resizer, as some content editors insert.
+    if (url.pathname === '/isolated.html') {
+      const other = url.searchParams.has('other');
+      return page(res, isolatedCsp(other ? ` ${collectorUrl}` : ''), other ? frameSnippet.replace('</iframe><script>', '</iframe>\n<br>\n<script>') : frameSnippet);
+    }
     const file = /^\/secure-sign\/([A-Za-z0-9_-]+\.js)$/.exec(url.pathname)?.[1];
     if (!file) return void res.writeHead(404).end();
     readFile(t.path(join('upload', file))).then(
@@ -388,6 +392,7 @@ describe('embedding against a hostile partner page, in Chromium', () => {
     await expect.poll(async () => Math.abs((await iframeHeight(page)) - (await contentHeight())), { timeout: 10_000 }).toBeLessThanOrEqual(1);
     expect(await iframeHeight(page)).not.toBe(720);
     const settled = await iframeHeight(page);
+    expect(await page.content()).toContain('</iframe>\n<br>\n<script>');
     // Forged: from the partner page itself, from a third origin's frame, and from the frame's own
     // window with another shape (an extra member, out of range, not a finite number, a string).
     await page.evaluate(() => window.postMessage({ type: 'secure-sign:height', height: 333 }, '*'));
