@@ -642,3 +642,79 @@ describe('pull checks the collector against its log (issue 11)', () => {
 function createHashB64(text: string): string {
   return createHash('sha256').update(text).digest('base64');
 }
+
+describe('receipt check (against a fake collector, issue 11)', () => {
+  /** A receipt file for `envelope` at `index`, its promise signed by `key` (the fake's by default). */
+  async function receipt(name: string, envelope: Envelope, index: number, options: { key?: ReturnType<typeof logKey>; secret?: string } = {}): Promise<string> {
+    const key = options.key ?? fake.key;
+    const entry = Buffer.from(entryOf({ seq: index + 1, envelope })).toString('base64');
+    const promise = await signNote(`secure-sign promise/v1\n${LOG_ORIGIN}\n${index}\n${entry}\n`, [key.signer]);
+    const file = {
+      secureSignReceipt: 1,
+      collector: fake.url,
+      campaign: 'open-letter',
+      sid: envelope.sid,
+      receivedAt: '2026-11-27T10:00:00.000Z',
+      log: { origin: LOG_ORIGIN, vkey: key.vkey, index, entry, promise },
+      ...(options.secret === undefined ? {} : { withdrawal: { code: `${envelope.sid}.${options.secret}`, page: `${fake.url}/v1/campaigns/open-letter/withdraw` } }),
+    };
+    await writeFile(t.path(name), JSON.stringify(file));
+    return name;
+  }
+  const check = (file: string, ...more: string[]) => run(t.dir, ['receipt', 'check', file, ...more]);
+
+  it('says "counted at position N of M", not yet, or missing although promised', async () => {
+    fake = await startFake();
+    fake.stored = all.slice(0, 5).map((envelope, i) => ({ seq: i + 1, envelope }));
+    const counted = await check(await receipt('r1.json', all[1]!, 1), '--log-key', LOG_KEY.vkey);
+    expect(counted).toMatchObject({ code: 0, stdout: 'counted in the log of open-letter at position 2 of 5\n' });
+    expect(counted.stderr).toContain('secure-sign: using the log key given with --log-key\n');
+    // Without --log-key it says it relies on the receipt's own key.
+    const unpinned = await check('r1.json');
+    expect(unpinned.code).toBe(0);
+    expect(unpinned.stderr).toContain('using the log key written in the receipt');
+
+    const pending = await check(await receipt('r2.json', all[6]!, 6));
+    expect(pending).toMatchObject({ code: 4, stdout: 'not yet in a checkpoint of the log of open-letter: the latest holds 5 entries, the receipt is for position 7; retry in a minute\n' });
+
+    // The collector promised position 3, then dropped that envelope and logged another there.
+    fake.stored = fake.stored.map((s) => (s.seq === 3 ? { seq: 3, envelope: all[9] } : s));
+    const missing = await check(await receipt('r3.json', all[2]!, 2));
+    expect(missing.code).toBe(6);
+    expect(missing.stdout).toBe('missing although promised: the log of open-letter (5 entries) does not hold the receipt\'s entry at position 3\n');
+    expect(missing.stderr).toContain('secure-sign: error: this is proof that the collector misbehaved: keep r3.json and the collector\'s checkpoint');
+  });
+
+  it('says withdrawn (or removed) at position K, and calls a withdrawal with another secret forged', async () => {
+    fake = await startFake();
+    const { envelope, withdrawalSecret } = await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(1) });
+    fake.stored = [
+      { seq: 1, envelope: all[0] },
+      { seq: 2, envelope },
+      { seq: 3, line: { withdrawal: { sid: envelope.sid, secret: withdrawalSecret } } },
+    ];
+    const file = await receipt('w.json', envelope, 1, { secret: withdrawalSecret });
+    expect(await check(file)).toMatchObject({ code: 5, stdout: 'withdrawn at position 3 of the log of open-letter (it was counted at position 2)\n' });
+    fake.stored[2] = { seq: 3, line: { withdrawal: { sid: envelope.sid, secret: createWithdrawalSecret().secret } } };
+    const forged = await check(file);
+    expect(forged).toMatchObject({ code: 6, stdout: "withdrawn at position 3 of the log of open-letter, but not with this receipt's withdrawal code: a forged withdrawal\n" });
+    fake.stored[2] = { seq: 3, line: { removal: { sid: envelope.sid } } };
+    expect(await check(file)).toMatchObject({ code: 5, stdout: "removed by the collector's operator at position 3 of the log of open-letter (it was counted at position 2)\n" });
+  });
+
+  it('refuses a promise the log key did not sign, and a file that is not a receipt', async () => {
+    fake = await startFake();
+    fake.stored = all.slice(0, 3).map((envelope, i) => ({ seq: i + 1, envelope }));
+    const forgedPromise = await receipt('bad.json', all[0]!, 0, { key: logKey() });
+    const bad = await check(forgedPromise, '--log-key', LOG_KEY.vkey);
+    expect(bad).toMatchObject({ code: 1, stdout: "the receipt's promise is not signed by this log key (bad signature): it proves nothing\n" });
+    // Only the promise was looked at: nothing was fetched.
+    expect(fake.requests).toHaveLength(0);
+    await writeFile(t.path('junk.json'), JSON.stringify({ secureSignReceipt: 1, campaign: 'open-letter' }));
+    const junk = await check('junk.json');
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toContain('secure-sign: error: junk.json is not a secure-sign receipt\n');
+    await writeFile(t.path('huge.json'), ' '.repeat(200 * 1024));
+    expect((await check('huge.json')).code).toBe(1);
+  });
+});
