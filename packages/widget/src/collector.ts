@@ -5,6 +5,7 @@
 // sealed envelope and a proof of work, never plaintext.
 
 import type { Envelope } from '@secure-sign/crypto';
+import { say } from './say.js';
 
 /** Public facts about a campaign (GET /v1/campaigns/{id}). */
 export interface CampaignInfo {
@@ -18,12 +19,16 @@ export interface CampaignInfo {
    * request carried an `Origin` header; absent from older collectors).
    */
   readonly originAllowed?: boolean;
+  /** The answer's `log` member as it came (`{ origin, vkey, size }`): checked where it is used. */
+  readonly log?: unknown;
 }
 
 /** A receipt for a stored submission. */
 export interface Receipt {
   readonly sid: string;
   readonly receivedAt: string;
+  /** The answer's `log` member as it came (`{ origin, index, entry, promise }`): checked where it is used. */
+  readonly log?: unknown;
 }
 
 /** An ALTCHA v2 challenge as the collector issues it (checked only for what the solver reads). */
@@ -49,7 +54,10 @@ export interface Solution {
 
 /** The collector refused a request with an RFC 9457 problem, or could not be reached. */
 export class CollectorError extends Error {
-  /** The problem's `code`, `network` when unreachable, `bad-response` when the answer was garbage. */
+  /**
+   * The problem's `code`, `network` when unreachable, `bad-response` when the answer was garbage,
+   * `too-large` when it was larger than the widget reads.
+   */
   readonly code: string;
   /** HTTP status, 0 when unreachable. */
   readonly status: number;
@@ -87,8 +95,14 @@ export class CollectorClient {
     this.#base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/v1/campaigns/${encodeURIComponent(campaign)}`;
   }
 
-  async #request(path: string, init: RequestInit = {}, maxBytes = 1024 * 1024): Promise<{ status: number; text: string }> {
+  /**
+   * One request; the answer is read with a byte limit: streamed, and dropped as soon as it exceeds
+   * `maxBytes` (a hostile or broken collector cannot make the page hold megabytes), which the
+   * partner is told on the console.
+   */
+  async request(path: string, init: RequestInit = {}, maxBytes = 64 * 1024): Promise<{ status: number; text: string }> {
     let response: Response;
+    const chunks: BlobPart[] = [];
     try {
       response = await fetch(this.#base + path, {
         ...init,
@@ -97,11 +111,19 @@ export class CollectorClient {
         cache: 'no-store',
         headers: init.body ? { 'content-type': 'application/json' } : {},
       });
-    } catch {
-      throw new CollectorError('network', 0);
+      const reader = response.body?.getReader();
+      for (let size = 0, part; reader && !(part = await reader.read()).done; ) {
+        if ((size += part.value.length) > maxBytes) {
+          void reader.cancel();
+          say('error', 'tooLarge', path || '/', String(maxBytes));
+          throw new CollectorError('too-large', response.status);
+        }
+        chunks.push(part.value);
+      }
+    } catch (error) {
+      throw error instanceof CollectorError ? error : new CollectorError('network', 0);
     }
-    const text = await response.text();
-    if (text.length > maxBytes) throw new CollectorError('bad-response', response.status);
+    const text = await new Blob(chunks).text();
     if (!response.ok) {
       let code = 'http-error';
       try {
@@ -127,7 +149,7 @@ export class CollectorClient {
 
   /** GET the campaign's public facts and live count. */
   async campaign(): Promise<CampaignInfo> {
-    const body = this.#json((await this.#request('')).text);
+    const body = this.#json((await this.request('')).text);
     const count = body['count'];
     const goal = body['goal'];
     const open = body['open'];
@@ -143,12 +165,13 @@ export class CollectorClient {
       open,
       ...(typeof keyId === 'string' && /^[a-z2-7]{16}$/.test(keyId) ? { keyId } : {}),
       ...(typeof originAllowed === 'boolean' ? { originAllowed } : {}),
+      log: body['log'],
     };
   }
 
   /** POST for a new proof-of-work challenge. */
   async challenge(): Promise<Challenge> {
-    const body = this.#json((await this.#request('/challenge', { method: 'POST', body: '{}' }, 64 * 1024)).text);
+    const body = this.#json((await this.request('/challenge', { method: 'POST', body: '{}' })).text);
     const parameters = body['parameters'];
     if (
       !isObject(parameters) ||
@@ -166,18 +189,18 @@ export class CollectorClient {
   /** POST a sealed envelope with its proof of work. Idempotent per `sid`. */
   async submit(envelope: Envelope, pow: { challenge: Challenge; solution: Solution }): Promise<Receipt> {
     const body = JSON.stringify({ envelope, pow });
-    const answer = this.#json((await this.#request('/submissions', { method: 'POST', body }, 64 * 1024)).text);
+    const answer = this.#json((await this.request('/submissions', { method: 'POST', body })).text);
     const receivedAt = answer['receivedAt'];
     if (answer['sid'] !== envelope.sid || typeof receivedAt !== 'string' || receivedAt.length > 40) {
       throw new CollectorError('bad-response', 200);
     }
-    return { sid: envelope.sid, receivedAt };
+    return { sid: envelope.sid, receivedAt, log: answer['log'] };
   }
 
   /** GET a published file's text, or `undefined` when none is published (404). */
   async file(name: string): Promise<string | undefined> {
     try {
-      return (await this.#request(`/files/${encodeURIComponent(name)}`, {}, 4 * 1024 * 1024)).text;
+      return (await this.request(`/files/${encodeURIComponent(name)}`, {}, 4 * 1024 * 1024)).text;
     } catch (error) {
       if (error instanceof CollectorError && error.status === 404) return undefined;
       throw error;

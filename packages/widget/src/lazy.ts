@@ -3,13 +3,18 @@
 // component uses: a dynamic import keeps every export of the chunk.
 import { COUNTRY_CODES, parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
 
-export { sealSubmission } from '@secure-sign/crypto';
+// Sealing with a withdrawal secret the signer can keep (issue 11).
+export { sealWithdrawable } from '@secure-sign/crypto';
 // Reading and checking the form at submit, which happens after this chunk has loaded anyway.
 export { fieldErrors, readSigner } from './parts/signer.js';
 // The parts that only ever render after this chunk has loaded: the verified wall and the inside of
 // the "Verify encryption" disclosure (which shows the key's fingerprint).
 export { renderWall, verifyWall } from './parts/wall.js';
 export { fingerprintUrl, renderVerify } from './parts/verify.js';
+// The styles of the parts above, adopted by the component when this chunk arrives.
+export { lateStyles } from './late.styles.js';
+// The English strings shown only from now on (the component completes its translation with them).
+export { enLate } from './i18n/en-late.js';
 // The success screen: a signature was sealed, so this chunk is loaded (a signature sent from the
 // retry queue at page load loads it too).
 export { renderSuccess } from './parts/success.js';

@@ -18,6 +18,8 @@ export const partnerMessages = {
   offline: () => 'the encryption code could not be loaded (offline?); it is fetched again when the connection returns.',
   wallFetch: (why: string) => `the signer wall could not be fetched from the collector (${why}); this is not a verification failure. "Show recent signers" tries again.`,
   wallForged: () => 'the signer wall could not be verified against the campaign key, so it is not shown.',
+  tooLarge: (path: string, max: string) =>
+    `the collector's answer to ${path} was larger than ${max} bytes, more than such an answer can be; it was dropped unread (issue 15).`,
   strings: () => 'the "strings" attribute is not valid JSON; using the default strings.',
   /** A message the lazy chunk composed (the key did not parse, or the CSP refuses WebAssembly). */
   text: (message: string) => message,

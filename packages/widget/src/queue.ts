@@ -1,6 +1,9 @@
 // The offline retry queue. Rules:
-// - It holds sealed envelopes only. Plaintext never reaches this module: its only input type is
-//   `Envelope`, and what it reads back is checked to be nothing but envelope-shaped strings.
+// - It holds sealed envelopes only, each with its withdrawal secret (issue 11: the secret must
+//   survive exactly as long as the envelope does, so that the receipt shown when a kept signature
+//   is finally sent can still withdraw it; it goes when the envelope goes). Plaintext never reaches
+//   this module: its only inputs are an `Envelope` and a secret, and what it reads back is checked
+//   to be nothing but envelope-shaped strings and a 43-character secret.
 // - An envelope is kept until the collector answers 2xx (or refuses it for good), and is resent
 //   with the same submission id, so a retry can never create a second signature.
 // - localStorage may be missing or full (private browsing, quotas): the queue then does nothing
@@ -14,22 +17,32 @@ export const QUEUE_KEY_PREFIX = 'secure-sign:queue:v1:';
 export const MAX_QUEUED = 20;
 
 const FIELD = /^[A-Za-z0-9_-]{1,65536}$/;
+const ENVELOPE = ['v', 'campaign', 'kid', 'sid', 'wh', 'ct'] as const;
 
-function isEnvelope(value: unknown): value is Envelope {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    Object.keys(v).length === 5 &&
-    v['v'] === 1 &&
-    typeof v['campaign'] === 'string' &&
-    FIELD.test(v['campaign']) &&
-    typeof v['kid'] === 'string' &&
-    FIELD.test(v['kid']) &&
-    typeof v['sid'] === 'string' &&
-    FIELD.test(v['sid']) &&
-    typeof v['ct'] === 'string' &&
-    FIELD.test(v['ct'])
-  );
+/** A kept signature: the sealed envelope and, when the widget made one, its withdrawal secret. */
+export interface Queued {
+  readonly envelope: Envelope;
+  readonly secret?: string;
+}
+
+/**
+ * The kept signature, its envelope normalised (member order v, campaign, kid, sid, wh, ct), or
+ * undefined if it is not one: nothing but envelope-shaped strings and a secret of 43 characters.
+ */
+function queuedOf(value: unknown): Queued | undefined {
+  const { envelope: e, secret } = (value ?? {}) as { envelope?: Record<string, unknown>; secret?: unknown };
+  if (
+    typeof e !== 'object' ||
+    e === null ||
+    Object.keys(e).length !== 6 ||
+    e['v'] !== 1 ||
+    !ENVELOPE.every((k) => k === 'v' || (typeof e[k] === 'string' && FIELD.test(e[k]))) ||
+    (e['wh'] as string).length !== 43
+  ) {
+    return undefined;
+  }
+  const envelope = Object.fromEntries(ENVELOPE.map((k) => [k, e[k]])) as unknown as Envelope;
+  return typeof secret === 'string' && /^[\w-]{43}$/.test(secret) ? { envelope, secret } : { envelope };
 }
 
 function storage(): Storage | undefined {
@@ -48,39 +61,39 @@ export class RetryQueue {
     this.key = `${QUEUE_KEY_PREFIX}${collectorOrigin}|${campaign}`;
   }
 
-  /** The queued envelopes, oldest first. */
-  list(): Envelope[] {
+  /** The kept signatures, oldest first. */
+  list(): Queued[] {
     const raw = storage()?.getItem(this.key);
     if (!raw) return [];
     try {
       const value: unknown = JSON.parse(raw);
-      return Array.isArray(value) ? value.filter(isEnvelope).map((e) => ({ v: 1, campaign: e.campaign, kid: e.kid, sid: e.sid, ct: e.ct })) : [];
+      return Array.isArray(value) ? value.map(queuedOf).filter((q): q is Queued => q !== undefined) : [];
     } catch {
       return [];
     }
   }
 
-  #write(envelopes: Envelope[]): boolean {
+  #write(items: Queued[]): boolean {
     const store = storage();
     if (!store) return false;
     try {
-      if (envelopes.length === 0) store.removeItem(this.key);
-      else store.setItem(this.key, JSON.stringify(envelopes.slice(-MAX_QUEUED)));
+      if (items.length === 0) store.removeItem(this.key);
+      else store.setItem(this.key, JSON.stringify(items.slice(-MAX_QUEUED)));
       return true;
     } catch {
       return false; // quota exceeded
     }
   }
 
-  /** Keeps an envelope for a later retry; returns false if it could not be stored. */
-  add(envelope: Envelope): boolean {
-    if (!isEnvelope(envelope)) throw new TypeError('envelope: expected a sealed envelope');
-    const rest = this.list().filter((e) => e.sid !== envelope.sid);
-    return this.#write([...rest, { v: 1, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, ct: envelope.ct }]);
+  /** Keeps an envelope (and its withdrawal secret) for a later retry; returns false if it could not be stored. */
+  add(envelope: Envelope, secret?: string): boolean {
+    const item = queuedOf({ envelope, secret });
+    if (!item) throw new TypeError('envelope: expected a sealed envelope');
+    return this.#write([...this.list().filter((q) => q.envelope.sid !== envelope.sid), item]);
   }
 
-  /** Forgets an envelope (sent, or refused for good). */
+  /** Forgets an envelope and its secret (sent, or refused for good). */
   remove(sid: string): void {
-    this.#write(this.list().filter((e) => e.sid !== sid));
+    this.#write(this.list().filter((q) => q.envelope.sid !== sid));
   }
 }

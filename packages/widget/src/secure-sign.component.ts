@@ -15,12 +15,13 @@
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CampaignPublicKey, Envelope, SignerInput } from '@secure-sign/crypto';
-import { CollectorClient, CollectorError, type CampaignInfo, type Challenge, type Solution } from './collector.js';
+import { CollectorClient, CollectorError, type CampaignInfo, type Challenge, type Receipt, type Solution } from './collector.js';
 import { secureSignEvent, type SecureSignErrorCode } from './events.js';
-import { en } from './i18n/en.js';
+import { enFirst } from './i18n/en-first.js';
 import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
 import { checkCampaignKeyString } from './key-check.js';
 import type { PartnerMessage, partnerMessages } from './messages.js';
+import { say } from './say.js';
 import { barWidth, renderCount } from './parts/count.js';
 import { renderForm } from './parts/form.js';
 import type { OptionalField } from './parts/signer.js';
@@ -119,6 +120,7 @@ export class SecureSign extends LitElement {
     wallLimit: { type: Number, attribute: 'wall-limit' },
     shareUrl: { type: String, attribute: 'share-url' },
     fingerprintUrl: { type: String, attribute: 'fingerprint-url' },
+    logKey: { type: String, attribute: 'log-key' },
     strings: { attribute: 'strings', converter: { fromAttribute: (value: string | null) => parseStrings(value) } },
     _status: { state: true },
     _t: { state: true },
@@ -130,6 +132,7 @@ export class SecureSign extends LitElement {
     _kind: { state: true },
     _arrived: { state: true },
     _verify: { state: true },
+    _logCount: { state: true },
   };
 
   /** Campaign id, as registered on the collector. */
@@ -163,6 +166,13 @@ export class SecureSign extends LitElement {
   declare shareUrl: string | undefined;
   /** The https: page where the campaign publishes its key fingerprint, linked from "Verify encryption". */
   declare fingerprintUrl: string | undefined;
+  /**
+   * The campaign log's verifier key (`log.vkey` of `GET /v1/campaigns/{campaign}`, as
+   * `secure-sign snippet` prints it). When set, the count shown is the one of the log's latest
+   * signed checkpoint, verified in the browser against this key; a checkpoint that does not verify
+   * hides the count.
+   */
+  declare logKey: string | undefined;
   /** Partner overrides of any string (see `Translation`); as a property, or JSON in the attribute. */
   declare strings: StringOverrides | undefined;
 
@@ -170,7 +180,8 @@ export class SecureSign extends LitElement {
   declare private _t: Translation;
   declare private _info: CampaignInfo | undefined;
   declare private _errors: Partial<Record<Field | 'listPublicly' | 'contactLater', string>>;
-  declare private _receipt: { sid: string; receivedAt: string } | undefined;
+  /** The collector's receipt and the signature's withdrawal secret (in memory only). */
+  declare private _receipt: (Receipt & { secret?: string | undefined }) | undefined;
   declare private _wall: WallView | 'hidden' | 'button' | 'loading';
   declare private _announce: string;
   declare private _kind: 'individual' | 'organisation';
@@ -178,6 +189,8 @@ export class SecureSign extends LitElement {
   declare private _arrived: boolean;
   /** The verify disclosure's facts, once it has been opened and the key parsed. */
   declare private _verify: { fingerprint: string; url: URL | undefined } | undefined;
+  /** With `log-key`: the count of the latest verified checkpoint, or `false` when it did not verify. */
+  declare private _logCount: number | false | undefined;
 
   #client: CollectorClient | undefined;
   #queue: RetryQueue | undefined;
@@ -194,6 +207,8 @@ export class SecureSign extends LitElement {
   #generation = 0;
   /** "Show recent signers" was pressed: focus moves to the wall once it is shown. */
   #focusWall = false;
+  /** The strings of the verified count's note (from the chunk that verifies it). */
+  #logNote: typeof import('./log-count.js').receiptText | undefined;
 
   constructor() {
     super();
@@ -204,7 +219,7 @@ export class SecureSign extends LitElement {
     this.hideWall = false;
     this.wallLimit = 50;
     this._status = 'loading';
-    this._t = en;
+    this._t = enFirst as Translation;
     this._errors = {};
     this._wall = 'hidden';
     this._announce = '';
@@ -258,7 +273,7 @@ export class SecureSign extends LitElement {
   async #loadStrings(): Promise<void> {
     const tag = this.language || this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang;
     const base = await loadTranslation(pickLanguage(tag));
-    this._t = withOverrides(base, this.strings);
+    this._t = withOverrides(this.#parts ? { ...this.#parts.enLate, ...base } : base, this.strings);
   }
 
   #fail<K extends PartnerMessage>(code: SecureSignErrorCode, message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
@@ -278,6 +293,7 @@ export class SecureSign extends LitElement {
     this.#publicKey = undefined;
     this.#pow = undefined;
     this._verify = undefined;
+    this._logCount = undefined;
     this.#started = false;
     this._status = 'loading';
     await this.#loadStrings();
@@ -314,6 +330,7 @@ export class SecureSign extends LitElement {
     this._status = 'form';
     this._wall = this.hideWall ? 'hidden' : 'button';
     if (!this.#setInfo(info)) return;
+    this.#checkCount();
     this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: this._status === 'form' }));
     this.#prefetch();
     // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
@@ -371,6 +388,23 @@ export class SecureSign extends LitElement {
     return true;
   }
 
+  /**
+   * With `log-key`: verifies the log's latest checkpoint in a chunk of its own and shows its count
+   * (until then the collector's own number shows). One that does not verify hides the count; the
+   * chunk tells the partner why on the console.
+   */
+  #checkCount(): void {
+    const generation = this.#generation;
+    if (this.logKey && this.#client) {
+      import('./log-count.js')
+        .then((m) => ((this.#logNote = m.receiptText), m.verifiedCount(this.#client!, this.logKey!, this.campaign)))
+        .then(
+          (count) => generation === this.#generation && count !== undefined && this._logCount !== false && (this._logCount = Math.max(count, this._logCount || 0)),
+          () => generation === this.#generation && (this._logCount = false),
+        );
+    }
+  }
+
   #kinds(): ('individual' | 'organisation')[] {
     const kinds = list(this.kinds, ['individual', 'organisation'] as const, ['individual', 'organisation']);
     return kinds.length > 0 ? kinds : ['individual', 'organisation'];
@@ -397,6 +431,11 @@ export class SecureSign extends LitElement {
     const publicKey = (this.#publicKey = lazy.then((parts) => {
       arrived = true;
       this.#parts = parts;
+      // English's last strings come with the chunk (en-late.ts); a partner's overrides apply to them too.
+      this._t = withOverrides({ ...parts.enLate, ...this._t }, this.strings);
+      // So do the styles of what renders from now on (late.styles.ts).
+      const root = this.renderRoot as ShadowRoot;
+      root.adoptedStyleSheets &&= [...root.adoptedStyleSheets, parts.lateStyles.styleSheet!];
       this._arrived = true;
       // loadKey also warms the sealing code up in the background, so the click seals fast.
       return parts.loadKey(this.campaignKey, this.campaign);
@@ -576,11 +615,11 @@ export class SecureSign extends LitElement {
     this._status = 'submitting';
     this._announce = this._t.submitting;
 
-    let envelope: Envelope;
+    let sealed: { envelope: Envelope; withdrawalSecret: string };
     try {
       const publicKey = await this.#publicKey!;
       if (this.#wrongKey(publicKey)) return;
-      envelope = await lazy.sealSubmission({ publicKey, campaign: this.campaign, signer: input });
+      sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer: input });
     } catch {
       // Fail closed: nothing was sent. (An unusable key has already made the widget unavailable.)
       if ((this._status as Status) === 'unavailable') return;
@@ -589,11 +628,11 @@ export class SecureSign extends LitElement {
       this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'encryption-failed' }));
       return;
     }
-    await this.#send(envelope, false);
+    await this.#send(sealed.envelope, sealed.withdrawalSecret, false);
   }
 
-  /** Sends one sealed envelope; keeps it for a retry if the collector cannot be reached. */
-  async #send(envelope: Envelope, retried: boolean): Promise<'sent' | 'kept' | 'refused'> {
+  /** Sends one sealed envelope; keeps it (with its withdrawal secret) for a retry if the collector cannot be reached. */
+  async #send(envelope: Envelope, secret: string | undefined, retried: boolean): Promise<'sent' | 'kept' | 'refused'> {
     const client = this.#client!;
     const queue = this.#queue!;
     let lastError: unknown;
@@ -602,12 +641,14 @@ export class SecureSign extends LitElement {
         const pow = await this.#proof();
         const receipt = await client.submit(envelope, pow);
         queue.remove(envelope.sid);
-        this._receipt = receipt;
+        this._receipt = { ...receipt, secret };
         this._status = 'success';
         this._announce = retried ? this._t.sentLater : this._t.successTitle;
         // Sent from the retry queue at load: the success screen comes with the lazy chunk.
         this.#loadCrypto();
         if (this._info) this._info = { ...this._info, count: this._info.count + 1 };
+        // The signed count catches up within about a second (the collector's next checkpoint).
+        setTimeout(() => this.#checkCount(), 2000);
         this.dispatchEvent(secureSignEvent('secure-sign-success', { campaign: this.campaign, sid: receipt.sid, receivedAt: receipt.receivedAt, retried }));
         void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.status h3')?.focus());
         return 'sent';
@@ -619,7 +660,7 @@ export class SecureSign extends LitElement {
     }
     const error = lastError instanceof CollectorError ? lastError : new CollectorError('network', 0);
     if (error.transient || error.code === 'pow-unsolved') {
-      const kept = queue.add(envelope);
+      const kept = queue.add(envelope, secret);
       this._status = kept ? 'queued' : 'error';
       this._announce = kept ? this._t.queuedTitle : this._t.errorBody;
       if (kept) this.dispatchEvent(secureSignEvent('secure-sign-queued', { campaign: this.campaign, sid: envelope.sid }));
@@ -644,8 +685,8 @@ export class SecureSign extends LitElement {
     if (this.#flushing || !this.#client || !this.#queue) return;
     this.#flushing = true;
     try {
-      for (const envelope of this.#queue.list()) {
-        if ((await this.#send(envelope, true)) === 'kept') break; // still offline
+      for (const { envelope, secret } of this.#queue.list()) {
+        if ((await this.#send(envelope, secret, true)) === 'kept') break; // still offline
       }
     } finally {
       this.#flushing = false;
@@ -684,7 +725,12 @@ export class SecureSign extends LitElement {
     return html`
       <div part="base" class="base ${this.#scheme()}" lang=${t.lang} dir=${t.dir}>
         <slot name="intro"></slot>
-        ${this.hideCount ? nothing : renderCount(this._info, t)} ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
+        ${this.hideCount || this._logCount === false
+          ? nothing
+          : this._logCount && this._info
+            ? renderCount({ ...this._info, count: this._logCount }, t, this.#logNote!(t.lang, this.strings).countVerified)
+            : renderCount(this._info, t)}
+        ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
         <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announce}</div>
       </div>
     `;
@@ -715,7 +761,14 @@ export class SecureSign extends LitElement {
         // "Copy link" worked (what was announced): the button says so too.
         // (Sent from the retry queue at load: shown once the lazy chunk has arrived.)
         return this._arrived
-          ? this.#parts!.renderSuccess(this._receipt, t, this._announce === t.copied, { share: () => void this.#share(), copy: () => void this.#copy() })
+          ? this.#parts!.renderSuccess(this._receipt, t, this._announce === t.copied, {
+              share: () => void this.#share(),
+              copy: () => void this.#copy(),
+              collector: this.collector,
+              campaign: this.campaign,
+              vkey: this.logKey || this._info?.log,
+              strings: this.strings,
+            })
           : html``;
       case 'queued':
         return html`<div part="status" class="status">
@@ -784,16 +837,6 @@ export class SecureSign extends LitElement {
     }
     return html`<section part="wall" class="wall" aria-label=${t.wallTitle}>${this.#parts!.renderWall(wall, t)}</section>`;
   }
-}
-
-/** Tells the partner on the console; the texts load only now (messages.ts), out of the first load. */
-function say<K extends PartnerMessage>(level: 'error' | 'warn', message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
-  void import('./messages.js')
-    .then(
-      ({ partnerMessages }) => (partnerMessages[message] as (...a: string[]) => string)(...args),
-      () => message, // the chunk did not arrive (offline): at least the message's name
-    )
-    .then((text) => console[level](`<secure-sign>: ${text}`));
 }
 
 function parseStrings(value: string | null): StringOverrides | undefined {

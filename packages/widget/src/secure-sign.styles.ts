@@ -253,16 +253,8 @@ export const styles = css`
   .status.spaced {
     margin-bottom: 1rem;
   }
-  .status.success {
-    border-inline-start-color: var(--_success);
-  }
   .status.problem {
     border-inline-start-color: var(--_error);
-  }
-  code {
-    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-    font-size: 0.875em;
-    overflow-wrap: anywhere;
   }
   .verify {
     margin-top: 1rem;
@@ -273,37 +265,10 @@ export const styles = css`
     cursor: pointer;
     color: var(--_accent);
   }
-  .verify dd {
-    margin: 0 0 0.5rem;
-  }
   .wall {
     margin-top: 1.5rem;
     padding-top: 1.25rem;
     border-top: 1px solid color-mix(in srgb, var(--_border) 45%, transparent);
-  }
-  .wall ul {
-    list-style: none;
-    margin: 0;
-    padding: 0;
-    display: grid;
-    gap: 0.75rem;
-  }
-  .wall li {
-    background: var(--_surface);
-    border-radius: calc(var(--_radius) / 1.5);
-    padding: 0.75rem 1rem;
-  }
-  .wall .who {
-    font-weight: 600;
-  }
-  .wall .meta {
-    color: var(--_muted);
-    font-size: 0.875em;
-  }
-  .wall blockquote {
-    margin: 0.375rem 0 0;
-    white-space: pre-line;
-    overflow-wrap: anywhere;
   }
   .spinner {
     display: inline-block;

@@ -7,6 +7,8 @@
 // log. It also serves /fake-collector/__page, a partner page with the strict CSP of
 // docs/embedding.md that loads the built CDN bundle with its SRI hash.
 import { createChallenge, verifySolution } from 'altcha-lib';
+import { createHash, generateKeyPairSync, randomBytes, sign as edSign } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,6 +36,56 @@ export function strictCsp({ cdn, worker, wasm = true }) {
 }
 
 const campaigns = new Map();
+
+// ---- the campaign's transparency log (docs/api.md "The log", docs/log.md), written here from the
+// specs with node:crypto alone, so that the widget's verification is checked against an
+// independent implementation: RFC 6962 hashing, C2SP signed notes and checkpoints with the
+// `count` extension line, and the signed promise of the receipt.
+const LOG_NAME = 'fake-collector.test';
+const sha256 = (...parts) => createHash('sha256').update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest();
+/** The log key (one per collector, as the real one) and a second one, for checkpoints signed by another key. */
+const logKeys = [generateKeyPairSync('ed25519'), generateKeyPairSync('ed25519')].map(({ privateKey, publicKey }) => ({
+  privateKey,
+  raw: publicKey.export({ format: 'der', type: 'spki' }).subarray(-32),
+}));
+const keyId = (name, raw) => sha256(Buffer.from(`${name}\n`), Buffer.from([0x01]), raw).subarray(0, 4);
+/** The C2SP verifier key of a campaign's log: `<origin>+<hex key id>+<base64(0x01 || key)>`. */
+export const logVkey = (origin, key = logKeys[0]) => `${origin}+${keyId(origin, key.raw).toString('hex')}+${Buffer.concat([Buffer.from([1]), key.raw]).toString('base64')}`;
+function signNote(text, origin, key = logKeys[0]) {
+  const signature = edSign(null, Buffer.from(text), key.privateKey);
+  return `${text}\n\u2014 ${origin} ${Buffer.concat([keyId(origin, key.raw), signature]).toString('base64')}\n`;
+}
+function merkleRoot(leaves) {
+  if (leaves.length === 0) return sha256(Buffer.alloc(0));
+  if (leaves.length === 1) return sha256(Buffer.from([0]), leaves[0]);
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return sha256(Buffer.from([1]), merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
+}
+/** The campaign's latest checkpoint: its entries, the `count` line, signed as the setup asks. */
+function checkpoint(c) {
+  const count = c.entries.filter((e) => e[0] === 1).length;
+  let text = `${c.origin}\n${c.entries.length}\n${merkleRoot(c.entries).toString('base64')}\ncount ${count}\n`;
+  if (c.checkpoint === 'wrong-key') return signNote(text, c.origin, logKeys[1]);
+  const note = signNote(text, c.origin);
+  // 'tampered': the count line raised after signing (a collector that lies about its count).
+  return c.checkpoint === 'tampered' ? note.replace(`count ${count}\n`, `count ${count + 1000}\n`) : note;
+}
+/** 50 MB of JSON-looking bytes, streamed; counts what was actually pulled (a client that stops early pulls little). */
+function huge(c) {
+  let sent = 0;
+  c.hugeSent = 0;
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  return Readable.from(
+    (function* () {
+      while (sent < 50 * 1024 * 1024) {
+        sent += chunk.length;
+        c.hugeSent = sent;
+        yield chunk;
+      }
+    })(),
+  );
+}
 /** While true (control op 'network'), the collector and the widget's lazy chunk answer 503: a dropped connection. */
 let networkDown = false;
 
@@ -80,6 +132,14 @@ export function fakeCollector() {
           stored: new Map(),
           log: [],
           challenges: 0,
+          // The transparency log: its origin, its 49-byte entries (`logEntries` earlier ones made up).
+          origin: `${LOG_NAME}/${command.campaign}`,
+          entries: Array.from({ length: command.logEntries ?? 0 }, () => Buffer.concat([Buffer.from([1]), randomBytes(48)])),
+          // 'ok', 'tampered', 'wrong-key', or 'none' (404, as before the first checkpoint).
+          checkpoint: command.checkpoint ?? 'ok',
+          // Routes whose answer is 50 MB ('campaign', 'challenge', 'submissions', 'files', 'checkpoint').
+          huge: command.huge ?? [],
+          hugeSent: 0,
         });
       } else if (command.op === 'network') {
         networkDown = command.down === true;
@@ -92,7 +152,7 @@ export function fakeCollector() {
       } else if (command.op === 'log') {
         const c = campaigns.get(command.campaign);
         ctx.type = 'application/json';
-        ctx.body = JSON.stringify({ log: c.log, stored: [...c.stored.values()], challenges: c.challenges, count: c.count });
+        ctx.body = JSON.stringify({ log: c.log, stored: [...c.stored.values()], challenges: c.challenges, count: c.count, hugeSent: c.hugeSent, vkey: logVkey(c.origin) });
         return;
       }
       ctx.type = 'application/json';
@@ -142,7 +202,7 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
     }
 
     if (networkDown) return problem(ctx, 503, 'unavailable');
-    const match = /^\/v1\/campaigns\/([^/]+)(\/challenge|\/submissions|\/files\/([^/]+))?$/.exec(path);
+    const match = /^\/v1\/campaigns\/([^/]+)(\/challenge|\/submissions|\/files\/([^/]+)|\/log\/checkpoint)?$/.exec(path);
     const campaign = match && campaigns.get(match[1]);
     if (!campaign) return problem(ctx, 404, 'unknown-campaign');
     const body = ctx.method === 'POST' ? await readBody(ctx) : '';
@@ -152,7 +212,20 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
     // The contract the lead adds to the real collector: the public campaign answer says, when the
     // request carried an Origin, whether that origin is registered (and is readable from any origin).
     const originAllowed = campaign.origins === null || campaign.origins.includes(origin);
-    if (origin && (originAllowed || (!match[2] && ctx.method === 'GET'))) ctx.set('access-control-allow-origin', origin);
+    if (origin && (originAllowed || ctx.method === 'GET')) ctx.set('access-control-allow-origin', origin);
+    const route = !match[2] ? 'campaign' : match[3] ? 'files' : match[2].split('/').pop();
+    if (campaign.huge.includes(route)) {
+      ctx.status = route === 'challenge' || route === 'submissions' ? 201 : 200;
+      ctx.type = route === 'checkpoint' ? 'text/plain' : 'application/json';
+      ctx.body = huge(campaign);
+      return;
+    }
+    if (route === 'checkpoint' && ctx.method === 'GET') {
+      if (campaign.checkpoint === 'none') return problem(ctx, 404, 'not-found');
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = checkpoint(campaign);
+      return;
+    }
     if (!match[2] && ctx.method === 'GET') {
       ctx.type = 'application/json';
       ctx.body = JSON.stringify({
@@ -164,6 +237,7 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
         closesAt: null,
         open: campaign.open,
         ...(origin && !campaign.legacy ? { originAllowed } : {}),
+        ...(campaign.legacy ? {} : { log: { origin: campaign.origin, vkey: logVkey(campaign.origin), size: campaign.entries.length } }),
       });
       return;
     }
@@ -216,7 +290,18 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
         : { verified: false };
       if (!result.verified) return problem(ctx, 422, result.expired ? 'pow-expired' : 'pow-invalid');
       if (campaign.failure === 'closed-on-submit') return problem(ctx, 403, 'campaign-closed');
-      const receipt = { campaign: match[1], sid: envelope.sid, receivedAt: new Date().toISOString() };
+      // The receipt of the contract (docs/api.md): the entry (0x01, sid, SHA-256 of the stored
+      // envelope's exact bytes) at its index, and the collector's signed promise.
+      const stored = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+      const entry = Buffer.concat([Buffer.from([1]), Buffer.from(envelope.sid, 'base64url'), sha256(Buffer.from(stored))]);
+      const index = campaign.entries.push(entry) - 1;
+      const promise = signNote(`secure-sign promise/v1\n${campaign.origin}\n${index}\n${entry.toString('base64')}\n`, campaign.origin);
+      const receipt = {
+        campaign: match[1],
+        sid: envelope.sid,
+        receivedAt: new Date().toISOString(),
+        ...(campaign.legacy ? {} : { log: { origin: campaign.origin, index, entry: entry.toString('base64'), promise } }),
+      };
       campaign.stored.set(envelope.sid, { envelope, receipt });
       campaign.count++;
       ctx.status = 201;

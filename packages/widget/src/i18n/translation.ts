@@ -1,10 +1,13 @@
 // The strings of the widget. One file per language, each a complete `Translation`, so that the
-// compiler catches a missing string. English ships in the initial bundle; the other languages load
-// on demand (a few hundred bytes each) so that the first load of a partner page stays small.
+// compiler catches a missing string. English ships in the initial bundle, but only the strings
+// shown before the lazy chunk arrives (en-first.ts; the chunk brings en-late.ts, and the component
+// completes its translation then); the other languages load on demand (a few hundred bytes each)
+// so that the first load of a partner page stays small.
 // Punctuation belongs to the strings, not to the templates: French typography puts a narrow
 // no-break space (U+202F) before ":", ";", "?" and "!", which a template's ": " cannot know.
 
-import { en } from './en.js';
+import { enFirst } from './en-first.js';
+import type { ReceiptStrings } from './receipt.js';
 
 /** Every string the widget shows. Plural forms are functions. */
 export interface Translation {
@@ -83,7 +86,7 @@ export const LANGUAGES = ['en', 'fr', 'de', 'es', 'pt', 'ar'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** A partner's overrides: any subset of the strings (functions or plain text for plurals). */
-export type StringOverrides = { [K in keyof Translation]?: Translation[K] extends (...args: never[]) => string ? string | Translation[K] : Translation[K] };
+export type StringOverrides = { [K in keyof Translation]?: Translation[K] extends (...args: never[]) => string ? string | Translation[K] : Translation[K] } & Partial<ReceiptStrings>;
 
 /**
  * Picks the best shipped language for a BCP 47 tag (`pt-BR` → `pt`), English when none fits.
@@ -94,7 +97,8 @@ export function pickLanguage(tag: string | null | undefined): Language {
 }
 
 /**
- * Loads a translation. English is bundled; the others are separate chunks.
+ * Loads a translation. English is bundled (without the strings of en-late.ts, which the lazy
+ * chunk brings: the caller completes it then); the others are separate chunks.
  */
 export async function loadTranslation(lang: Language): Promise<Translation> {
   switch (lang) {
@@ -109,7 +113,7 @@ export async function loadTranslation(lang: Language): Promise<Translation> {
     case 'ar':
       return (await import('./ar.js')).ar;
     default:
-      return en;
+      return enFirst as Translation;
   }
 }
 

@@ -5,12 +5,14 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { CampaignInfo } from '../collector.js';
 import type { Translation } from '../i18n/translation.js';
 
-export function renderCount(info: CampaignInfo | undefined, t: Translation): TemplateResult | typeof nothing {
+/** `verified`: the note under a count read from a verified checkpoint (`log-key`). */
+export function renderCount(info: CampaignInfo | undefined, t: Translation, verified?: string): TemplateResult | typeof nothing {
   if (!info) return nothing;
   const text = info.goal ? t.goal(info.count, info.goal) : t.count(info.count);
   return html`
     <div part="count" class="count">
       <div class="count-text">${text}</div>
+      ${verified ? html`<div class="note count-verified">${verified}</div>` : nothing}
       ${info.goal
         ? html`<div
             part="progress"

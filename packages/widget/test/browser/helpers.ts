@@ -42,7 +42,22 @@ let sharedKeys: Promise<CampaignKeyPair> | undefined;
 export const testKeys = (): Promise<CampaignKeyPair> => (sharedKeys ??= generateCampaignKeys());
 
 export async function setupCampaign(
-  options: { count?: number; goal?: number | null; open?: boolean; wall?: string | null; origins?: string[]; kid?: string } = {},
+  options: {
+    count?: number;
+    goal?: number | null;
+    open?: boolean;
+    wall?: string | null;
+    origins?: string[];
+    kid?: string;
+    /** An older collector: no keyId, originAllowed or log in its answers. */
+    legacy?: boolean;
+    /** Entries already in the campaign's log (stored envelopes, counted). */
+    logEntries?: number;
+    /** How the log checkpoint is served: signed ('ok'), by another key, altered after signing, or not yet (404). */
+    checkpoint?: 'ok' | 'wrong-key' | 'tampered' | 'none';
+    /** Routes answered with 50 MB: 'campaign', 'challenge', 'submissions', 'files', 'checkpoint'. */
+    huge?: string[];
+  } = {},
 ): Promise<Setup> {
   const keys = await testKeys();
   const campaign = newCampaignId();
@@ -156,4 +171,32 @@ export class Capture {
     }
     return parts.join('\n');
   }
+}
+
+/**
+ * Records the files the page saves through a Blob URL and an `<a download>` (what "Save my
+ * receipt" does): the file name and the URL, which the test reads back with fetch as the browser
+ * would save it. The download itself goes ahead.
+ */
+export function watchDownloads(): { files: { name: string; href: string }[]; blobs: () => number; stop: () => void } {
+  const files: { name: string; href: string }[] = [];
+  let blobs = 0;
+  const create = URL.createObjectURL;
+  const click = HTMLAnchorElement.prototype.click;
+  URL.createObjectURL = (object: Blob | MediaSource): string => {
+    blobs++;
+    return create.call(URL, object);
+  };
+  HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement): void {
+    if (this.download) files.push({ name: this.download, href: this.href });
+    click.call(this);
+  };
+  return {
+    files,
+    blobs: () => blobs,
+    stop: () => {
+      URL.createObjectURL = create;
+      HTMLAnchorElement.prototype.click = click;
+    },
+  };
 }

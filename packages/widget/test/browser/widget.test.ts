@@ -1,5 +1,5 @@
 import { expect, oneEvent } from '@open-wc/testing';
-import { openSubmission, sealSubmission, type Envelope } from '@secure-sign/crypto';
+import { openSubmission, sealWithdrawable, withdrawalHash, type Envelope } from '@secure-sign/crypto';
 import { QUEUE_KEY_PREFIX } from '../../src/queue.js';
 import { accessible, Capture, check, control, mount, q, root, setupCampaign, signedWall, status, submit, type, waitUntil } from './helpers.js';
 
@@ -218,7 +218,7 @@ describe('<secure-sign> form', () => {
 });
 
 describe('<secure-sign> retry queue', () => {
-  it('keeps only the sealed envelope offline and resends it with the same id when back online', async () => {
+  it('keeps only the sealed envelope and its withdrawal secret offline and resends it with the same id when back online', async () => {
     const setup = await setupCampaign();
     const capture = new Capture().start();
     try {
@@ -235,9 +235,13 @@ describe('<secure-sign> retry queue', () => {
 
       const stored = Capture.storage();
       expect(stored).to.include(detail.sid);
-      const saved: Envelope[] = JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith(QUEUE_KEY_PREFIX))!)!);
+      const saved: { envelope: Envelope; secret: string }[] = JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith(QUEUE_KEY_PREFIX))!)!);
       expect(saved).to.have.length(1);
-      expect(Object.keys(saved[0]!).sort()).to.deep.equal(['campaign', 'ct', 'kid', 'sid', 'v']);
+      expect(Object.keys(saved[0]!).sort()).to.deep.equal(['envelope', 'secret']);
+      expect(Object.keys(saved[0]!.envelope)).to.deep.equal(['v', 'campaign', 'kid', 'sid', 'wh', 'ct']);
+      // The withdrawal secret is kept with its envelope, and is the one whose hash the envelope carries.
+      const { secret } = saved[0]!;
+      expect(withdrawalHash(secret)).to.equal(saved[0]!.envelope.wh);
       for (const value of Object.values(PLAINTEXT)) expect(stored).not.to.include(value);
 
       await control({ op: 'fail', campaign: setup.campaign, failure: null });
@@ -247,8 +251,12 @@ describe('<secure-sign> retry queue', () => {
       expect(sent.detail.sid).to.equal(detail.sid);
       expect(sent.detail.retried).to.equal(true);
       const { stored: onServer } = await control({ op: 'log', campaign: setup.campaign });
-      expect(onServer.map((s: { envelope: Envelope }) => s.envelope)).to.deep.equal(saved);
+      expect(onServer.map((s: { envelope: Envelope }) => s.envelope)).to.deep.equal(saved.map((s) => s.envelope));
+      // Sent: the envelope and its secret leave storage together; the secret lives on only in the
+      // page's memory, for the receipt the success screen offers (receipt.test.ts).
       expect(Capture.storage()).not.to.include(detail.sid);
+      expect(Capture.storage()).not.to.include(secret);
+      await waitUntil(() => q(element, '[part="withdraw"]'), 'no withdrawal link on the success screen');
       for (const value of Object.values(PLAINTEXT)) expect(capture.events.join('\n') + capture.console.join('\n')).not.to.include(value);
     } finally {
       capture.stop();
@@ -257,12 +265,12 @@ describe('<secure-sign> retry queue', () => {
 
   it('sends envelopes kept on an earlier visit when the page loads', async () => {
     const setup = await setupCampaign();
-    const envelope = await sealSubmission({
+    const { envelope, withdrawalSecret: secret } = await sealWithdrawable({
       publicKey: setup.keys.publicKey,
       campaign: setup.campaign,
       signer: { kind: 'individual', name: 'Earlier Visit', email: 'earlier@example.org', consent: { listPublicly: false, contactLater: false } },
     });
-    localStorage.setItem(`${QUEUE_KEY_PREFIX}${new URL(`${location.origin}/fake-collector`).origin}/fake-collector|${setup.campaign}`, JSON.stringify([envelope]));
+    localStorage.setItem(`${QUEUE_KEY_PREFIX}${new URL(`${location.origin}/fake-collector`).origin}/fake-collector|${setup.campaign}`, JSON.stringify([{ envelope, secret }]));
     const element = await mount(setup);
     await waitUntil(async () => (await control({ op: 'log', campaign: setup.campaign })).stored.length === 1, 'queued envelope not sent');
     const { stored } = await control({ op: 'log', campaign: setup.campaign });

@@ -1,0 +1,42 @@
+// Styles of what renders only after the lazy chunk has arrived (the success screen, the receipt
+// and the key fingerprint, the wall's entries), which brings them: the component adopts them then
+// (constructable style sheets, which a strict CSP allows). Kept out of the first load.
+import { css } from 'lit';
+
+export const lateStyles = css`
+  .status.success {
+    border-inline-start-color: var(--_success);
+  }
+  code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    font-size: 0.875em;
+    overflow-wrap: anywhere;
+  }
+  .verify dd {
+    margin: 0 0 0.5rem;
+  }
+  .wall ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 0.75rem;
+  }
+  .wall li {
+    background: var(--_surface);
+    border-radius: calc(var(--_radius) / 1.5);
+    padding: 0.75rem 1rem;
+  }
+  .wall .who {
+    font-weight: 600;
+  }
+  .wall .meta {
+    color: var(--_muted);
+    font-size: 0.875em;
+  }
+  .wall blockquote {
+    margin: 0.375rem 0 0;
+    white-space: pre-line;
+    overflow-wrap: anywhere;
+  }
+`;
