@@ -56,9 +56,15 @@ export function logKeyFromSeed(seedHex: string): LogKey {
   const publicKey = new Uint8Array(publicKeyObject.export({ format: 'der', type: 'spki' }).subarray(-32));
   const signMessage = (message: Uint8Array) => new Uint8Array(sign(null, message, privateKey));
   const verifyMessage = (signature: Uint8Array, message: Uint8Array) => verify(null, message, publicKeyObject, signature);
+  // One signer per origin (its key id is a hash): receipts sign per request.
+  const signers = new Map<string, NoteSigner>();
   return {
     publicKey,
-    signer: (origin) => ed25519NoteSigner(origin, publicKey, signMessage),
+    signer(origin) {
+      let signer = signers.get(origin);
+      if (!signer) signers.set(origin, (signer = ed25519NoteSigner(origin, publicKey, signMessage)));
+      return signer;
+    },
     vkey: (origin) => formatVerifierKey(origin, publicKey),
     verifier: (origin) => ed25519NoteVerifier(formatVerifierKey(origin, publicKey), verifyMessage),
   };
