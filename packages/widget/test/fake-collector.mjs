@@ -71,17 +71,19 @@ function checkpoint(c) {
   // 'tampered': the count line raised after signing (a collector that lies about its count).
   return c.checkpoint === 'tampered' ? note.replace(`count ${count}\n`, `count ${count + 1000}\n`) : note;
 }
-/** 50 MB of JSON-looking bytes, streamed; counts what was actually pulled (a client that stops early pulls little). */
+/**
+ * 50 MB of blanks, streamed at about 16 MB/s (64 KiB every 4 ms, so the whole answer takes some
+ * 3 s); counts what was produced, which stops when the client drops the answer.
+ */
 function huge(c) {
-  let sent = 0;
   c.hugeSent = 0;
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   return Readable.from(
-    (function* () {
-      while (sent < 50 * 1024 * 1024) {
-        sent += chunk.length;
-        c.hugeSent = sent;
+    (async function* () {
+      while (c.hugeSent < 50 * 1024 * 1024) {
+        c.hugeSent += chunk.length;
         yield chunk;
+        await new Promise((resolve) => setTimeout(resolve, 4));
       }
     })(),
   );
