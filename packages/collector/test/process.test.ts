@@ -1,7 +1,7 @@
 // The real `secure-sign-collector` binary as operators run it: the campaign commands, SIGKILL in
 // the middle of a burst (nothing acknowledged is lost or doubled), and two processes sharing one
 // PostgreSQL under concurrent load. Needs the build (dist/), as `npm test` does first.
-import { generateCampaignKeys, type Envelope } from '@secure-sign/crypto';
+import { generateCampaignKeys, sealWithdrawable, type Envelope } from '@secure-sign/crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeKeyString } from '../../crypto/src/keys.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { NATIVE_MODULE_HINT } from '../src/store/native.js';
-import { decodeEntry, MemoryTree } from '@secure-sign/crypto/log';
+import { EntryCounter, checkpointCount, decodeEntry, MemoryTree } from '@secure-sign/crypto/log';
 import { createHash } from 'node:crypto';
 import { ENGINES, envelopeFor, postgresFixture, solve, type EngineFixture, type TestCampaign } from './helpers.js';
 import { logClient } from './log-client.js';
@@ -400,6 +400,71 @@ describe('two collector processes on one PostgreSQL', () => {
 
     a.child.kill('SIGTERM');
     b.child.kill('SIGINT');
+    expect((await a.exited).code).toBe(0);
+    expect((await b.exited).code).toBe(0);
+  });
+  it('keep one sequence while withdrawals, removals and submissions race through both, and sign the same counted checkpoint', async () => {
+    fixture = postgresFixture();
+    const campaign = await testCampaign(fixture, 'shared');
+    const [a, b] = await Promise.all([start(fixture.flags), start(fixture.flags)]);
+    const urls = [a.url, b.url];
+    const seal = () =>
+      sealWithdrawable({
+        publicKey: campaign.keys.publicKey,
+        campaign: campaign.id,
+        signer: { kind: 'individual', name: 'Ada Lovelace', email: 'ada@example.org', consent: { listPublicly: false, contactLater: false } },
+      });
+    const prepare = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const sealed = await seal();
+          return { ...sealed, body: await submitBody(urls[i % 2]!, campaign, sealed.envelope) };
+        }),
+      );
+    const first = await prepare(20);
+    for (const [i, s] of first.entries()) expect((await submit(urls[i % 2]!, campaign.id, s.body)).status).toBe(201);
+    const later = await prepare(20);
+    const withdraw = (url: string, sid: string, secret: string) =>
+      fetch(`${url}/v1/campaigns/${campaign.id}/withdrawals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sid, secret }) });
+    const statuses = await Promise.all([
+      // Each of 10 withdrawals sent to both processes at once.
+      ...first.slice(0, 10).flatMap((s) => urls.map((url) => withdraw(url, s.envelope.sid, s.withdrawalSecret).then((r) => r.status))),
+      ...first.slice(10, 13).map((s, i) =>
+        fetch(`${urls[i % 2]}/v1/campaigns/${campaign.id}/submissions/${s.envelope.sid}`, { method: 'DELETE', headers: { authorization: `Bearer ${campaign.token}` } }).then((r) => r.status),
+      ),
+      ...later.map((s, i) => submit(urls[i % 2]!, campaign.id, s.body).then((r) => r.status)),
+    ]);
+    expect(statuses).toEqual([...Array(20).fill(200), 204, 204, 204, ...Array(20).fill(201)]);
+    const size = 20 + 10 + 3 + 20;
+    const count = 40 - 10 - 3;
+    // Export: a line for every seq, no gap, each the log's entry at that index.
+    const lines = (await (await fetch(`${b.url}/v1/campaigns/${campaign.id}/export`, { headers: { authorization: `Bearer ${campaign.token}` } })).text())
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { seq: number; envelope?: Envelope; removed?: { sid: string }; withdrawal?: { sid: string; secret: string }; removal?: { sid: string } });
+    expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: size }, (_, i) => i + 1));
+    expect(lines.filter((l) => l.withdrawal)).toHaveLength(10);
+    expect(lines.filter((l) => l.removal)).toHaveLength(3);
+    expect(lines.filter((l) => l.removed)).toHaveLength(13);
+    for (const url of urls) {
+      const log = logClient((path) => fetch(url + path), campaign.id);
+      const { checkpoint } = await log.waitForCheckpoint(size);
+      expect(checkpoint.checkpoint.size).toBe(size);
+      expect(checkpointCount(checkpoint.checkpoint)).toBe(count);
+      const entries = await log.entries(size);
+      const counter = new EntryCounter();
+      entries.forEach((e, i) => {
+        counter.add(e);
+        expect(decodeEntry(e).submissionId).toBe((lines[i]!.envelope ?? lines[i]!.removed ?? lines[i]!.withdrawal ?? lines[i]!.removal)!.sid);
+      });
+      expect(counter.count).toBe(count);
+      expect(((await (await fetch(`${url}/v1/campaigns/shared`)).json()) as { count: number }).count).toBe(count);
+    }
+    const note = async (url: string) => (await fetch(`${url}/v1/campaigns/shared/log/checkpoint`)).text();
+    expect(await note(a.url)).toBe(await note(b.url));
+
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
     expect((await b.exited).code).toBe(0);
   });
