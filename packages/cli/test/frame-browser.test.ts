@@ -336,7 +336,7 @@ async function typeAndSubmit(target: Page | Frame, name: string, email: string):
 }
 
 describe('embedding against a hostile partner page, in Chromium', () => {
-  it('in-page mode: the partner page\'s script reads what the signer types', async () => {
+  it('in-page mode: a hostile partner script reads what the signer types', async () => {
     const { page } = await open('/in-page.html');
     await (await inWidget(page, '[name="name"]')).type('Inpage Qzvx Signer', { delay: 5 });
     await (await inWidget(page, '[name="email"]')).type('inpage.qzvx@example.org', { delay: 5 });
@@ -382,7 +382,7 @@ describe('embedding against a hostile partner page, in Chromium', () => {
     await page.context().close();
   });
 
-  it('the frame\'s height message resizes the iframe; messages of another origin, window or shape are ignored', async () => {
+  it('the height message of the frame resizes the iframe, and messages of another origin, window or shape are ignored', async () => {
     const opened = await open('/isolated.html?other');
     const { page } = opened;
     const frame = await theFrame(page);

@@ -37,7 +37,7 @@ const build = (out: string, ...more: string[]) =>
   run(t.dir, ['frame', 'build', '--campaign', 'open-letter', '--key', 'campaign.key', '--collector', 'https://collector.example.org/', '--dist', 'dist', '--out', out, ...more]);
 
 describe('frame build', () => {
-  it('writes index.html with a strict CSP, every file pinned, the trusted area and the widget; frame.js, frame.css, the widget files', async () => {
+  it('writes index.html with a strict CSP, every file pinned, the trusted area and the widget, plus frame.js, frame.css and the widget files', async () => {
     const r = await build('frame', '--title', 'Keep <encryption> "strong"', '--lang', 'fr', '--privacy-url', 'https://campaign.example/privacy', '--log-key', logKey, '--partner', 'https://partner.example', '--partner', 'http://localhost:8080');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
@@ -94,7 +94,7 @@ describe('frame build', () => {
     expect(r.stderr).toContain('secure-sign: wrote 23 files to frame: host the folder as it is on an origin the campaign controls');
   });
 
-  it('without --partner any https page may embed it; Arabic is right to left; the theme reaches the CSS and the widget', async () => {
+  it('without --partner any https page may embed it, Arabic is right to left, the theme reaches the CSS and the widget', async () => {
     const r = await build('frame-ar', '--lang', 'ar', '--theme', 'dark');
     expect(r.code, r.stderr).toBe(0);
     const html = await readFile(t.path('frame-ar/index.html'), 'utf8');
@@ -155,7 +155,7 @@ describe('snippet --frame and --log-key', () => {
     expect(query.stdout).toBe('');
   });
 
-  it('--log-key becomes the in-page widget\'s log-key attribute, checked against the campaign', async () => {
+  it('--log-key becomes the log-key attribute of the in-page widget, checked against the campaign', async () => {
     const base = ['snippet', '--campaign', 'open-letter', '--key', 'campaign.key', '--collector', 'https://collector.example.org', '--dist', 'dist', '--base-url', 'https://partner.example/ss/'];
     const r = await run(t.dir, [...base, '--log-key', logKey]);
     expect(r.code, r.stderr).toBe(0);
