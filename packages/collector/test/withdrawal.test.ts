@@ -304,6 +304,36 @@ describe.each(ENGINES)('withdrawal on $name', ({ make }) => {
     expect((await store.getCampaign(campaign.id))!).toMatchObject({ count: 1, logSize: 3 });
   });
 
+  it('settles a withdrawal racing the submission of the same envelope either way, consistently', async () => {
+    const { store } = await fresh();
+    const campaign = await addCampaign(store, 'open-letter');
+    const app = createApp({ store, config: appConfig(), logger: quiet });
+    const http: Http = (path, init) => app.request(path, init);
+    for (let round = 0; round < 6; round++) {
+      const { envelope, withdrawalSecret } = await sealWithdrawable({
+        publicKey: campaign.keys.publicKey,
+        campaign: campaign.id,
+        signer: { kind: 'individual', name: `r${round}`, email: 'r@example.org', consent: { listPublicly: false, contactLater: false } },
+      });
+      const pow = await solve(await (await http(`/v1/campaigns/${campaign.id}/challenge`, { method: 'POST' })).json());
+      const submitting = json(http, `/v1/campaigns/${campaign.id}/submissions`, { envelope, pow });
+      const withdrawing = json(http, `/v1/campaigns/${campaign.id}/withdrawals`, { sid: envelope.sid, secret: withdrawalSecret });
+      const [s, w] = await Promise.all([submitting, withdrawing]);
+      expect(s.status).toBe(201);
+      // The withdrawal came first (nothing to withdraw yet) or after (withdrawn): never half of it.
+      expect([200, 404]).toContain(w.status);
+      if (w.status === 404) expect((await json(http, `/v1/campaigns/${campaign.id}/withdrawals`, { sid: envelope.sid, secret: withdrawalSecret })).status).toBe(200);
+      const receipt = (await s.json()) as Receipt;
+      const withdrawal = (await (await json(http, `/v1/campaigns/${campaign.id}/withdrawals`, { sid: envelope.sid, secret: withdrawalSecret })).json()) as Receipt;
+      expect(withdrawal.log.index).toBe(receipt.log.index + 1);
+    }
+    expect((await store.getCampaign(campaign.id))!).toMatchObject({ count: 0, logSize: 12 });
+    await issueCheckpoints(store, await loadLogKey(store), LOG_NAME);
+    const log = logClient(http, campaign.id);
+    expect(checkpointCount((await log.checkpoint()).checkpoint)).toBe(0);
+    expect(await expectExportMatchesLog(http, campaign, await log.entries(12))).toBe(0);
+  });
+
   it('keeps one gap-free sequence when withdrawals, removals and submissions race', async () => {
     const { store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
