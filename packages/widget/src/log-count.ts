@@ -38,7 +38,7 @@ export async function verifiedCount(client: CollectorClient, vkey: string, campa
     try {
       key = parseVerifierKey(vkey.trim());
     } catch {
-      throw new Error('the "log-key" attribute is not a log verifier key (<name>+<key id>+<key>, as `log.vkey` of the campaign answer and `secure-sign snippet` give it)');
+      throw new Error('the "log-key" attribute is not a log verifier key (<name>+<key id>+<key>, as `log.vkey` of GET /v1/campaigns/<campaign> gives it)');
     }
     if (!key.name.endsWith(`/${campaign}`)) {
       throw new Error(`the "log-key" attribute is the key of the log "${key.name}", not of campaign "${campaign}"'s log`);

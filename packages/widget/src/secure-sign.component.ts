@@ -72,6 +72,8 @@ interface PendingPow {
  * @csspart submit - The submit button.
  * @csspart status - The box shown while sending, on success, when saved offline or on error.
  * @csspart receipt - The receipt on success.
+ * @csspart save-receipt - The "Save my receipt" button on success (downloads the receipt file).
+ * @csspart withdraw - The "Withdraw my signature" link on success (the collector's withdrawal page).
  * @csspart wall - The public signer wall.
  * @csspart wall-entry - One entry of the wall.
  * @csspart wall-updated - When the wall shown was signed ("Updated 2 days ago").

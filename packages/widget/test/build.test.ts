@@ -29,11 +29,22 @@ describe.runIf(built)('CDN bundle', () => {
 
   it('stays within the size budget', () => {
     expect(gz('secure-sign.js')).toBeLessThan(16 * 1024);
-    // What an English-speaking signer downloads in total: entry, crypto, solver and worker.
+    // What an English-speaking signer downloads in total, on a page with every feature on
+    // (log-key too): every chunk but the other languages and the partner messages.
     const total = files
-      .filter((name) => name === 'secure-sign.js' || /^ss-(lazy|solver|solve)-/.test(name) || name === 'pow-worker.js')
+      .filter((name) => !/^ss-(fr|de|es|pt|ar|messages)-/.test(name) && (name.startsWith('ss-') || name === 'secure-sign.js' || name === 'pow-worker.js'))
       .reduce((sum, name) => sum + gz(name), 0);
-    expect(total).toBeLessThan(185 * 1024);
+    expect(total).toBeLessThan(180 * 1024);
+  });
+
+  it('verifies the log checkpoint (log-key) in a chunk of its own, without libsodium, loaded after the first render', () => {
+    const chunk = files.filter((name) => name.startsWith('ss-log-count-'));
+    expect(chunk).toHaveLength(1);
+    const text = read(chunk[0]!).toString('utf8');
+    expect(text).toMatch(/Ed25519/);
+    expect(text).not.toMatch(/crypto_box_seal|_sodium_init/);
+    expect(entry).toContain(`import("./${chunk[0]}")`);
+    expect(entry).not.toMatch(/Ed25519/);
   });
 
   it('publishes a correct sha384 SRI hash for every emitted file', () => {

@@ -178,7 +178,7 @@ export function fakeCollector() {
       ctx.body = `<!doctype html><html lang="${escapeHtml(q.lang ?? 'en')}"><head><meta charset="utf-8"><title>Partner</title>
 ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/secure-sign.js" integrity="${integrity}" crossorigin="anonymous"></script></head>
 <body><h1>An open letter</h1>${filler}
-<secure-sign campaign="${escapeHtml(q.campaign)}" campaign-key="${escapeHtml(q.key)}" collector="${escapeHtml(q.collector)}"></secure-sign>
+<secure-sign campaign="${escapeHtml(q.campaign)}" campaign-key="${escapeHtml(q.key)}" collector="${escapeHtml(q.collector)}"${q.logkey ? ` log-key="${escapeHtml(q.logkey)}"` : ''}></secure-sign>
 </body></html>`;
       return;
     }

@@ -48,8 +48,9 @@ const variants = [
 describe('CDN bundle on a page with a strict CSP', () => {
   for (const variant of variants) {
     it(`${variant.name}: libsodium loads on first interaction, then it seals and sends`, async () => {
-      const setup = await setupCampaign({ count: 1 });
-      const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR, ...variant.query });
+      const setup = await setupCampaign({ count: 1, logEntries: 5 });
+      const { vkey } = await control({ op: 'log', campaign: setup.campaign });
+      const frame = await partnerPage({ campaign: setup.campaign, key: setup.keys.publicKey.keyString, collector: COLLECTOR, logkey: vkey, ...variant.query });
       const doc = frame.contentDocument!;
       const violations: string[] = [];
       doc.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -74,6 +75,23 @@ describe('CDN bundle on a page with a strict CSP', () => {
       expect(stored).to.have.length(1);
       const opened = await openSubmission(setup.keys, stored[0].envelope);
       expect(opened.signer.name).to.equal('Bundle Tester');
+      // The count of the log's checkpoint, verified (WebCrypto Ed25519) under the strict CSP.
+      expect(root.querySelector('.count-verified'), 'the checkpoint was not verified').to.exist;
+      // "Save my receipt" downloads the receipt file (a Blob URL and an <a download>) under the strict CSP.
+      const win = frame.contentWindow as Window & typeof globalThis;
+      const saved: string[] = [];
+      const click = win.HTMLAnchorElement.prototype.click;
+      win.HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+        saved.push(this.href);
+        click.call(this);
+      };
+      root.querySelector<HTMLButtonElement>('[part="save-receipt"]')!.click();
+      await waitUntil(() => saved.length === 1, 'no receipt saved');
+      const file = JSON.parse(await (await win.fetch(saved[0]!)).text());
+      expect(file.sid).to.equal(stored[0].envelope.sid);
+      expect(file.log.vkey).to.equal(vkey);
+      // The styles that come with the lazy chunk apply (constructable style sheets, allowed by the CSP).
+      expect(getComputedStyle(root.querySelector('[part="receipt"] code')!).fontFamily).to.include('monospace');
 
       if (variant.worker === 'none') {
         expect(workers.answered).to.equal(0);
