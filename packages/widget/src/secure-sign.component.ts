@@ -332,7 +332,6 @@ export class SecureSign extends LitElement {
     this._status = 'form';
     this._wall = this.hideWall ? 'hidden' : 'button';
     if (!this.#setInfo(info)) return;
-    this.#checkCount();
     this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: this._status === 'form' }));
     this.#prefetch();
     // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
@@ -360,6 +359,7 @@ export class SecureSign extends LitElement {
     if (info && !info.open && this._status === 'form') this._status = 'closed';
     // The key may have been parsed before these facts arrived.
     this.#publicKey?.then((key) => this.#wrongKey(key), () => undefined);
+    if (info) this.#checkCount();
     return true;
   }
 
