@@ -21,6 +21,14 @@ interface Task {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * Heap limits of each worker. A worker holds one range's lines and results at a time (about a
+ * megabyte), but V8 sizes a heap by the memory it is allowed, not the memory it needs: left to
+ * its defaults, each worker's heap grew to tens of megabytes of garbage between collections.
+ * These bounds keep decrypt's resident memory flat (docs/benchmarks.md, cli.decrypt_peak_rss_mb).
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } as const;
+
 /** Worker threads running dist/worker.js. */
 export class WorkerPool {
   readonly #idle: Worker[] = [];
@@ -38,7 +46,7 @@ export class WorkerPool {
     const url = new URL('./worker.js', import.meta.url);
     await Promise.all(
       Array.from({ length: size }, () => new Promise<void>((resolve, reject) => {
-        const worker = new Worker(url, { workerData: data });
+        const worker = new Worker(url, { workerData: data, resourceLimits: WORKER_HEAP });
         pool.#workers.push(worker);
         worker.once('message', (message: { ready: boolean }) => {
           if (!message.ready) return reject(new CliError('a decryption worker could not load the keys'));
