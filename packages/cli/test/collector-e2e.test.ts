@@ -1,7 +1,10 @@
 // The whole staff flow against the real collector binary: register, submissions through its
 // public API (proof of work solved with altcha-lib, as the widget does), pull, decrypt, and the
 // signer wall published and fetched back.
-import { sealSubmission, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import { sealSubmission, sealWithdrawable, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import { MemoryTree, ed25519NoteSigner, formatCheckpoint, leafHash, signNote } from '@secure-sign/crypto/log';
+import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +34,20 @@ function collectorCommand(args: string[]): Promise<{ code: number | null; stdout
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Submits an envelope; its status and (for a 2xx) the receipt the collector answers. */
+async function submitWithReceipt(campaign: string, envelope: Envelope): Promise<{ status: number; body: unknown }> {
+  const challengeResponse = await fetch(`${url}/v1/campaigns/${campaign}/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(challengeResponse.status).toBe(201);
+  const challenge = (await challengeResponse.json()) as Parameters<typeof solveChallenge>[0]['challenge'];
+  const solution = await solveChallenge({ challenge, deriveKey });
+  const response = await fetch(`${url}/v1/campaigns/${campaign}/submissions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ envelope, pow: { challenge, solution: { counter: solution!.counter, derivedKey: solution!.derivedKey } } }),
+  });
+  return { status: response.status, body: await response.json() };
 }
 
 async function submit(campaign: string, envelope: Envelope): Promise<number> {
@@ -64,7 +81,7 @@ beforeAll(async () => {
   const match = /^secure-sign-collector: listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
   if (!match) throw new Error(`unexpected collector output: ${first}`);
   url = match[1]!;
-});
+}, 60_000);
 
 afterAll(async () => {
   if (collector && collector.exitCode === null) {
@@ -80,7 +97,7 @@ const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '
 describe.skipIf(!BUILT)('with the real collector', () => {
   it('register, submit, pull incrementally, decrypt, publish the wall and verify what the collector serves', async () => {
     const reg = await run(t.dir, ['register', '--collector', url, '--campaign', 'open-letter', '--key', 'campaign.key', '--admin-token-file', 'admin.token', '--goal', '100', '--token-out', 'staff.token']);
-    expect(reg.stderr).toBe('secure-sign: registered open-letter; staff token written to staff.token\n');
+    expect(reg.stderr).toMatch(/^secure-sign: registered open-letter; staff token written to staff.token\nsecure-sign: log key of open-letter \(pin it: secure-sign pull --log-key \.\.\.\): \S+\+[0-9a-f]{8}\+\S+\n$/);
     expect(reg.code).toBe(0);
     const again = await run(t.dir, ['register', '--collector', url, '--campaign', 'open-letter', '--key', 'campaign.key', '--admin-token-file', 'admin.token']);
     expect(again.code).toBe(1);
@@ -91,15 +108,17 @@ describe.skipIf(!BUILT)('with the real collector', () => {
       sealed.push(await sealSubmission({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i, i === 2 ? { name: '=cmd|calc', comment: 'Strong encryption protects everyone.' } : {}), createdAt: Date.UTC(2026, 10, 20, 0, 0, i) }));
       expect(await submit('open-letter', sealed[i]!)).toBe(201);
     }
-    const pullArgs = ['pull', '--collector', url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', 'envelopes.ndjson'];
+    await waitForLog('open-letter', 5);
+    const pullArgs = ['pull', '--collector', url, '--campaign', 'open-letter', '--token-file', 'staff.token', '--out', 'envelopes.ndjson', '--log-key', printedLogKey(reg.stderr)];
     const first = await run(t.dir, pullArgs);
-    expect(first.stderr).toMatch(/^secure-sign: pulled 5 new envelopes into envelopes.ndjson \(last seq \d+\)\n$/);
+    expect(first.stderr).toMatch(/^secure-sign: pulled 5 new envelopes into envelopes.ndjson \(last seq \d+\)\nsecure-sign: verified against the log: the 5 entries/);
     expect(first.code).toBe(0);
 
     for (let i = 5; i < 7; i++) {
       sealed.push(await sealSubmission({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i, i === 6 ? { email: 'SIGNER0@example.org' } : {}), createdAt: Date.UTC(2026, 10, 21, 0, 0, i) }));
       expect(await submit('open-letter', sealed[i]!)).toBe(201);
     }
+    await waitForLog('open-letter', 7);
     const second = await run(t.dir, pullArgs);
     expect(second.stderr).toMatch(/^secure-sign: pulled 2 new envelopes/);
     const pulled = lines(await readFile(t.path('envelopes.ndjson'), 'utf8'));
@@ -161,9 +180,153 @@ describe.skipIf(!BUILT)('with the real collector', () => {
     const envelope = await sealSubmission({ publicKey: keys.publicKey, campaign: 'second-letter', signer: signer(9) });
     expect(await submit('second-letter', envelope)).toBe(201);
     const r = await run(t.dir, ['pull', '--collector', url, '--campaign', 'second-letter', '--token-file', 'second.token', '--out', 'second.ndjson']);
-    expect(r.stderr).toMatch(/^secure-sign: pulled 1 new envelopes into second.ndjson/);
+    // No --log-key: the first pull pins the published key, and says so.
+    expect(r.stderr).toMatch(/^secure-sign: warning: no log key was pinned for this campaign; pinning the key the collector publishes now:\n/);
+    expect(r.stderr).toMatch(/\nsecure-sign: pulled 1 new envelopes into second.ndjson/);
     const wrong = await run(t.dir, ['pull', '--collector', url, '--campaign', 'open-letter', '--token-file', 'second.token', '--out', 'x.ndjson']);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('the collector answered 401 unauthorized');
+  });
+});
+
+/** The log key `register` printed. */
+const printedLogKey = (stderr: string): string => /log key of [a-z-]+ \(pin it: secure-sign pull --log-key \.\.\.\): (\S+)\n/.exec(stderr)![1]!;
+
+/** Waits until the campaign's signed checkpoint holds `size` entries. */
+async function waitForLog(campaign: string, size: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const response = await fetch(`${url}/v1/campaigns/${campaign}/log/checkpoint`);
+    const text = await response.text();
+    if (response.status === 200 && Number(text.split('\n')[1]) >= size) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no checkpoint of ${size} entries`);
+}
+
+/** The receipt file the widget saves (docs/api.md), from a 2xx answer. */
+function receiptFile(campaign: string, vkey: string, answer: unknown, secret?: string): string {
+  const a = answer as { sid: string; receivedAt: string; log: { origin: string; index: number; entry: string; promise: string } };
+  return JSON.stringify({
+    secureSignReceipt: 1,
+    collector: url,
+    campaign,
+    sid: a.sid,
+    receivedAt: a.receivedAt,
+    log: { ...a.log, vkey },
+    ...(secret === undefined ? {} : { withdrawal: { code: `${a.sid}.${secret}`, page: `${url}/v1/campaigns/${campaign}/withdraw` } }),
+  });
+}
+
+/** The collector's SQLite database, opened with the collector's own driver (tampering, as an attacker with the host would). */
+function database(): { prepare(sql: string): { run(...args: unknown[]): { changes: number }; get(...args: unknown[]): unknown; all(...args: unknown[]): unknown[] }; close(): void } {
+  const require = createRequire(fileURLToPath(new URL('../../collector/package.json', import.meta.url)));
+  const Database = require('better-sqlite3') as new (path: string) => ReturnType<typeof database>;
+  return new Database(t.path('data/collector.sqlite'));
+}
+
+describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collector (issue 11)', () => {
+  it('register prints the log key; pull verifies; receipt check says counted, then withdrawn; decrypt leaves the withdrawal out', async () => {
+    const reg = await run(t.dir, ['register', '--collector', url, '--campaign', 'log-letter', '--key', 'campaign.key', '--admin-token-file', 'admin.token', '--token-out', 'log.token']);
+    expect(reg.code).toBe(0);
+    const vkey = printedLogKey(reg.stderr);
+    const signed = [];
+    for (let i = 0; i < 4; i++) {
+      const { envelope, withdrawalSecret } = await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'log-letter', signer: signer(i) });
+      const answer = await submitWithReceipt('log-letter', envelope);
+      expect(answer.status).toBe(201);
+      await writeFile(t.path(`receipt-${i}.json`), receiptFile('log-letter', vkey, answer.body, withdrawalSecret));
+      signed.push({ envelope, withdrawalSecret });
+    }
+    await waitForLog('log-letter', 4);
+    const pullArgs = ['pull', '--collector', url, '--campaign', 'log-letter', '--token-file', 'log.token', '--out', 'log.ndjson', '--log-key', vkey];
+    const first = await run(t.dir, pullArgs);
+    expect(first.stderr).toMatch(/^secure-sign: pulled 4 new envelopes into log.ndjson \(last seq 4\)\nsecure-sign: verified against the log: the 4 entries of its latest checkpoint are exactly the lines pulled; signed count 4 recounted\n$/);
+    expect(first.code).toBe(0);
+    const counted = await run(t.dir, ['receipt', 'check', 'receipt-1.json', '--log-key', vkey]);
+    expect(counted).toMatchObject({ code: 0, stdout: 'counted in the log of log-letter at position 2 of 4\n' });
+
+    // The signer of the second signature withdraws it.
+    const withdrawn = await fetch(`${url}/v1/campaigns/log-letter/withdrawals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sid: signed[1]!.envelope.sid, secret: signed[1]!.withdrawalSecret }),
+    });
+    expect(withdrawn.status).toBe(200);
+    await waitForLog('log-letter', 5);
+    const second = await run(t.dir, pullArgs);
+    expect(second.stderr).toBe(
+      'secure-sign: pulled 0 new envelopes (and 1 withdrawals, 0 removals by the operator, 0 envelopes whose ciphertext is gone) into log.ndjson (last seq 5)\n' +
+        'secure-sign: verified against the log: the 5 entries of its latest checkpoint are exactly the lines pulled; signed count 3 recounted\n',
+    );
+    expect(second.code).toBe(0);
+    const after = await run(t.dir, ['receipt', 'check', 'receipt-1.json', '--log-key', vkey]);
+    expect(after).toMatchObject({ code: 5, stdout: 'withdrawn at position 5 of the log of log-letter (it was counted at position 2)\n' });
+    expect((await run(t.dir, ['receipt', 'check', 'receipt-0.json'])).stdout).toBe('counted in the log of log-letter at position 1 of 5\n');
+
+    const decrypted = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'log.ndjson', '-o', 'log-signatures.ndjson']);
+    expect(decrypted.stderr).toBe('secure-sign: opened 4 of 4 records\nsecure-sign: 1 signatures withdrawn by their signers, 0 removed by the operator, left out\n');
+    expect(decrypted.code).toBe(0);
+    expect(lines(await readFile(t.path('log-signatures.ndjson'), 'utf8')).map((l) => JSON.parse(l).submissionId)).toEqual([0, 2, 3].map((i) => signed[i]!.envelope.sid));
+    // A fresh pull (everything from the start) gets the removed line and the withdrawal, and decrypt agrees.
+    const fresh = await run(t.dir, ['pull', '--collector', url, '--campaign', 'log-letter', '--token-file', 'log.token', '--out', 'fresh.ndjson', '--log-key', vkey]);
+    expect(fresh.stderr).toContain('secure-sign: pulled 3 new envelopes (and 1 withdrawals, 0 removals by the operator, 1 envelopes whose ciphertext is gone)');
+    expect(fresh.code).toBe(0);
+    const again = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'fresh.ndjson', '-o', 'fresh-signatures.ndjson']);
+    expect(again.stderr).toBe('secure-sign: opened 3 of 3 records\nsecure-sign: 1 signatures withdrawn by their signers, 0 removed by the operator, left out\n');
+  });
+
+  it('a dropped envelope and a rewritten history are caught by pull and by receipt check', async () => {
+    const reg = await run(t.dir, ['register', '--collector', url, '--campaign', 'tamper-letter', '--key', 'campaign.key', '--admin-token-file', 'admin.token', '--token-out', 'tamper.token']);
+    const vkey = printedLogKey(reg.stderr);
+    for (let i = 0; i < 3; i++) {
+      const answer = await submitWithReceipt('tamper-letter', await sealSubmission({ publicKey: keys.publicKey, campaign: 'tamper-letter', signer: signer(i) }));
+      expect(answer.status).toBe(201);
+      await writeFile(t.path(`tamper-${i}.json`), receiptFile('tamper-letter', vkey, answer.body));
+    }
+    await waitForLog('tamper-letter', 3);
+    const pullArgs = (out: string) => ['pull', '--collector', url, '--campaign', 'tamper-letter', '--token-file', 'tamper.token', '--out', out, '--log-key', vkey];
+    expect((await run(t.dir, pullArgs('tamper.ndjson'))).code).toBe(0);
+
+    const db = database();
+    try {
+      // The collector drops the second envelope after acknowledging it: staff who pull now are told.
+      const row = db.prepare("SELECT * FROM submissions WHERE campaign = 'tamper-letter' AND seq = 2").get() as Record<string, unknown>;
+      expect(db.prepare("DELETE FROM submissions WHERE campaign = 'tamper-letter' AND seq = 2").run().changes).toBe(1);
+      const dropped = await run(t.dir, pullArgs('tamper-late.ndjson'));
+      expect(dropped.code).toBe(1);
+      expect(dropped.stderr).toContain('secure-sign: error: the export skipped seq 2: the log holds 1 entries that were not given to staff\n');
+      const columns = Object.keys(row);
+      db.prepare(`INSERT INTO submissions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => row[c]));
+
+      // It rewrites history: the log without that envelope (another entry in its place), re-signed with its own key.
+      const seed = (db.prepare("SELECT value FROM secrets WHERE name = 'log-key'").get() as { value: string }).value;
+      const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seed, 'hex')]), format: 'der', type: 'pkcs8' });
+      const publicKey = new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32));
+      const rows = db.prepare("SELECT log_entry FROM submissions WHERE campaign = 'tamper-letter' ORDER BY seq").all() as { log_entry: Buffer }[];
+      const entries = rows.map((r) => new Uint8Array(r.log_entry));
+      entries[1] = new Uint8Array([1, ...randomBytes(48)]);
+      db.prepare("UPDATE submissions SET log_entry = ? WHERE campaign = 'tamper-letter' AND seq = 2").run(Buffer.from(entries[1]));
+      const tree = new MemoryTree();
+      const hashes = tree.appendAll(entries.map((e) => leafHash(e)));
+      db.prepare("DELETE FROM log_hashes WHERE campaign = 'tamper-letter'").run();
+      for (const { id, hash } of hashes) db.prepare("INSERT INTO log_hashes (campaign, level, idx, hash) VALUES ('tamper-letter', ?, ?, ?)").run(id.level, id.index, Buffer.from(hash));
+      const origin = vkey.slice(0, vkey.indexOf('+'));
+      const note = await signNote(formatCheckpoint({ origin, size: 3, rootHash: tree.root(), extensions: ['count 3'] }), [
+        ed25519NoteSigner(origin, publicKey, (m) => new Uint8Array(edSign(null, m, privateKey))),
+      ]);
+      expect(db.prepare("UPDATE log_checkpoints SET root = ?, note = ? WHERE campaign = 'tamper-letter'").run(Buffer.from(tree.root()), note).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    const before = await readFile(t.path('tamper.ndjson'), 'utf8');
+    const rewritten = await run(t.dir, pullArgs('tamper.ndjson'));
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stderr).toContain("secure-sign: error: the collector's log rewrote its history: its checkpoint of 3 entries does not extend the one of 3 entries verified earlier; nothing was pulled\n");
+    expect(await readFile(t.path('tamper.ndjson'), 'utf8')).toBe(before);
+    // The signer of the second signature finds it missing although promised; the others are still counted.
+    const missing = await run(t.dir, ['receipt', 'check', 'tamper-1.json', '--log-key', vkey]);
+    expect(missing).toMatchObject({ code: 6, stdout: "missing although promised: the log of tamper-letter (3 entries) does not hold the receipt's entry at position 2\n" });
+    expect(missing.stderr).toContain('secure-sign: error: this is proof that the collector misbehaved: keep tamper-1.json');
+    expect(await run(t.dir, ['receipt', 'check', 'tamper-0.json', '--log-key', vkey])).toMatchObject({ code: 0, stdout: 'counted in the log of tamper-letter at position 1 of 3\n' });
   });
 });
