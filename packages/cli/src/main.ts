@@ -226,8 +226,14 @@ Full reference: docs/cli.md`,
         say(`registered ${opts.campaign}; the staff token above is shown only once: keep it in a file readable only by you`);
       }
       // The key staff pin for `pull --log-key` (and give signers for `receipt check --log-key`).
-      const vkey = await publishedLogKey(collectorUrl(opts.collector), campaignId(opts.campaign), opts.timeout * 1000);
-      say(`log key of ${opts.campaign} (pin it: secure-sign pull --log-key ...): ${vkey}`);
+      try {
+        const vkey = await publishedLogKey(collectorUrl(opts.collector), campaignId(opts.campaign), opts.timeout * 1000);
+        say(`log key of ${opts.campaign} (pin it: secure-sign pull --log-key ...): ${vkey}`);
+      } catch (error) {
+        // The campaign is registered: a missing key is reported, not a failure of the command.
+        if (!(error instanceof CliError)) throw error;
+        say(`warning: could not read the campaign's log key (${error.message}); the first pull will pin the key the collector publishes then`);
+      }
     });
 
   cli
