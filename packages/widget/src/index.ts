@@ -15,5 +15,6 @@ export type {
   SecureSignSuccessDetail,
 } from './events.js';
 export { LANGUAGES, pickLanguage, type Language, type StringOverrides, type Translation } from './i18n/translation.js';
+export type { ReceiptStrings } from './i18n/receipt.js';
 export { QUEUE_KEY_PREFIX } from './queue.js';
 export type { SecureSignJSXAttributes } from './jsx.js';

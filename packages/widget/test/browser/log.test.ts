@@ -80,6 +80,26 @@ describe('<secure-sign> count from the signed checkpoint', () => {
     }
   });
 
+  it('hides the count in a browser without WebCrypto Ed25519, and says so', async () => {
+    const capture = new Capture().start();
+    const importKey = crypto.subtle.importKey;
+    crypto.subtle.importKey = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['importKey']>) {
+      const algorithm = args[2] as { name?: string } | string;
+      if ((typeof algorithm === 'string' ? algorithm : algorithm.name) === 'Ed25519') return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
+      return importKey.apply(this, args as never);
+    } as SubtleCrypto['importKey'];
+    try {
+      const setup = await setupCampaign({ count: 1289, logEntries: 7 });
+      const { vkey } = await control({ op: 'log', campaign: setup.campaign });
+      const element = await mount(setup, { 'log-key': vkey });
+      await waitUntil(() => capture.console.some((line) => line.includes('cannot verify Ed25519 signatures')), 'no console message');
+      await waitUntil(() => !q(element, '.count'), 'the count is still shown');
+    } finally {
+      crypto.subtle.importKey = importKey;
+      capture.stop();
+    }
+  });
+
   it('keeps the collector’s own number, unmarked, while no checkpoint is served yet', async () => {
     const setup = await setupCampaign({ count: 1289, logEntries: 7, checkpoint: 'none' });
     const { vkey } = await control({ op: 'log', campaign: setup.campaign });
