@@ -24,7 +24,7 @@ beforeAll(async () => {
   await writeFile(t.path('envelopes.ndjson'), ndjson(list));
   const d = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'envelopes.ndjson', '-o', 'decrypted.ndjson']);
   expect(d.code).toBe(0);
-});
+}, 60_000);
 afterAll(() => t.cleanup());
 
 describe('wall build, sign, verify', () => {
