@@ -12,7 +12,8 @@ const KEYS = [
   'widget.phone_interactive_ms_p50', 'widget.phone_tap_to_ready_ms_p50', 'widget.phone_long_task_ms_max',
   'pow.solve_ms_p50', 'pow.solve_ms_p95', 'pow.verify_us_p50',
   'collector.baseline_rps', 'collector.sqlite_rps', 'collector.sqlite_p99_ms', 'collector.postgres_rps', 'collector.postgres_p99_ms',
-  'collector.checkpoint_lag_ms_p99', 'cli.raw_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
+  'collector.checkpoint_lag_ms_p99', 'cli.raw_open_per_s', 'cli.native_open_per_s', 'cli.decrypt_per_s', 'cli.decrypt_peak_rss_mb',
+  'cli.decrypt_peak_rss_mb_100k', 'cli.decrypt_rss_growth', 'cli.unlock_peak_rss_mb',
 ];
 
 it('every benchmark runs and reports its metrics', () => {
