@@ -317,7 +317,12 @@ lines without one count as earlier, in input order), never createdAt. Records ca
 receivedAt when the line had them. The same submission id twice with the same ciphertext (a
 replay) is dropped and counted; with another ciphertext, or (with --dedupe-email) the same e-mail
 with other content, the first arrival is kept and both sides go to the conflicts file.
-Exit status: 0 if every record opened; 3 if some could not be (counts by reason on stderr).
+Withdrawals and operator removals that pull brought (lines "withdrawal", "removal", "removed")
+leave those signatures out, counted on stderr, even when the withdrawal comes after the envelope
+(the input is read twice; a pipe is first copied to a private temporary file). A withdrawal whose
+secret does not hash to the envelope's wh is forged: the signature is kept and named.
+Exit status: 0 if every record opened; 3 if some could not be (counts by reason on stderr); 6 if
+the input holds forged withdrawals.
 
 Examples:
   secure-sign decrypt --key campaign.key -i envelopes.ndjson -o signatures.csv

@@ -298,6 +298,18 @@ describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collect
       const columns = Object.keys(row);
       db.prepare(`INSERT INTO submissions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...columns.map((c) => row[c]));
 
+      // Its entry bundle lies about the third entry (the tiles and the checkpoint do not).
+      const third = (db.prepare("SELECT log_entry FROM submissions WHERE campaign = 'tamper-letter' AND seq = 3").get() as { log_entry: Buffer }).log_entry;
+      const lie = Buffer.from(third);
+      lie[30] = lie[30]! ^ 1;
+      db.prepare("UPDATE submissions SET log_entry = ? WHERE campaign = 'tamper-letter' AND seq = 3").run(lie);
+      const lying = await run(t.dir, pullArgs('tamper-bundle.ndjson'));
+      expect(lying.code).toBe(1);
+      expect(lying.stderr).toContain("secure-sign: error: the collector's log serves entries that do not match its signed checkpoint (entries 0 to 2)\n");
+      const lyingReceipt = await run(t.dir, ['receipt', 'check', 'tamper-0.json', '--log-key', vkey]);
+      expect(lyingReceipt).toMatchObject({ code: 6, stdout: "the log of tamper-letter serves entries that do not match its signed checkpoint\n" });
+      db.prepare("UPDATE submissions SET log_entry = ? WHERE campaign = 'tamper-letter' AND seq = 3").run(third);
+
       // It rewrites history: the log without that envelope (another entry in its place), re-signed with its own key.
       const seed = (db.prepare("SELECT value FROM secrets WHERE name = 'log-key'").get() as { value: string }).value;
       const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seed, 'hex')]), format: 'der', type: 'pkcs8' });
