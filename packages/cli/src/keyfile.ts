@@ -144,7 +144,8 @@ export async function createKeyFile(path: string, passphrase: string, force: boo
   const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
   const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
   const b64 = (bytes: Uint8Array): string => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
-  const derived = await unlockProcess({ passphrase, salt: b64(salt), opslimit, memlimit, minOpslimit: MIN_OPSLIMIT, minMemlimit: MIN_MEMLIMIT });
+  // In this process: keygen exits right after, and only decrypt must stay small.
+  const derived = await runKdf({ passphrase, salt: b64(salt), opslimit, memlimit, minOpslimit: MIN_OPSLIMIT, minMemlimit: MIN_MEMLIMIT });
   if (!('bytes' in derived) || derived.bytes.length !== sodium.crypto_secretbox_KEYBYTES) throw kdfFailed();
   const key = derived.bytes;
   const secret = sodium.from_string(formatCampaignSecretKey(keys));

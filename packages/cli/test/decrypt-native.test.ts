@@ -23,7 +23,7 @@ const vectors = files.map((name) => ({ name, ...parseVector(readFileSync(new URL
 async function outcome(open: OpenFunction, keys: CampaignKeyPair, body: string, campaign: string | undefined): Promise<{ outcome: string; output?: string }> {
   try {
     const opened = await open(keys, body, campaign === undefined ? {} : { campaign });
-    return { outcome: 'success', output: canonicalJson({ v: 1, campaign: opened.campaign, sid: opened.submissionId, createdAt: opened.createdAt, signer: opened.signer }) };
+    return { outcome: 'success', output: canonicalJson({ v: 1, campaign: opened.campaign, sid: opened.submissionId, wh: opened.withdrawalHash, createdAt: opened.createdAt, signer: opened.signer }) };
   } catch (error) {
     if (!isSecureSignError(error)) throw error;
     return { outcome: error.code.toLowerCase().replaceAll('_', ' ') };
@@ -58,7 +58,7 @@ describe('opening envelopes with sodium-native', () => {
       if (fromNative.outcome === 'success') expect(fromNative.output, name).toBe(header['plaintext']);
       seen.add(fromNative.outcome);
     }
-    for (const expected of ['success', 'authentication failed', 'bad padding', 'schema violation', 'campaign mismatch', 'submission mismatch', 'key mismatch', 'malformed envelope', 'oversize']) {
+    for (const expected of ['success', 'authentication failed', 'bad padding', 'schema violation', 'campaign mismatch', 'submission mismatch', 'withdrawal mismatch', 'key mismatch', 'malformed envelope', 'oversize']) {
       expect(seen).toContain(expected);
     }
   });
@@ -76,6 +76,7 @@ describe('opening envelopes with sodium-native', () => {
         { ...envelope, ct: ct.slice(0, 60) },
         { ...envelope, sid: 'AAAAAAAAAAAAAAAAAAAAAA' },
         { ...envelope, campaign: 'another-campaign' },
+        { ...envelope, wh: 'A'.repeat(42) + 'E' },
       ];
       for (const variant of variants) {
         const text = JSON.stringify(variant);
