@@ -729,7 +729,7 @@ export class SecureSign extends LitElement {
         <slot name="intro"></slot>
         ${this.hideCount || this._logCount === false
           ? nothing
-          : this._logCount && this._info
+          : typeof this._logCount === 'number' && this._info
             ? renderCount({ ...this._info, count: this._logCount }, t, this.#logNote!(t.lang, this.strings).countVerified)
             : renderCount(this._info, t)}
         ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
