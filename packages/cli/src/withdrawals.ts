@@ -101,9 +101,10 @@ export async function scanWithdrawals(path: string): Promise<Withdrawals> {
 export function withdrawalSummary(w: Withdrawals): string[] {
   const out: string[] = [];
   if (w.withdrawn.size + w.removed.size > 0) {
-    out.push(`${w.withdrawn.size} signatures withdrawn by their signers, ${w.removed.size} removed by the operator, left out`);
+    const withdrawn = w.withdrawn.size === 1 ? '1 signature withdrawn by its signer' : `${w.withdrawn.size} signatures withdrawn by their signers`;
+    out.push(`${withdrawn}, ${w.removed.size} removed by the operator, left out`);
   }
-  if (w.unmatched > 0) out.push(`warning: ${w.unmatched} withdrawals name a submission this file does not hold`);
+  if (w.unmatched > 0) out.push(`warning: ${w.unmatched === 1 ? '1 withdrawal names' : `${w.unmatched} withdrawals name`} a submission this file does not hold`);
   if (w.forged.size > 0) {
     const names = [...w.forged].slice(0, 10).join(', ');
     out.push(`error: ${w.forged.size} forged withdrawals (the revealed secret does not hash to the envelope's wh), signatures kept: ${names}${w.forged.size > 10 ? ', ...' : ''}`);

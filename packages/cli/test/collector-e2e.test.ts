@@ -264,7 +264,7 @@ describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collect
     expect((await run(t.dir, ['receipt', 'check', 'receipt-0.json'])).stdout).toBe('counted in the log of log-letter at position 1 of 5\n');
 
     const decrypted = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'log.ndjson', '-o', 'log-signatures.ndjson']);
-    expect(decrypted.stderr).toBe('secure-sign: opened 4 of 4 records\nsecure-sign: 1 signatures withdrawn by their signers, 0 removed by the operator, left out\n');
+    expect(decrypted.stderr).toBe('secure-sign: opened 4 of 4 records\nsecure-sign: 1 signature withdrawn by its signer, 0 removed by the operator, left out\n');
     expect(decrypted.code).toBe(0);
     expect(lines(await readFile(t.path('log-signatures.ndjson'), 'utf8')).map((l) => JSON.parse(l).submissionId)).toEqual([0, 2, 3].map((i) => signed[i]!.envelope.sid));
     // A fresh pull (everything from the start) gets the removed line and the withdrawal, and decrypt agrees.
@@ -272,7 +272,7 @@ describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collect
     expect(fresh.stderr).toContain('secure-sign: pulled 3 new envelopes (and 1 withdrawals, 0 removals by the operator, 1 envelopes whose ciphertext is gone)');
     expect(fresh.code).toBe(0);
     const again = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'fresh.ndjson', '-o', 'fresh-signatures.ndjson']);
-    expect(again.stderr).toBe('secure-sign: opened 3 of 3 records\nsecure-sign: 1 signatures withdrawn by their signers, 0 removed by the operator, left out\n');
+    expect(again.stderr).toBe('secure-sign: opened 3 of 3 records\nsecure-sign: 1 signature withdrawn by its signer, 0 removed by the operator, left out\n');
   });
 
   it('a dropped envelope and a rewritten history are caught by pull and by receipt check', async () => {
