@@ -69,8 +69,14 @@ export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8
 
   const collector = await startCollector({ dataDir: collectorDir, host, port: collectorPort });
   let pages;
+  let logKey;
   try {
-    pages = await startExampleServer({ host, port: pagePort, campaign: CAMPAIGN, campaignKey, collectorUrl: collector.url });
+    // The campaign's log key, which the pages' widgets verify the signed count with (log-key) and
+    // staff pin on their first pull. A real campaign copies it from `secure-sign register`.
+    const response = await fetch(`${collector.url}/v1/campaigns/${CAMPAIGN}`);
+    if (!response.ok) throw new Error(`the collector answered ${response.status} for the demo campaign`);
+    logKey = (await response.json()).log.vkey;
+    pages = await startExampleServer({ host, port: pagePort, campaign: CAMPAIGN, campaignKey, collectorUrl: collector.url, logKey });
   } catch (error) {
     await collector.stop();
     throw error;
@@ -78,6 +84,7 @@ export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8
   const demo = {
     campaign: CAMPAIGN,
     campaignKey,
+    logKey,
     keyFile,
     tokenFile,
     passphrase: DEMO_PASSPHRASE,

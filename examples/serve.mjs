@@ -1,7 +1,9 @@
 // A small static server for the example partner pages. It fills the snippet placeholders
-// (%CAMPAIGN%, %CAMPAIGN_KEY%, %COLLECTOR_URL%, %WIDGET_URL%, %WIDGET_INTEGRITY%) the way a partner
-// would paste them, serves the widget's CDN build under /widget/, and sends a strict Content
-// Security Policy so the demo proves the widget works under one.
+// (%CAMPAIGN%, %CAMPAIGN_KEY%, %COLLECTOR_URL%, %LOG_KEY%, %IMPORT_MAP%, %WIDGET_URL%,
+// %WIDGET_INTEGRITY%) with what `secure-sign snippet` prints for a partner who serves the widget's
+// files under /widget/, and sends a strict Content Security Policy so the demo proves the widget
+// works under one, with every module it loads pinned by the import map.
+import { snippet } from '@secure-sign/cli';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -28,11 +30,11 @@ const TYPES = {
  * The Content-Security-Policy the example pages are served with: exactly docs/embedding.md's strict
  * policy, plus the pages' own stylesheets and images (no 'unsafe-inline' anywhere).
  */
-export function contentSecurityPolicy(collectorUrl) {
+export function contentSecurityPolicy(collectorUrl, importMapHash) {
   const collector = new URL(collectorUrl).origin;
   return [
     "default-src 'none'",
-    "script-src 'self' 'wasm-unsafe-eval'",
+    `script-src 'self' 'wasm-unsafe-eval'${importMapHash ? ` ${importMapHash}` : ''}`,
     "worker-src 'self' blob:",
     `connect-src 'self' ${collector}`,
     "style-src 'self'",
@@ -72,10 +74,10 @@ function resolveInside(root, urlPath) {
 
 /**
  * Starts the example server.
- * @param {{ host?: string, port?: number, campaign: string, campaignKey: string, collectorUrl: string }} options
+ * @param {{ host?: string, port?: number, campaign: string, campaignKey: string, collectorUrl: string, logKey?: string }} options
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function startExampleServer({ host = '127.0.0.1', port = 0, campaign, campaignKey, collectorUrl }) {
+export async function startExampleServer({ host = '127.0.0.1', port = 0, campaign, campaignKey, collectorUrl, logKey = '' }) {
   const widgetIntegrity = await integrityOf(join(widgetDist, 'secure-sign.js'));
   const values = {
     '%CAMPAIGN%': campaign,
@@ -83,8 +85,11 @@ export async function startExampleServer({ host = '127.0.0.1', port = 0, campaig
     '%COLLECTOR_URL%': collectorUrl,
     '%WIDGET_URL%': '/widget/secure-sign.js',
     '%WIDGET_INTEGRITY%': widgetIntegrity,
+    '%LOG_KEY%': logKey,
+    // Filled in once the server listens: the import map names the widget's files by full URL.
+    '%IMPORT_MAP%': '',
   };
-  const csp = contentSecurityPolicy(collectorUrl);
+  let csp = contentSecurityPolicy(collectorUrl);
 
   const server = createServer(async (request, response) => {
     try {
@@ -142,8 +147,17 @@ export async function startExampleServer({ host = '127.0.0.1', port = 0, campaig
     server.listen(port, host, resolve);
   });
   const address = server.address();
+  const url = `http://${host}:${address.port}`;
+  try {
+    const printed = await snippet({ campaign, publicKey: campaignKey, collector: collectorUrl, baseUrl: new URL('/widget/', url), dist: widgetDist });
+    values['%IMPORT_MAP%'] = printed.html.split('\n')[0];
+    csp = contentSecurityPolicy(collectorUrl, printed.importMapHash);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -65,7 +65,7 @@ console.log(`
   After signing on the page, pull and decrypt what was signed (in another terminal):
 
     export SECURE_SIGN_PASSPHRASE='${demo.passphrase}'
-    ${cli} pull --collector ${demo.collectorUrl} --campaign ${demo.campaign} --token-file ${data}/staff.token --out ${data}/envelopes.ndjson
+    ${cli} pull --collector ${demo.collectorUrl} --campaign ${demo.campaign} --token-file ${data}/staff.token --log-key '${demo.logKey}' --out ${data}/envelopes.ndjson
     ${cli} decrypt --key ${data}/campaign.key --campaign ${demo.campaign} -i ${data}/envelopes.ndjson -o ${data}/signatures.csv --force
 
   Publish the signer wall (signers who agreed to be listed) and reload the page to see it:
@@ -73,6 +73,10 @@ console.log(`
     ${cli} decrypt --key ${data}/campaign.key --campaign ${demo.campaign} -i ${data}/envelopes.ndjson --format ndjson | ${cli} wall build > ${data}/wall-data.json
     ${cli} wall sign --key ${data}/campaign.key --campaign ${demo.campaign} ${data}/wall-data.json -o ${data}/wall.json --force
     ${cli} wall publish --collector ${demo.collectorUrl} --campaign ${demo.campaign} --token-file ${data}/staff.token --key ${data}/campaign.key ${data}/wall.json
+
+  A signer who pressed "Save my receipt" can check it, and withdraw with the link beside it:
+
+    ${cli} receipt check ~/Downloads/secure-sign-receipt-${demo.campaign}-0.json   (the file the browser saved)
 
   Press Ctrl-C to stop.
 `);

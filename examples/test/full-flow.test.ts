@@ -180,8 +180,13 @@ describe('a signature from the partner page to the signer wall', () => {
     const page = context.pages()[0]!;
     expect(events.filter((event) => event.startsWith('csp:'))).toEqual([]);
     const csp = (await page.request.get(demo.pageUrl)).headers()['content-security-policy']!;
-    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(csp).not.toContain('unsafe-inline');
+    // Every module the widget loads is pinned by the page's import map, as `secure-sign snippet`
+    // prints it, and the policy allows that one inline script by its hash.
+    const map = JSON.parse((await page.evaluate(() => document.querySelector('script[type="importmap"]')?.textContent)) ?? '{}') as { integrity?: Record<string, string> };
+    const pinned = Object.keys(map.integrity ?? {}).map((url) => new URL(url).pathname);
+    expect(pinned).toEqual(expect.arrayContaining(['/widget/secure-sign.js', expect.stringMatching(/^\/widget\/ss-lazy-.*\.js$/), expect.stringMatching(/^\/widget\/ss-log-count-.*\.js$/)]));
+    expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'/);
     const skip = page.locator('a.skip-link');
     expect(await skip.getAttribute('href')).toBe('#sign');
     await skip.focus();
