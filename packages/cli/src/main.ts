@@ -20,6 +20,7 @@ import { CliError, EXIT } from './errors.js';
 import { createPrivateFile, errno, readSmallFile, say } from './io.js';
 import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
 import { getPassphrase } from './passphrase.js';
+import { FORMATS } from './records.js';
 import { defaultStatePath, parseDuration, readSerialState, recordSerial } from './serial.js';
 import { publicKeyFrom } from './options.js';
 import { registerSnippetCommand } from './snippet-command.js';
@@ -299,7 +300,7 @@ Example:
     .option('-k, --key <file>', 'key file (repeatable, for a campaign that rotated keys)', collect, [])
     .option('-i, --input <file>', 'envelope file, or - for stdin', '-')
     .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
-    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else ndjson)').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--format <format>', 'output format (default: from the -o extension, else ndjson)').choices(FORMATS))
     .option('--rejects <file>', 'write every line that failed, with its reason, to FILE (NDJSON, 0600)')
     .option('--dedupe-email', 'keep one record per e-mail address (NFC, trimmed, lower-case): the first to arrive (collector seq), consents merged to the most restrictive', false)
     .addOption(conflictsOption('conflicts.ndjson'))

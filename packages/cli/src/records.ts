@@ -92,8 +92,11 @@ export function csvRow(record: DecryptedRecord): string[] {
   return cells.map(neutraliseCell);
 }
 
-/** Output formats of `decrypt`. */
-export type Format = 'csv' | 'json' | 'ndjson';
+/** Output formats of `decrypt` (`--format`). */
+export const FORMATS = ['csv', 'json', 'ndjson'] as const;
+
+/** An output format of `decrypt`. */
+export type Format = (typeof FORMATS)[number];
 
 /** A record as the output format writes it: a CSV row or an NDJSON line (each with its line break), or one JSON text. */
 export function formatRecord(record: DecryptedRecord, format: Format): string {
