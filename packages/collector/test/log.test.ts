@@ -351,24 +351,13 @@ describe('the log with two collector apps on one PostgreSQL', () => {
 });
 
 describe('receipt promises', () => {
-  it('are signed per request at a cost of tens of microseconds (printed), and verify', async () => {
+  // What a promise costs per request is a benchmark figure (npm run bench: throughput with the log
+  // on), not a timed unit test.
+  it('are signed per request by the log key, the same bytes for the same entry, and verify', async () => {
     const key = logKeyFromSeed('42'.repeat(32));
     const origin = `${LOG_NAME}/open-letter`;
     const entry = storedEntry('AAECAwQFBgcICQoLDA0ODw', '{"v":1}', '');
     const verifier = key.verifier(origin);
-    // Warm up, then time what a 2xx adds: one signature over the promise text.
-    for (let i = 0; i < 200; i++) await signPromise(key, origin, i, entry);
-    // The median of 7 batches of 1000, so that other work on the machine weighs less.
-    const batches: number[] = [];
-    for (let b = 0; b < 7; b++) {
-      const started = performance.now();
-      for (let i = 0; i < 1000; i++) await signPromise(key, origin, i, entry);
-      batches.push(performance.now() - started); // ms per 1000 = µs per signature
-    }
-    const microseconds = batches.sort((x, y) => x - y)[3]!;
-    console.log(`receipt promise: ${microseconds.toFixed(1)} µs per signature (median of 7 batches of 1000; node:crypto Ed25519)`);
-    // A generous bound (a loaded 2-core machine): far below a request's own cost (a durable write).
-    expect(microseconds).toBeLessThan(2000);
     const note = await signPromise(key, origin, 41, entry);
     expect(note).toBe(await signPromise(key, origin, 41, entry));
     expect((await openNote(note, [verifier])).text).toBe(promiseText(origin, 41, entry));
