@@ -107,7 +107,7 @@ describe('a receipt from the widget, checked and spent by the signer', () => {
     expect(violations).toEqual([]);
   });
 
-  it('`receipt check` finds the signature counted in the signed log; staff pull and decrypt it', async () => {
+  it('receipt check finds the signature counted in the signed log, and staff pull and decrypt it', async () => {
     await waitForCount(1);
     const checked = receiptCheck();
     expect(checked.said).toContain(`counted in the log of ${CAMPAIGN} at position 1 of 1`);
@@ -129,7 +129,7 @@ describe('a receipt from the widget, checked and spent by the signer', () => {
     await waitForCount(0);
   });
 
-  it('after the withdrawal, `receipt check` says withdrawn, decrypt leaves it out, the verified count drops', async () => {
+  it('after the withdrawal, receipt check says withdrawn, decrypt leaves it out, the verified count drops', async () => {
     const checked = receiptCheck();
     expect(checked.said).toContain(`withdrawn at position 2 of the log of ${CAMPAIGN} (it was counted at position 1)`);
     expect(checked.status).toBe(5);
