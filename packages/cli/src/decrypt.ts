@@ -28,7 +28,7 @@ import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, ope
 import { WorkerPool } from './pool.js';
 import { RANGE_BYTES, type RangeResponse } from './ranges.js';
 import type { LineResult } from './protocol.js';
-import { CSV_COLUMNS, formatRecord, type DecryptedRecord, type Format } from './records.js';
+import { csvHeader, formatRecord, isJsonArray, type DecryptedRecord, type Format } from './records.js';
 import { isEventLine, scanWithdrawals, withdrawalSummary, type Withdrawals } from './withdrawals.js';
 import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 
@@ -73,6 +73,9 @@ export interface DecryptSummary {
   readonly rejected: ReadonlyMap<string, number>;
   /** Withdrawals and removals in the input (withdrawals.ts): those signatures are left out, forged ones kept. */
   readonly withdrawals: Withdrawals;
+  /** The output format, and how many signers it left out because they did not agree to be contacted. */
+  readonly format: Format;
+  readonly notContactable: number;
 }
 
 /** Writes records, already formatted by the workers, in one of the formats. */
@@ -81,18 +84,19 @@ class RecordWriter {
   constructor(readonly stream: Writable, readonly format: Format, readonly bom: boolean) {}
 
   async start(): Promise<void> {
-    if (this.format === 'csv') await write(this.stream, stringify([[...CSV_COLUMNS]], { bom: this.bom }));
-    if (this.format === 'json') await write(this.stream, '[');
+    const header = csvHeader(this.format);
+    if (header) await write(this.stream, stringify([[...header]], { bom: this.bom }));
+    if (isJsonArray(this.format)) await write(this.stream, '[');
   }
 
   async record(text: string): Promise<void> {
-    if (this.format !== 'json') return write(this.stream, text);
+    if (!isJsonArray(this.format)) return write(this.stream, text);
     await write(this.stream, (this.#first ? '\n' : ',\n') + text);
     this.#first = false;
   }
 
   async end(): Promise<void> {
-    if (this.format === 'json') await write(this.stream, this.#first ? ']\n' : '\n]\n');
+    if (isJsonArray(this.format)) await write(this.stream, this.#first ? ']\n' : '\n]\n');
   }
 }
 
@@ -177,6 +181,8 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
   const conflicts = new ConflictsFile(options.conflicts, options.force);
   let emailConflicts = 0;
   let duplicates = 0;
+  // Signers an export profile leaves out (formatRecord gave no text): no consent to be contacted.
+  let notContactable = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
   /** A batch: line numbers, the bytes of each line (from a range, only of rejected lines), and where each starts in the file (ranges). */
@@ -202,6 +208,8 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
         }
         if (groups) {
           groups.add(result.record as DecryptedRecord, line);
+        } else if (result.text === '') {
+          notContactable++;
         } else {
           await writer.record(result.text as string);
           written++;
@@ -288,7 +296,12 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
       emailConflicts = result.conflicts;
       await conflicts.write(result.entries);
       for (const { record } of result.kept) {
-        await writer.record(formatRecord(record, options.format));
+        const text = formatRecord(record, options.format);
+        if (text === '') {
+          notContactable++;
+          continue;
+        }
+        await writer.record(text);
         written++;
       }
     }
@@ -324,6 +337,8 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
     conflictsFile: conflicts.written > 0 ? options.conflicts : undefined,
     rejected,
     withdrawals,
+    format: options.format,
+    notContactable,
   };
 }
 
@@ -351,6 +366,10 @@ export function report(summary: DecryptSummary, dedupe: boolean): number {
   say(`opened ${summary.opened} of ${summary.records} records`);
   if (summary.replays > 0) say(`dropped ${summary.replays} replays (same submission id and ciphertext as an earlier line)`);
   if (dedupe) say(`dropped ${summary.duplicates} duplicates by e-mail; wrote ${summary.written} records`);
+  if (summary.notContactable > 0) {
+    const n = summary.notContactable;
+    say(`left out ${n} ${n === 1 ? 'signer' : 'signers'} who did not agree to be contacted (a ${summary.format} import subscribes everyone in it)`);
+  }
   reportConflicts(summary.sidConflicts, summary.emailConflicts, summary.conflictsFile);
   const failed = summary.records - summary.opened;
   for (const line of withdrawalSummary(summary.withdrawals)) say(line);

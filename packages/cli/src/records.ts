@@ -10,6 +10,11 @@
 import { campaignIdSchema, isoTimestampSchema, signerSchema, submissionIdSchema, type OpenedSubmission, type Signer } from '@secure-sign/crypto';
 import { stringify } from 'csv-stringify/sync';
 import * as z from 'zod';
+import { neutraliseCell } from './exports/cells.js';
+import { osdiSignature } from './exports/osdi.js';
+import { EXPORT_PROFILES, PROFILE_COLUMNS, isCsvProfile, profileRow } from './exports/profiles.js';
+
+export { neutraliseCell } from './exports/cells.js';
 
 /** Where a record came from in the collector: its export `seq` and `receivedAt`, when known. */
 export interface Arrival {
@@ -61,14 +66,6 @@ export const CSV_COLUMNS = [
   'receivedAt',
 ] as const;
 
-/**
- * Makes a cell safe to open in a spreadsheet: a value starting with `=`, `+`, `-`, `@`, a tab or
- * a carriage return would be read as a formula (OWASP "CSV injection"), so it gets a leading `'`.
- */
-export function neutraliseCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 /** The CSV row of a record, cells already neutralised. */
 export function csvRow(record: DecryptedRecord): string[] {
   const s = record.signer;
@@ -92,16 +89,38 @@ export function csvRow(record: DecryptedRecord): string[] {
   return cells.map(neutraliseCell);
 }
 
-/** Output formats of `decrypt` (`--format`). */
-export const FORMATS = ['csv', 'json', 'ndjson'] as const;
+/**
+ * Output formats of `decrypt` (`--format`): our own (csv, json, ndjson), then the export profiles
+ * for campaign tools (exports/profiles.ts, docs/exports.md).
+ */
+export const FORMATS = ['csv', 'json', 'ndjson', ...EXPORT_PROFILES] as const;
 
 /** An output format of `decrypt`. */
 export type Format = (typeof FORMATS)[number];
 
-/** A record as the output format writes it: a CSV row or an NDJSON line (each with its line break), or one JSON text. */
+/** The header row of a CSV format (csv and the CSV profiles), `undefined` for the others. */
+export function csvHeader(format: Format): readonly string[] | undefined {
+  if (format === 'csv') return CSV_COLUMNS;
+  return isCsvProfile(format) ? PROFILE_COLUMNS[format] : undefined;
+}
+
+/** Whether a format is one JSON array of records (json, osdi), written with `[`, commas and `]`. */
+export function isJsonArray(format: Format): boolean {
+  return format === 'json' || format === 'osdi';
+}
+
+/**
+ * A record as the output format writes it: a CSV row or an NDJSON line (each with its line
+ * break), or one JSON text. The empty string means the record is left out of this format: a
+ * signer who did not agree to be contacted, in an export that subscribes everyone in it.
+ */
 export function formatRecord(record: DecryptedRecord, format: Format): string {
   if (format === 'csv') return stringify([csvRow(record)]);
-  return format === 'ndjson' ? JSON.stringify(record) + '\n' : JSON.stringify(record);
+  if (format === 'ndjson') return JSON.stringify(record) + '\n';
+  if (format === 'json') return JSON.stringify(record);
+  if (format === 'osdi') return JSON.stringify(osdiSignature(record));
+  const row = profileRow(format, record);
+  return row === undefined ? '' : stringify([row.map(neutraliseCell)]);
 }
 
 /** The key `--dedupe-email` compares: NFC, trimmed, lower-case. */
