@@ -104,8 +104,9 @@ export async function rotateStaffToken(store: Store, campaign: string): Promise<
   return (await store.setTokenHash(campaign, hashToken(token))) ? token : undefined;
 }
 
-/** Whether a campaign accepts submissions at time `now` (ms). */
+/** Whether a campaign accepts submissions at time `now` (ms). A closed one (`campaign close`) never does again. */
 export function isOpen(campaign: CampaignRecord, now: number): boolean {
+  if (campaign.retention !== null) return false;
   if (campaign.opensAt !== null && now < Date.parse(campaign.opensAt)) return false;
   if (campaign.closesAt !== null && now >= Date.parse(campaign.closesAt)) return false;
   return true;

@@ -46,6 +46,11 @@ export interface CollectorConfig {
    * Changing it gives every log a new identity (docs/operations.md).
    */
   readonly logName: string;
+  /**
+   * Tests only (`SECURE_SIGN_TEST_SHORT_RETENTION=1`): retention periods in seconds (`30s`) are
+   * accepted by the admin API, below the 1-day minimum. Off by default.
+   */
+  readonly shortRetentionForTests: boolean;
 }
 
 /** A log name: a lower-case host, an optional port, optional path segments; no scheme. */
@@ -92,6 +97,7 @@ const configSchema = z.strictObject({
   clockSkewSeconds: z.number().check(z.int(), z.gte(0), z.lte(86_400)),
   adminToken: z.optional(z.string().check(z.minLength(32, 'admin token must be at least 32 characters'))),
   trustProxy: z.boolean(),
+  shortRetentionForTests: z.boolean(),
   logName: z.string().check(z.regex(LOG_NAME, 'must be a lower-case host name, optionally with :port and /path, e.g. collector.example')),
 });
 
@@ -120,6 +126,7 @@ export function resolveConfig(input: Partial<CollectorConfig> = {}): CollectorCo
     authFailureLimit: input.authFailureLimit ?? 10,
     clockSkewSeconds: input.clockSkewSeconds ?? 300,
     trustProxy: input.trustProxy ?? false,
+    shortRetentionForTests: input.shortRetentionForTests ?? false,
     logName: input.logName ?? 'localhost',
     ...(input.adminToken === undefined ? {} : { adminToken: input.adminToken }),
   };

@@ -10,6 +10,7 @@ import { registerCampaign, rotateStaffToken, isOpen, updateCampaign } from './ca
 import { DEFAULT_POW_BURST_MAX_FACTOR, DEFAULT_POW_BURST_THRESHOLD, DEFAULT_POW_DIFFICULTY, resolveConfig, type CollectorConfig } from './config.js';
 import { MAX_POW_DIFFICULTY } from './pow.js';
 import { createMetrics } from './metrics.js';
+import { closeCampaign, parseRetentionPeriod } from './retention.js';
 import { startServer } from './server.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -27,6 +28,7 @@ export const USAGE = `Usage:
                   [storage options]
   ${NAME} campaign set ID [--origin URL]... [--any-origin] [--goal N|none] [--opens ISO|none]
                   [--closes ISO|none] [storage options]
+  ${NAME} campaign close ID --delete-after PERIOD [storage options]
   ${NAME} campaign token ID [storage options]
   ${NAME} campaign list [storage options]
 
@@ -81,10 +83,19 @@ campaign set changes origins (--origin replaces the list, --any-origin empties i
 dates (none clears one) and prints the campaign's list line. campaign list prints one
 tab-separated line per campaign.
 
+campaign close ends a campaign for good: it refuses new signatures from now on (whatever its
+dates say), and once PERIOD has passed the collector deletes every stored ciphertext of it
+(the submission ids, hashes, the log and the count stay). PERIOD is Nd (days) or Nw (weeks),
+at least 1d, at most 3650d. Closing again keeps the earlier deletion date: it can bring the
+deletion forward, never put it off. It prints the campaign's list line, which for a closed
+campaign ends closed=TIME delete=TIME (deleted=TIME once done). A running collector deletes
+within a minute of that time (docs/operations.md, Retention).
+
 Example:
   ${NAME} campaign add open-letter --key sspk1... --origin https://partner.example \\
     --goal 10000 --closes 2027-03-01T00:00:00Z > staff-token.txt
   ${NAME} --data-dir /var/lib/secure-sign --host 0.0.0.0 --port 8787
+  ${NAME} campaign close open-letter --delete-after 180d --data-dir /var/lib/secure-sign
 `;
 
 class UsageError extends Error {}
@@ -122,6 +133,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         goal: { type: 'string' },
         opens: { type: 'string' },
         closes: { type: 'string' },
+        'delete-after': { type: 'string' },
       },
     });
   } catch (error) {
@@ -228,7 +240,8 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const trustProxy = values['trust-proxy'] === true || env['SECURE_SIGN_TRUST_PROXY'] === '1';
   const adminToken = env['SECURE_SIGN_ADMIN_TOKEN'] || undefined;
   const logName = str(values, 'log-name') ?? (env['SECURE_SIGN_LOG_NAME'] || undefined);
-  const input: Partial<CollectorConfig> = { trustProxy, ...(logName === undefined ? {} : { logName }) };
+  const shortRetention = shortRetentionForTests(env);
+  const input: Partial<CollectorConfig> = { trustProxy, shortRetentionForTests: shortRetention, ...(logName === undefined ? {} : { logName }) };
   const difficulty = integer(str(values, 'pow-difficulty') ?? env['SECURE_SIGN_POW_DIFFICULTY'], '--pow-difficulty');
   const burst = integer(str(values, 'pow-burst') ?? env['SECURE_SIGN_POW_BURST'], '--pow-burst');
   const burstWindow = integer(str(values, 'pow-burst-window') ?? env['SECURE_SIGN_POW_BURST_WINDOW'], '--pow-burst-window');
@@ -263,7 +276,18 @@ async function serveCommand(values: Values, env: NodeJS.ProcessEnv): Promise<num
   const app = createApp({ store, config, logger, metrics });
   let server;
   try {
-    server = await startServer({ app, store, logger, metrics, host, port, clockSkewMs: config.clockSkewSeconds * 1000, logName: config.logName });
+    server = await startServer({
+      app,
+      store,
+      logger,
+      metrics,
+      host,
+      port,
+      clockSkewMs: config.clockSkewSeconds * 1000,
+      logName: config.logName,
+      // Tests with periods in seconds look for due campaigns every half second, not every minute.
+      ...(shortRetention ? { retentionIntervalMs: 500 } : {}),
+    });
   } catch (error) {
     await store.close();
     throw error;
@@ -304,8 +328,34 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
     }
     return 0;
   }
-  if (action !== 'add' && action !== 'token' && action !== 'set') throw new UsageError('expected campaign add, set, token or list');
+  if (action !== 'add' && action !== 'token' && action !== 'set' && action !== 'close') throw new UsageError('expected campaign add, set, close, token or list');
   if (id === undefined) throw new UsageError(`campaign ${action}: missing campaign id`);
+  if (action === 'close') {
+    const text = str(values, 'delete-after');
+    if (text === undefined) throw new UsageError('campaign close: --delete-after PERIOD is required (e.g. 180d)');
+    let period: number;
+    try {
+      period = parseRetentionPeriod(text, { allowSeconds: shortRetentionForTests(env) });
+    } catch (error) {
+      throw new UsageError(`--delete-after: ${(error as Error).message.replace(/^deleteAfter: /, '')}`);
+    }
+    const store = await openStore(values, env);
+    try {
+      const retention = await closeCampaign(store, id, period, Date.now());
+      if (retention === undefined) {
+        say(`error: no campaign ${id}`);
+        say(`hint: run ${NAME} campaign list`);
+        return 1;
+      }
+      const campaign = (await store.getCampaign(id))!;
+      if (retention.deletedAt !== null) say(`campaign ${id}: its ciphertexts were deleted at ${retention.deletedAt}; nothing changed`);
+      else say(`campaign ${id} is closed; its ciphertexts will be deleted at ${retention.deleteAt}`);
+      process.stdout.write(listLine(campaign));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
   if (action === 'add') {
     const key = str(values, 'key');
     if (key === undefined) throw new UsageError('campaign add: --key sspk1... is required');
@@ -374,11 +424,19 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
   }
 }
 
+/** `SECURE_SIGN_TEST_SHORT_RETENTION=1`: retention periods in seconds, for tests only. */
+function shortRetentionForTests(env: NodeJS.ProcessEnv): boolean {
+  return env['SECURE_SIGN_TEST_SHORT_RETENTION'] === '1';
+}
+
 function renameKey(object: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
   return from in object ? { [to]: object[from] } : {};
 }
 
-/** One line of `campaign list`: tab-separated `id count=.. goal=.. open=.. opens=.. closes=.. origins=.. key=..`. */
+/**
+ * One line of `campaign list`: tab-separated `id count=.. goal=.. open=.. opens=.. closes=.. origins=.. key=..`,
+ * then `closed=.. delete=..` (or `deleted=..`) for a closed campaign.
+ */
 function listLine(c: CampaignRecord): string {
   const facts = [
     c.id,
@@ -389,6 +447,7 @@ function listLine(c: CampaignRecord): string {
     `closes=${c.closesAt ?? '-'}`,
     `origins=${c.origins.length > 0 ? c.origins.join(',') : '*'}`,
     `key=${c.key}`,
+    ...(c.retention === null ? [] : [`closed=${c.retention.closedAt}`, `${c.retention.deletedAt === null ? 'delete' : 'deleted'}=${c.retention.deletedAt ?? c.retention.deleteAt}`]),
   ];
   return `${facts.join('\t')}\n`;
 }

@@ -9,6 +9,7 @@ export interface Metrics {
   readonly withdrawn: Counter<'campaign'>;
   readonly rejected: Counter<'code'>;
   readonly campaignCeiling: Counter<'campaign'>;
+  readonly retentionDeleted: Counter<'campaign'>;
   readonly latency: Histogram<'method' | 'route' | 'status'>;
 }
 
@@ -39,6 +40,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     campaignCeiling: new Counter({
       name: 'secure_sign_campaign_ceiling_hits_total',
       help: 'Submissions refused because their campaign reached its per-window ceiling, by campaign.',
+      labelNames: ['campaign'],
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'secure_sign_retention_deleted_total',
+      help: 'Ciphertexts deleted by the retention job of this process at the end of a closed campaign, by campaign.',
       labelNames: ['campaign'],
       registers: [registry],
     }),

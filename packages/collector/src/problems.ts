@@ -25,6 +25,7 @@ export const PROBLEMS = {
   'stale-document': { status: 409, title: 'Stale document' },
   'submission-removed': { status: 409, title: 'Submission removed' },
   'request-timeout': { status: 408, title: 'Request timeout' },
+  'signatures-deleted': { status: 410, title: 'Signatures deleted' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'campaign-mismatch': { status: 422, title: 'Campaign mismatch' },

@@ -1,5 +1,5 @@
 // Listening and stopping. The app knows nothing about sockets; this file owns the HTTP server,
-// the periodic pruning of spent challenges and the graceful shutdown. Rules of this file:
+// the periodic jobs (pruning spent challenges, signing checkpoints, retention) and the graceful shutdown. Rules of this file:
 // - What Node's HTTP parser refuses before the app sees a request (a bad request line, bad
 //   framing, headers too large, a request that does not arrive in time) is answered here, with
 //   the same problem+json documents the app sends, written straight to the socket. Nothing of the
@@ -16,6 +16,7 @@ import type { Clock } from './app.js';
 import { startCheckpointer } from './log.js';
 import type { Metrics } from './metrics.js';
 import { problem, type ProblemCode } from './problems.js';
+import { startRetentionJob } from './retention.js';
 import type { Store } from './store/types.js';
 
 /** What {@link startServer} needs. */
@@ -44,6 +45,8 @@ export interface ServerOptions {
   readonly logName?: string;
   /** How often this process signs checkpoints of logs that grew; 250 ms by default. */
   readonly checkpointIntervalMs?: number;
+  /** How often this process looks for closed campaigns due for deletion; every minute by default. */
+  readonly retentionIntervalMs?: number;
 }
 
 /** A listening collector. */
@@ -199,6 +202,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
   });
 
+  // Retention: deletes the ciphertexts of closed campaigns once their deletion date has passed
+  // (src/retention.ts); every process runs it, the store makes it happen once.
+  const retention = startRetentionJob({
+    store,
+    logger,
+    clock,
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
+  });
+
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
@@ -207,6 +220,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closing ??= (async () => {
         clearInterval(pruneTimer);
         const checkpoints = checkpointer.stop();
+        const deletions = retention.stop();
         const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
         grace.unref();
         await new Promise<void>((resolve) => {
@@ -215,6 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         });
         clearTimeout(grace);
         await checkpoints;
+        await deletions;
         await store.close();
       })();
       return closing;

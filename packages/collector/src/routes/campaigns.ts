@@ -29,6 +29,17 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
       open: isOpen(campaign, deps.clock.now()),
       // The campaign's transparency log: its origin line and the C2SP verifier key of its checkpoints.
       log: { origin: logName, vkey: key.vkey(logName), size: campaign.logSize },
+      // Once closed with a retention period (docs/operations.md "Retention"): when it closed, when
+      // its ciphertexts are (or were) deleted, and `deletedAt` once they are.
+      ...(campaign.retention === null
+        ? {}
+        : {
+            retention: {
+              closedAt: campaign.retention.closedAt,
+              deleteAt: campaign.retention.deleteAt,
+              ...(campaign.retention.deletedAt === null ? {} : { deletedAt: campaign.retention.deletedAt }),
+            },
+          }),
       ...(origin === undefined ? {} : { originAllowed: campaign.origins.length === 0 || campaign.origins.includes(origin) }),
     });
   });

@@ -161,6 +161,8 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
         if (!stored) throw new Error('a duplicate submission is not stored');
         return c.json(await receipt(result.receivedAt, stored.seq), 200);
       }
+      case 'closed':
+        throw new ProblemError('campaign-closed', 'This campaign does not accept signatures now.');
       case 'conflict':
         throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
       case 'pow-replayed':

@@ -51,6 +51,8 @@ async function withdraw(deps: RouteDeps, c: Context<Env>, campaign: CampaignReco
       return { ok: false, code: 'withdrawal-refused', detail: 'This secret does not withdraw this submission.' };
     case 'removed':
       return { ok: false, code: 'submission-removed', detail: "The collector's operator already removed this submission." };
+    case 'deleted':
+      return { ok: false, code: 'signatures-deleted', detail: "This campaign's signatures were deleted at the end of its retention period: nothing is left to withdraw, and its count no longer changes." };
   }
 }
 
@@ -191,6 +193,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
       'not-found': 'No signature with this code is stored for this campaign. Check that you pasted the whole code.',
       'withdrawal-refused': 'This code does not withdraw that signature. Check that you pasted the whole code.',
       'submission-removed': 'The campaign already removed this signature: it no longer counts.',
+      'signatures-deleted': 'This campaign has ended and its signatures were deleted, yours included: nothing is left to withdraw.',
       'rate-limited': 'Too many attempts from your network. Wait a minute, then try again.',
       internal: 'The collector could not do it just now. Try again later.',
     },
@@ -217,6 +220,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
       'not-found': 'Aucune signature de cette campagne ne correspond à ce code. Vérifiez que vous avez collé le code complet.',
       'withdrawal-refused': 'Ce code ne retire pas cette signature. Vérifiez que vous avez collé le code complet.',
       'submission-removed': 'La campagne a déjà supprimé cette signature : elle ne compte plus.',
+      'signatures-deleted': 'Cette campagne est terminée et ses signatures ont été supprimées, la vôtre aussi : il n’y a plus rien à retirer.',
       'rate-limited': 'Trop de tentatives depuis votre réseau. Attendez une minute, puis réessayez.',
       internal: 'Le serveur n’a pas pu le faire pour l’instant. Veuillez réessayer plus tard.',
     },
@@ -243,6 +247,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
       'not-found': 'Zu diesem Code ist in dieser Kampagne keine Unterschrift gespeichert. Prüfen Sie, ob Sie den ganzen Code eingefügt haben.',
       'withdrawal-refused': 'Dieser Code zieht diese Unterschrift nicht zurück. Prüfen Sie, ob Sie den ganzen Code eingefügt haben.',
       'submission-removed': 'Die Kampagne hat diese Unterschrift bereits entfernt: Sie zählt nicht mehr.',
+      'signatures-deleted': 'Diese Kampagne ist beendet und ihre Unterschriften wurden gelöscht, auch Ihre: Es gibt nichts mehr zurückzuziehen.',
       'rate-limited': 'Zu viele Versuche aus Ihrem Netz. Warten Sie eine Minute und versuchen Sie es dann erneut.',
       internal: 'Der Server konnte es gerade nicht ausführen. Bitte versuchen Sie es später erneut.',
     },

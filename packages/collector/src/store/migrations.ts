@@ -203,6 +203,21 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM submissions s JOIN campaigns c ON c.id = s.campaign WHERE s.envelope IS NULL;
       UPDATE campaigns SET last_seq = last_seq + (SELECT count(*) FROM log_events e WHERE e.campaign = campaigns.id);`,
   },
+  {
+    version: 5,
+    // Retention (docs/operations.md "Retention"): a campaign closed with a deletion date. NULL
+    // until `campaign close`; deleted_at is set by the retention job when it has deleted the
+    // campaign's ciphertexts (ISO 8601 UTC text, as every time in this schema).
+    description: 'retention: campaigns.closed_at, campaigns.delete_at, campaigns.deleted_at',
+    sqlite: `
+      ALTER TABLE campaigns ADD COLUMN closed_at TEXT;
+      ALTER TABLE campaigns ADD COLUMN delete_at TEXT;
+      ALTER TABLE campaigns ADD COLUMN deleted_at TEXT;`,
+    postgres: `
+      ALTER TABLE campaigns ADD COLUMN closed_at TEXT;
+      ALTER TABLE campaigns ADD COLUMN delete_at TEXT;
+      ALTER TABLE campaigns ADD COLUMN deleted_at TEXT;`,
+  },
 ];
 
 /** The schema version this build creates and understands: the last migration's. */

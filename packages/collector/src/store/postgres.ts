@@ -10,6 +10,7 @@ import {
   type ExportedEvent,
   type InsertResult,
   type NewCampaign,
+  type RetentionDeletion,
   type Store,
   type StoredCheckpoint,
   type SubmissionInsert,
@@ -114,6 +115,9 @@ interface CampaignRow {
   token_hash: string;
   count: string;
   log_size: string;
+  closed_at: string | null;
+  delete_at: string | null;
+  deleted_at: string | null;
 }
 
 function toCampaign(row: CampaignRow): CampaignRecord {
@@ -128,6 +132,7 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     tokenHash: row.token_hash,
     count: Number(row.count),
     logSize: Number(row.log_size),
+    retention: row.closed_at === null || row.delete_at === null ? null : { closedAt: row.closed_at, deleteAt: row.delete_at, deletedAt: row.deleted_at },
   };
 }
 
@@ -344,14 +349,24 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   async function writeBatch(c: pg.PoolClient, campaign: string, items: readonly SubmissionInsert[]): Promise<InsertResult[]> {
     // The campaign row lock serialises inserts into one campaign until commit, so seq N+1
     // can only be taken after N is committed and visible: an export cursor never skips a row.
-    const locked = await c.query<{ log_size: string }>('SELECT log_size FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+    const locked = await c.query<{ log_size: string; closed_at: string | null }>('SELECT log_size, closed_at FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
     if (locked.rowCount === 0) return items.map(() => ({ status: 'unknown-campaign' }));
     const logSize = Number(locked.rows[0]!.log_size);
+    const closed = locked.rows[0]!.closed_at !== null;
     const existing = await c.query<{ sid: string; envelope_hash: string; received_at: string }>(
       'SELECT sid, envelope_hash, received_at FROM submissions WHERE campaign = $1 AND sid = ANY($2::text[])',
       [campaign, [...new Set(items.map((i) => i.sid))]],
     );
     const stored = new Map(existing.rows.map((r) => [r.sid, { envelopeHash: r.envelope_hash, receivedAt: r.received_at }]));
+    // Closed (campaign close) before this transaction took the row lock: only retries of stored
+    // envelopes answer; nothing new is stored and no challenge is spent.
+    if (closed) {
+      return items.map((item) => {
+        const holder = stored.get(item.sid);
+        if (!holder) return { status: 'closed' };
+        return holder.envelopeHash === item.envelopeHash ? { status: 'duplicate', receivedAt: holder.receivedAt } : { status: 'conflict' };
+      });
+    }
 
     // Which items get created depends on which challenges were already spent (a replayed item
     // frees its sid for a later item of the batch), and that is only known by trying to spend
@@ -458,6 +473,39 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const result = await pool.query('UPDATE campaigns SET token_hash = $1 WHERE id = $2', [tokenHash, id]);
       return result.rowCount === 1;
     },
+    async closeCampaign(id, closedAt, deleteAt) {
+      // One statement decides and writes; times are toISOString text (string order is time order).
+      // The row lock it takes orders it with insert batches: one that commits after sees closed_at.
+      await pool.query(
+        `UPDATE campaigns SET closed_at = coalesce(closed_at, $2),
+                delete_at = CASE WHEN delete_at IS NULL OR delete_at > $3 THEN $3 ELSE delete_at END
+         WHERE id = $1 AND deleted_at IS NULL`,
+        [id, closedAt, deleteAt],
+      );
+      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+      return rows[0] && toCampaign(rows[0]).retention!;
+    },
+    async deleteExpired(now) {
+      const { rows: due } = await pool.query<{ id: string }>('SELECT id FROM campaigns WHERE delete_at <= $1 AND deleted_at IS NULL ORDER BY id', [now]);
+      const done: RetentionDeletion[] = [];
+      for (const { id } of due) {
+        // Rechecked under the campaign row lock: of processes racing here, the first deletes and
+        // sets deleted_at, the others then find it set and do nothing.
+        const result = await transaction(async (c): Promise<RetentionDeletion | undefined> => {
+          const { rows } = await c.query<{ delete_at: string | null; deleted_at: string | null }>(
+            'SELECT delete_at, deleted_at FROM campaigns WHERE id = $1 FOR UPDATE',
+            [id],
+          );
+          const row = rows[0];
+          if (!row || row.deleted_at !== null || row.delete_at === null || row.delete_at > now) return undefined;
+          const deleted = await c.query('UPDATE submissions SET envelope = NULL WHERE campaign = $1 AND envelope IS NOT NULL', [id]);
+          await c.query('UPDATE campaigns SET deleted_at = $2 WHERE id = $1', [id, now]);
+          return { campaign: id, deleted: deleted.rowCount ?? 0, deletedAt: now };
+        });
+        if (result) done.push(result);
+      }
+      return done;
+    },
     async findSubmission(campaign, sid) {
       const { rows } = await pool.query<{ seq: string; envelope_hash: string; received_at: string; deleted: boolean }>(
         'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = $1 AND sid = $2',
@@ -517,7 +565,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const { campaign, sid } = request;
       return transaction(async (c): Promise<WithdrawalResult> => {
         // The campaign row lock: withdrawals, removals and inserts of one campaign take seqs in commit order.
-        const locked = await c.query<{ log_size: string }>('SELECT log_size FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+        const locked = await c.query<{ log_size: string; deleted_at: string | null }>('SELECT log_size, deleted_at FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
         if (locked.rowCount === 0) return { status: 'not-found' };
         const found = await c.query<{ wh: string | null }>('SELECT wh FROM submissions WHERE campaign = $1 AND sid = $2', [campaign, sid]);
         if (found.rowCount === 0) return { status: 'not-found' };
@@ -529,6 +577,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         );
         const done = event.rows[0];
         if (done) return done.kind === KIND_WITHDRAWAL ? { status: 'already-withdrawn', seq: Number(done.seq), receivedAt: done.received_at } : { status: 'removed' };
+        // After the retention deletion nothing changes any more (the count stays as it was).
+        const deletedAt = locked.rows[0]!.deleted_at;
+        if (deletedAt !== null) return { status: 'deleted', deletedAt };
         const deleted = await c.query('UPDATE submissions SET envelope = NULL WHERE campaign = $1 AND sid = $2 AND envelope IS NOT NULL', [campaign, sid]);
         if (deleted.rowCount === 0) return { status: 'removed' };
         const seq = await appendEvent(c, campaign, Number(locked.rows[0]!.log_size), KIND_WITHDRAWAL, sid, request.secret, request.entry, request.receivedAt);

@@ -13,6 +13,7 @@ import {
   type InsertResult,
   type NewCampaign,
   type PutFileResult,
+  type RetentionDeletion,
   type Store,
   type StoredCheckpoint,
   type StoredFile,
@@ -66,6 +67,9 @@ interface CampaignRow {
   count: number;
   last_seq: number;
   log_size: number;
+  closed_at: string | null;
+  delete_at: string | null;
+  deleted_at: string | null;
 }
 
 function toCampaign(row: CampaignRow): CampaignRecord {
@@ -80,6 +84,7 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     tokenHash: row.token_hash,
     count: row.count,
     logSize: row.log_size,
+    retention: row.closed_at === null || row.delete_at === null ? null : { closedAt: row.closed_at, deleteAt: row.delete_at, deletedAt: row.deleted_at },
   };
 }
 
@@ -223,6 +228,15 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       'SELECT body, serial, issued_at, updated_at FROM files WHERE campaign = ? AND name = ?',
     ),
     prune: db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?'),
+    // Retention (migration 5). Times are toISOString text: string order is time order.
+    close: db.prepare(
+      `UPDATE campaigns SET closed_at = coalesce(closed_at, @closedAt),
+              delete_at = CASE WHEN delete_at IS NULL OR delete_at > @deleteAt THEN @deleteAt ELSE delete_at END
+       WHERE id = @id AND deleted_at IS NULL`,
+    ),
+    due: db.prepare<[string], { id: string }>('SELECT id FROM campaigns WHERE delete_at <= ? AND deleted_at IS NULL ORDER BY id'),
+    deleteAll: db.prepare('UPDATE submissions SET envelope = NULL WHERE campaign = ? AND envelope IS NOT NULL'),
+    setDeleted: db.prepare('UPDATE campaigns SET deleted_at = ? WHERE id = ?'),
   };
 
   const hashReader = (campaign: string): SyncHashReader => ({
@@ -286,13 +300,16 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
   }
 
   const insertOne = db.transaction((insert: SubmissionInsert): InsertResult => {
-    if (!stmt.getCampaign.get(insert.campaign)) return { status: 'unknown-campaign' };
+    const campaignRow = stmt.getCampaign.get(insert.campaign);
+    if (!campaignRow) return { status: 'unknown-campaign' };
     const existing = stmt.findSubmission.get(insert.campaign, insert.sid);
     if (existing) {
       return existing.envelope_hash === insert.envelopeHash
         ? { status: 'duplicate', receivedAt: existing.received_at }
         : { status: 'conflict' };
     }
+    // Closed (campaign close) before this transaction: the write lock orders the two.
+    if (campaignRow.closed_at !== null) return { status: 'closed' };
     if (stmt.spend.run(insert.powId, insert.powExpiresAt).changes === 0) return { status: 'pow-replayed' };
     const entry = storedEntry(insert.sid, insert.envelope, insert.envelopeHash);
     const { last_seq: seq, count } = stmt.bumpSeq.get(insert.campaign)!;
@@ -368,9 +385,27 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     if (row.wh === null || row.wh !== request.secretHash) return { status: 'refused' };
     const event = stmt.findEvent.get(campaign, sid);
     if (event) return event.kind === KIND_WITHDRAWAL ? { status: 'already-withdrawn', seq: event.seq, receivedAt: event.received_at } : { status: 'removed' };
+    // After the retention deletion nothing changes any more (the count stays as it was).
+    const deletedAt = stmt.getCampaign.get(campaign)?.deleted_at ?? null;
+    if (deletedAt !== null) return { status: 'deleted', deletedAt };
     if (stmt.deleteSubmission.run(campaign, sid).changes === 0) return { status: 'removed' };
     const seq = appendEvent(campaign, KIND_WITHDRAWAL, sid, request.secret, request.entry, request.receivedAt);
     return { status: 'withdrawn', seq, receivedAt: request.receivedAt };
+  });
+
+  const closeTx = db.transaction((id: string, closedAt: string, deleteAt: string) => {
+    stmt.close.run({ id, closedAt, deleteAt });
+    const row = stmt.getCampaign.get(id);
+    return row && toCampaign(row).retention!;
+  });
+
+  /** Deletes one due campaign's ciphertexts; undefined if it is not due (any more). */
+  const expireTx = db.transaction((id: string, now: string): RetentionDeletion | undefined => {
+    const row = stmt.getCampaign.get(id);
+    if (!row || row.deleted_at !== null || row.delete_at === null || row.delete_at > now) return undefined;
+    const deleted = stmt.deleteAll.run(id).changes;
+    stmt.setDeleted.run(now, id);
+    return { campaign: id, deleted, deletedAt: now };
   });
 
   return {
@@ -398,6 +433,20 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     },
     async setTokenHash(id, tokenHash) {
       return stmt.setToken.run(tokenHash, id).changes === 1;
+    },
+    async closeCampaign(id, closedAt, deleteAt) {
+      return closeTx.immediate(id, closedAt, deleteAt);
+    },
+    async deleteExpired(now) {
+      const done: RetentionDeletion[] = [];
+      for (const { id } of stmt.due.all(now)) {
+        const result = expireTx.immediate(id, now);
+        if (result) done.push(result);
+      }
+      // secure_delete zeroes the freed pages, but the WAL file still holds the frames that wrote
+      // the envelopes: copy the WAL back and truncate it, so the file holds no ciphertext either.
+      if (done.length > 0) db.pragma('wal_checkpoint(TRUNCATE)');
+      return done;
     },
     async findSubmission(campaign, sid) {
       const row = stmt.findSubmission.get(campaign, sid);

@@ -23,10 +23,33 @@ export interface CampaignRecord {
    * the operator), each with its own seq. Leaf index = seq - 1.
    */
   readonly logSize: number;
+  /** Set once the campaign is closed with a retention period (`campaign close`); null before. */
+  readonly retention: Retention | null;
+}
+
+/**
+ * The retention of a closed campaign (docs/operations.md "Retention"). ISO 8601 UTC instants as
+ * `Date.prototype.toISOString` writes them (so they compare as strings).
+ */
+export interface Retention {
+  /** When it was first closed: from then on it refuses new signatures, for good. */
+  readonly closedAt: string;
+  /** When its ciphertexts are to be deleted (the earliest of every close). */
+  readonly deleteAt: string;
+  /** When they were deleted; null until then. */
+  readonly deletedAt: string | null;
 }
 
 /** A new campaign. */
-export type NewCampaign = Omit<CampaignRecord, 'count' | 'logSize'>;
+export type NewCampaign = Omit<CampaignRecord, 'count' | 'logSize' | 'retention'>;
+
+/** Outcome of {@link Store.deleteExpired}: what one campaign's deletion did. */
+export interface RetentionDeletion {
+  readonly campaign: string;
+  /** Ciphertexts deleted by this call. */
+  readonly deleted: number;
+  readonly deletedAt: string;
+}
 
 /** The settings of a campaign that can change after it is registered. */
 export type CampaignSettings = Pick<CampaignRecord, 'origins' | 'goal' | 'opensAt' | 'closesAt'>;
@@ -75,6 +98,8 @@ export interface SubmissionInsert {
 export type InsertResult =
   /** Stored, and appended to the campaign's log at index `seq - 1` in the same transaction. */
   | { readonly status: 'created'; readonly seq: number; readonly receivedAt: string }
+  /** The campaign was closed (`campaign close`) before this transaction: nothing stored. */
+  | { readonly status: 'closed' }
   /** The same envelope was already stored (a concurrent retry won the race). */
   | { readonly status: 'duplicate'; readonly receivedAt: string }
   /** Another envelope holds this submission id. */
@@ -115,7 +140,9 @@ export type WithdrawalResult =
   /** The secret's hash is not the envelope's `wh` (or the envelope has none). */
   | { readonly status: 'refused' }
   /** The operator removed this submission already (a 0x03 entry): nothing to withdraw. */
-  | { readonly status: 'removed' };
+  | { readonly status: 'removed' }
+  /** The campaign's ciphertexts were deleted at the end of its retention period: nothing changes any more. */
+  | { readonly status: 'deleted'; readonly deletedAt: string };
 
 /** A published file. */
 export interface StoredFile {
@@ -162,6 +189,21 @@ export interface Store {
   listCampaigns(): Promise<CampaignRecord[]>;
   /** Replaces a campaign's changeable settings; false if the campaign does not exist. */
   updateCampaign(id: string, settings: CampaignSettings): Promise<boolean>;
+  /**
+   * Closes a campaign with a deletion date, in one atomic step: the first close sets `closedAt`;
+   * `deleteAt` becomes the earlier of the stored one and the one given (a second close can bring
+   * the deletion forward, never push it back); once deleted nothing changes. Undefined if the
+   * campaign does not exist. Inserts that commit after this refuse the campaign (`closed`).
+   */
+  closeCampaign(id: string, closedAt: string, deleteAt: string): Promise<Retention | undefined>;
+  /**
+   * The retention job's step, for every campaign whose `deleteAt` is at or before `now` (ISO) and
+   * not yet deleted: in one transaction per campaign (rechecked under the campaign's lock, so of
+   * processes racing on one database exactly one deletes), sets every stored envelope to NULL
+   * (sid, hash, wh, seq, receipt time and the log stay), sets `deletedAt = now`. The count and
+   * the log do not change. Returns what this call deleted.
+   */
+  deleteExpired(now: string): Promise<RetentionDeletion[]>;
   /** Replaces the staff token hash; false if the campaign does not exist. */
   setTokenHash(id: string, tokenHash: string): Promise<boolean>;
   /**
