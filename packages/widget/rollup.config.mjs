@@ -1,5 +1,9 @@
-// Three builds of the widget, all into dist/:
+// Three builds of the widget, all into dist/, in this order:
 // 1. pow-worker.js: the proof-of-work Web Worker, self-contained (altcha-lib bundled), minified.
+//    No build loads this file: the two builds below carry its exact bytes as text in a module of
+//    their own (src/pow/worker-code.ts, replaced by `workerCode()`), which the solver starts as a
+//    blob: worker, so the snippet's import map pins the worker like every other module. It stays
+//    in dist/ for the benchmarks and for anyone who wants to read what runs.
 // 2. index.js (+ chunks): ESM for bundlers; lit, @secure-sign/crypto and altcha-lib stay external.
 // 3. secure-sign.js (+ ss-*.js chunks): the CDN bundle, everything bundled and minified. Its
 //    initial chunk holds lit, the element and English; libsodium and zod sit in a lazy chunk loaded
@@ -33,7 +37,8 @@ function compactTemplates() {
   return {
     name: 'secure-sign-compact-templates',
     transform(code, id) {
-      if (!id.startsWith(join(dir, 'src')) || !id.endsWith('.ts')) return null;
+      // (Not the worker's text, which workerCode() gives exactly as built.)
+      if (!id.startsWith(join(dir, 'src')) || !id.endsWith('.ts') || id === join(dir, 'src/pow/worker-code.ts')) return null;
       const out = code.replace(/\bcss\s*`([^`]*)`/g, (_, body) =>
         `css\`${body.replace(/\/\*[^]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').trim()}\``,
       );
@@ -109,6 +114,29 @@ function compactHtml(code) {
   return out;
 }
 
+/**
+ * Replaces src/pow/worker-code.ts (which, from the sources, points at the worker's module URL) by
+ * the built dist/pow-worker.js as a string: `export const program = { code: "…" }`. Rollup runs
+ * the builds of this file in order, so build 1 has written the worker when this reads it.
+ */
+function workerCode() {
+  const id = join(dir, 'src/pow/worker-code.ts');
+  return {
+    name: 'secure-sign-worker-code',
+    load(loaded) {
+      if (loaded !== id) return null;
+      let code;
+      try {
+        code = readFileSync(join(dist, 'pow-worker.js'), 'utf8');
+      } catch (error) {
+        this.error(`the worker's text comes from dist/pow-worker.js, built first by this config: ${error.message}`);
+      }
+      this.addWatchFile(join(dist, 'pow-worker.js'));
+      return { code: `export const program = { code: ${JSON.stringify(code)} };\n`, map: { mappings: '' } };
+    },
+  };
+}
+
 /** Removes JavaScript left by earlier builds (tsc -b writes only .d.ts files into dist/). */
 function cleanJs() {
   return {
@@ -182,7 +210,7 @@ export default [
   {
     input: join(dir, 'src/index.ts'),
     external: externals('widget'),
-    plugins: [ts('widget')],
+    plugins: [workerCode(), ts('widget')],
     output: { dir: dist, format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
   },
   {
@@ -190,7 +218,7 @@ export default [
     // Lets the lazy chunk import what it shares with the entry (the key-string code) from the entry
     // itself, so the first load stays one file instead of an entry plus a shared chunk.
     preserveEntrySignatures: false,
-    plugins: [ts('widget'), compactTemplates(), browser(), minify(), integrity(), manifest()],
+    plugins: [workerCode(), ts('widget'), compactTemplates(), browser(), minify(), integrity(), manifest()],
     output: {
       dir: dist,
       format: 'es',

@@ -20,8 +20,9 @@ const PREFIX = '/fake-collector';
 
 /**
  * The strict CSP of docs/embedding.md, with the collector on this origin and the bundle either on
- * this origin too (`worker-src 'self'`) or on a CDN origin (`worker-src blob: <cdn>`); `worker-src 'none'`
- * checks the main-thread fallback of the proof of work.
+ * this origin too or on a CDN origin; `worker-src blob:` either way (the widget starts its worker
+ * from a blob: URL of its pinned code). `worker-src 'none'` (and the former advice `'self'`) check
+ * the main-thread fallback of the proof of work.
  */
 export function strictCsp({ cdn, worker, wasm = true }) {
   return [
@@ -167,8 +168,7 @@ export function fakeCollector() {
       const integrity = JSON.parse(readFileSync(join(widgetDir, 'dist', 'integrity.json'), 'utf8'))['secure-sign.js'];
       // cdn: another origin serving dist/ (cross-origin, as from a CDN).
       const cdn = q.cdn ? new URL(q.cdn).origin : undefined;
-      // Imports inside a module worker are checked against worker-src too, hence the CDN origin.
-      const worker = q.worker === 'none' ? "'none'" : cdn ? `blob: ${cdn}` : "'self'";
+      const worker = q.worker === 'none' ? "'none'" : q.worker === 'self' ? "'self'" : 'blob:';
       ctx.set('content-security-policy', strictCsp({ cdn, worker, wasm: q.wasm !== 'no' }));
       ctx.type = 'text/html';
       // savedata: the visitor asked to save data (navigator.connection.saveData), set before the widget runs.
