@@ -328,21 +328,67 @@ export async function openSubmission(
   input: Envelope | string,
   options: OpenOptions = {},
 ): Promise<OpenedSubmission> {
+  // Parse first: malformed input is refused before libsodium is even loaded.
   const { envelope, sealed } = readEnvelope(input);
+  const sodium = await ready();
+  return openReadEnvelope(
+    (box, publicKey, secretKey) => {
+      try {
+        return sodium.crypto_box_seal_open(box, publicKey, secretKey);
+      } catch {
+        return undefined;
+      }
+    },
+    keys,
+    envelope,
+    sealed,
+    options,
+  );
+}
+
+/**
+ * Opens a sealed box: the plaintext, or `undefined` if it does not authenticate. The shape of
+ * libsodium's `crypto_box_seal_open` (sodium-native's, say, wrapped to return its output).
+ */
+export type SealOpen = (sealed: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array) => Uint8Array | undefined;
+
+/**
+ * {@link openSubmission} with another implementation of the sealed box (for example sodium-native
+ * in Node, about twice as fast as the WebAssembly build): every other check is this library's, in
+ * the same order, with the same errors. Synchronous, as the sealed box is.
+ *
+ * @example
+ * ```ts
+ * const open = openSubmissionWith((box, pk, sk) => {
+ *   const out = Buffer.alloc(box.length - 48);
+ *   return sodiumNative.crypto_box_seal_open(out, box, pk, sk) ? out : undefined;
+ * });
+ * const { signer } = open(keys, line, { campaign: 'open-letter' });
+ * ```
+ */
+export function openSubmissionWith(sealOpen: SealOpen): (keys: CampaignKeyPair, input: Envelope | string, options?: OpenOptions) => OpenedSubmission {
+  return (keys, input, options = {}) => {
+    const { envelope, sealed } = readEnvelope(input);
+    return openReadEnvelope(sealOpen, keys, envelope, sealed, options);
+  };
+}
+
+function openReadEnvelope(sealOpen: SealOpen, keys: CampaignKeyPair, envelope: Envelope, sealed: Uint8Array, options: OpenOptions): OpenedSubmission {
   if (options.campaign !== undefined && envelope.campaign !== options.campaign) {
     throw new SecureSignError('CAMPAIGN_MISMATCH', 'envelope belongs to another campaign');
   }
   if (envelope.kid !== keys.publicKey.keyId) {
     throw new SecureSignError('KEY_MISMATCH', 'envelope was sealed to another campaign key');
   }
-  const sodium = await ready();
-  let padded: Uint8Array;
+  const padded = sealed.length < SEALED_BOX_OVERHEAD ? undefined : sealOpen(sealed, keys.publicKey.encryptionKey, keys.encryptionSecretKey);
+  if (!padded) throw authenticationFailed();
+  let text: string | undefined;
   try {
-    padded = sodium.crypto_box_seal_open(sealed, keys.publicKey.encryptionKey, keys.encryptionSecretKey);
-  } catch {
-    throw authenticationFailed();
+    text = fromUtf8(unpad(padded));
+  } finally {
+    // The padded plaintext is not needed once its text is read.
+    padded.fill(0);
   }
-  const text = fromUtf8(unpad(padded));
   if (text === undefined) throw new SecureSignError('SCHEMA_VIOLATION', 'plaintext is not valid UTF-8 JSON');
   const parsed = parseStrictJson(text);
   if (!parsed.ok) {

@@ -25,6 +25,7 @@ export {
   formatEnvelope,
   newSubmissionId,
   openSubmission,
+  openSubmissionWith,
   parseEnvelope,
   sealSubmission,
   sealWithdrawable,
@@ -32,6 +33,7 @@ export {
   type Envelope,
   type OpenOptions,
   type OpenedSubmission,
+  type SealOpen,
   type SealOptions,
   type SealWithdrawableOptions,
 } from './envelope.js';
