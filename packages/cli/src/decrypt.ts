@@ -29,6 +29,7 @@ import { WorkerPool } from './pool.js';
 import { RANGE_BYTES, type RangeResponse } from './ranges.js';
 import type { LineResult } from './protocol.js';
 import { csvHeader, formatRecord, isJsonArray, type DecryptedRecord, type Format } from './records.js';
+import { PROFILE_TOOLS, type ExportProfile } from './exports/profiles.js';
 import { isEventLine, scanWithdrawals, withdrawalSummary, type Withdrawals } from './withdrawals.js';
 import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 
@@ -368,7 +369,8 @@ export function report(summary: DecryptSummary, dedupe: boolean): number {
   if (dedupe) say(`dropped ${summary.duplicates} duplicates by e-mail; wrote ${summary.written} records`);
   if (summary.notContactable > 0) {
     const n = summary.notContactable;
-    say(`left out ${n} ${n === 1 ? 'signer' : 'signers'} who did not agree to be contacted (a ${summary.format} import subscribes everyone in it)`);
+    const tool = Object.hasOwn(PROFILE_TOOLS, summary.format) ? PROFILE_TOOLS[summary.format as ExportProfile] : summary.format;
+    say(`left out ${n} ${n === 1 ? 'signer' : 'signers'} who did not agree to be contacted: an import into ${tool} subscribes everyone in it`);
   }
   reportConflicts(summary.sidConflicts, summary.emailConflicts, summary.conflictsFile);
   const failed = summary.records - summary.opened;

@@ -60,6 +60,14 @@ export const PROFILE_COLUMNS: Readonly<Record<CsvProfile, readonly string[]>> = 
   mailchimp: MAILCHIMP_COLUMNS,
 };
 
+/** The tool each profile is for, as messages name it. */
+export const PROFILE_TOOLS: Readonly<Record<ExportProfile, string>> = {
+  actionnetwork: 'Action Network',
+  civicrm: 'CiviCRM',
+  mailchimp: 'Mailchimp',
+  osdi: 'an OSDI system',
+};
+
 /** Whether a format name is a CSV export profile. */
 export function isCsvProfile(format: string): format is CsvProfile {
   return (CSV_PROFILES as readonly string[]).includes(format);
