@@ -7,7 +7,8 @@
 // - Every file that runs is integrity-checked: the widget's entry and frame.js by their script
 //   tags, frame.css by its link, every module the entry can import by the import map (relative
 //   URLs, so the folder can be hosted at any address). The widget files are those of `snippet`
-//   (found and checked the same way, see snippet.ts); the worker is the one file not covered.
+//   (found and checked the same way, see snippet.ts), the proof-of-work worker's code among them:
+//   the widget starts the worker from a blob: URL of that pinned code (hence `worker-src blob:`).
 // - index.html carries its strict Content-Security-Policy in a meta tag; _headers repeats it as
 //   an HTTP header, with what only a header can say (frame-ancestors).
 // - The one thing that leaves the frame on its own is frame.js's message to the parent, always
@@ -23,7 +24,7 @@ import { campaignId, collectorUrl } from './collector.js';
 import { CliError, EXIT } from './errors.js';
 import { errno, fileError, say } from './io.js';
 import { publicKeyFrom, urlProtocol } from './options.js';
-import { attr, copyWidget, cspHash, ENTRY, installedDist, logKeyFrom, sri, widgetFiles, WORKER, type WidgetFile } from './snippet.js';
+import { attr, copyWidget, cspHash, ENTRY, installedDist, logKeyFrom, sri, widgetFiles, type WidgetFile } from './snippet.js';
 
 /** The frame page's own script and stylesheet, beside the widget files. */
 export const FRAME_SCRIPT = 'frame.js';
@@ -114,7 +115,8 @@ export function framePolicy(importMapHash: string, collector: string): string {
   return [
     "default-src 'none'",
     `script-src 'self' 'wasm-unsafe-eval' ${importMapHash}`,
-    "worker-src 'self'",
+    // The proof-of-work worker, started from a blob: URL of its code (a module the import map pins).
+    'worker-src blob:',
     `connect-src ${new URL(collector).origin}`,
     "style-src 'self'",
     "base-uri 'none'",
@@ -122,8 +124,11 @@ export function framePolicy(importMapHash: string, collector: string): string {
   ].join('; ');
 }
 
-/** Whether a widget file's name carries a content hash (`ss-<name>-<hash>.js`): cached for a year. */
-const HASHED = /^ss-[A-Za-z0-9]+-[A-Za-z0-9_-]{8}\.js$/;
+/**
+ * Whether a widget file's name carries a content hash (`ss-<name>-<hash>.js`, the name may hold
+ * hyphens: ss-log-count-…, ss-worker-code-…): cached for a year.
+ */
+const HASHED = /^ss-[A-Za-z0-9-]+-[A-Za-z0-9_-]{8}\.js$/;
 
 function headersFile(headerCsp: string, files: readonly string[]): string {
   const common = [
@@ -170,8 +175,8 @@ adds what a meta tag cannot say (\`frame-ancestors\`: who may embed the frame):
     Cross-Origin-Resource-Policy: same-origin
 
 Caching: \`ss-<name>-<hash>.js\` never change (their names carry their hash): \`Cache-Control:
-public, max-age=31536000, immutable\`. Everything else (index.html, secure-sign.js,
-pow-worker.js, frame.js, frame.css): \`Cache-Control: no-cache\`. Each file has a \`.gz\` and a
+public, max-age=31536000, immutable\`. Everything else (index.html, secure-sign.js, frame.js,
+frame.css): \`Cache-Control: no-cache\`. Each file has a \`.gz\` and a
 \`.br\` beside it: serve those to browsers that accept them, with \`Vary: Accept-Encoding\`.
 Netlify and Cloudflare Pages read \`_headers\` in this folder.
 
@@ -186,7 +191,7 @@ nginx (\`brotli_static\` needs the ngx_brotli module):
         add_header Cross-Origin-Resource-Policy same-origin always;
         add_header Vary Accept-Encoding;
         add_header Cache-Control no-cache;
-        location ~ "/ss-[A-Za-z0-9]+-[A-Za-z0-9_-]{8}\\.js$" {
+        location ~ "/ss-[A-Za-z0-9-]+-[A-Za-z0-9_-]{8}\\.js$" {
             gzip_static on;
             brotli_static on;
             add_header Content-Security-Policy "${o.headerCsp}" always;
@@ -205,7 +210,7 @@ Caddy:
         header X-Content-Type-Options nosniff
         header Referrer-Policy no-referrer
         header Cross-Origin-Resource-Policy same-origin
-        @hashed path_regexp ^/ss-[A-Za-z0-9]+-[A-Za-z0-9_-]{8}\\.js$
+        @hashed path_regexp ^/ss-[A-Za-z0-9-]+-[A-Za-z0-9_-]{8}\\.js$
         header @hashed Cache-Control "public, max-age=31536000, immutable"
         header !@hashed Cache-Control no-cache
         file_server { precompressed br gzip }
@@ -245,7 +250,7 @@ export async function buildFrame(o: FrameOptions): Promise<FrameBuild> {
 
   const css = frameCss(o.theme ?? 'light');
   const integrity: Record<string, string> = {};
-  for (const file of widget) if (file.kind !== 'worker') integrity[`./${file.name}`] = file.integrity;
+  for (const file of widget) integrity[`./${file.name}`] = file.integrity;
   const map = JSON.stringify({ integrity }).replaceAll('<', '\\u003c');
   const csp = framePolicy(cspHash(map), o.collector);
   const ancestors = o.partners !== undefined && o.partners.length > 0 ? o.partners.join(' ') : 'https:';
@@ -412,7 +417,6 @@ Example:
         say(`wrote ${result.files.length} files to ${opts.out}: host the folder as it is on an origin the campaign controls (not the collector's), with the headers of ${join(opts.out, '_headers')} (${join(opts.out, 'README.md')} says how)`);
         say(`register that origin with the collector (the form runs there): secure-sign-collector campaign set ${campaign} --origin https://sign.campaign.example (keep the other origins)`);
         say(`partners' embed: secure-sign snippet --campaign ${campaign} --key FILE --frame https://sign.campaign.example/${campaign}/ (the URL where you host it)`);
-        say(`note: ${WORKER} (the proof-of-work worker; it never sees what signers type) is started as a Web Worker, which import maps do not cover: its bytes are not integrity-checked`);
       },
     );
 }

@@ -4,7 +4,7 @@ import { campaignId, collectorUrl } from './collector.js';
 import { CliError, EXIT } from './errors.js';
 import { say } from './io.js';
 import { publicKeyFrom, urlProtocol, widgetBaseUrl } from './options.js';
-import { copyWidget, frameSnippet, frameUrlFrom, installedVersion, logKeyFrom, snippet, WORKER } from './snippet.js';
+import { copyWidget, frameSnippet, frameUrlFrom, installedVersion, logKeyFrom, snippet } from './snippet.js';
 
 /** Adds the `snippet` command to the program. */
 export function registerSnippetCommand(cli: Command): void {
@@ -27,11 +27,12 @@ export function registerSnippetCommand(cli: Command): void {
     .addHelpText(
       'after',
       `
-Every file the page loads is integrity-checked: the entry by its script tag, every module it can
-import (the lazily loaded crypto chunk, the translations, the fallback solver) by the import map,
-which must come before the script tag. The import map is inline: a page with a Content-Security-
-Policy needs the 'sha256-...' printed on stderr in script-src. The proof-of-work worker
-(pow-worker.js) is not covered: browsers do not apply import maps to Web Workers.
+Every file that runs is integrity-checked: the entry by its script tag, every module it can import
+(the lazily loaded crypto chunk, the translations, the proof-of-work solver and its worker's code)
+by the import map, which must come before the script tag. The import map is inline: a page with a
+Content-Security-Policy needs the 'sha256-...' printed on stderr in script-src. The proof-of-work
+worker starts from a blob: URL of its pinned code (worker-src blob:), never from a file URL, which
+no import map would cover.
 
 Isolated mode (--frame URL): the form runs in a sandboxed iframe served from an origin the campaign
 controls (built with \`secure-sign frame build\`), so the partner page's scripts cannot read it. The
@@ -80,8 +81,7 @@ Examples:
       else if (version === undefined) say(`serve these ${result.files.length} files of ${result.dist} at ${baseUrl.href} (or pass --copy-to DIR): ${names}`);
       else say(`note: ${baseUrl.href} serves the widget only once @secure-sign/widget@${version} is published on npm, and only if its bytes are exactly these (browsers refuse any other); self-hosting with --base-url works today`);
       const origin = version === undefined ? baseUrl.origin : 'https://cdn.jsdelivr.net';
-      say(`Content-Security-Policy of the page: script-src ${result.importMapHash} 'wasm-unsafe-eval' ${origin === 'null' ? "'self'" : `${origin} (or 'self' on that origin)`}; worker-src ${version === undefined ? "'self'" : `blob: ${origin}`}; connect-src ${new URL(collector).origin} (docs/embedding.md)`);
-      say(`note: ${WORKER} (the proof-of-work worker; it never sees what signers type) is started as a Web Worker, which import maps do not cover: its bytes are not integrity-checked`);
+      say(`Content-Security-Policy of the page: script-src ${result.importMapHash} 'wasm-unsafe-eval' ${origin === 'null' ? "'self'" : `${origin} (or 'self' on that origin)`}; worker-src blob:; connect-src ${new URL(collector).origin} (docs/embedding.md)`);
     });
 }
 

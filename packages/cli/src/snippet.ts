@@ -3,15 +3,17 @@
 // Rules for this file:
 // - Every module the page can load is pinned: the entry by its script tag's `integrity`, and every
 //   module it can import (the lazily loaded crypto chunk, which sees plaintext; the translations;
-//   the proof-of-work fallback solver) by an import map's `integrity` entry, placed before the entry.
-//   A module whose bytes differ is refused by the browser before it runs.
+//   the proof-of-work solver, its main-thread fallback and its worker's code) by an import map's
+//   `integrity` entry, placed before the entry. A module whose bytes differ is refused by the
+//   browser before it runs.
+// - That includes the proof-of-work worker: the widget starts it from a blob: URL of its code, which
+//   comes in a module of its own (ss-worker-code-<hash>.js), never from a URL of its own, which no
+//   import map would pin. A widget build that still loads pow-worker.js that way is refused.
 // - The set of files is found by following the relative `./x.js` references from the entry, and
 //   checked against dist/integrity.json (written by the widget's build): a file missing from either,
 //   or with another hash, stops the command. The hashes printed are computed from the bytes read.
 // - The import map is inline, so a page with a strict CSP needs its `'sha256-…'` in script-src:
 //   it is printed on stderr.
-// - The proof-of-work worker (pow-worker.js) is started with `new Worker(url)`: a worker's script
-//   is not fetched through the page's import map, so nothing pins it (said on stderr and in the docs).
 
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -24,7 +26,11 @@ import { fileError } from './io.js';
 
 /** The entry of the widget's CDN build (dist/secure-sign.js). */
 export const ENTRY = 'secure-sign.js';
-/** The proof-of-work worker: loaded with `new Worker`, which import maps do not cover. */
+/**
+ * The proof-of-work worker as a file of its own. The widget's build keeps it in dist/ (for reading
+ * and benchmarks) but no chunk loads it: a chunk that names it comes from an older widget, which
+ * started it with `new Worker(url)`, which import maps do not cover.
+ */
 export const WORKER = 'pow-worker.js';
 
 /** Options of {@link snippet}. */
@@ -47,8 +53,8 @@ export interface SnippetOptions {
 export interface WidgetFile {
   readonly name: string;
   readonly integrity: string;
-  /** How it is loaded: `entry` (script tag), `module` (imported: pinned by the import map), `worker`. */
-  readonly kind: 'entry' | 'module' | 'worker';
+  /** How it is loaded: `entry` (script tag), `module` (imported: pinned by the import map). */
+  readonly kind: 'entry' | 'module';
 }
 
 /** What {@link snippet} produced. */
@@ -124,12 +130,18 @@ export async function widgetFiles(dist: string): Promise<WidgetFile[]> {
         'rebuild the widget (npm run build) and copy the whole dist/ again',
       );
     }
-    files.push({ name, integrity, kind: name === ENTRY ? 'entry' : name === WORKER ? 'worker' : 'module' });
+    files.push({ name, integrity, kind: name === ENTRY ? 'entry' : 'module' });
     // Minified chunks name the files they load as string literals: import("./ss-fr-….js"),
-    // from"./secure-sign.js", new URL("./pow-worker.js",import.meta.url).
+    // from"./secure-sign.js".
     for (const match of bytes.toString('utf8').matchAll(/["'`]\.\/([^"'`/\\]+\.js)["'`]/g)) {
       const next = match[1]!;
       if (!NAME.test(next)) throw new CliError(`the widget's ${name} loads an unexpected file name`, 'rebuild the widget (npm run build)');
+      if (next === WORKER) {
+        throw new CliError(
+          `the widget's ${name} starts its proof-of-work worker from ${WORKER}, which no import map can pin (a widget older than this command)`,
+          'use the widget of the same version as this command (npm run build), or pass its built dist/ with --dist DIR',
+        );
+      }
       if (!seen.has(next)) {
         seen.add(next);
         queue.push(next);
@@ -155,7 +167,7 @@ export async function snippet(options: SnippetOptions): Promise<Snippet> {
   const files = await widgetFiles(dist);
   const url = (name: string): string => new URL(name, options.baseUrl).href;
   const integrity: Record<string, string> = {};
-  for (const file of files) if (file.kind !== 'worker') integrity[url(file.name)] = file.integrity;
+  for (const file of files) integrity[url(file.name)] = file.integrity;
   // `<` escaped so the JSON can never close the script element; the hash covers exactly this text.
   const map = JSON.stringify({ integrity }).replaceAll('<', '\\u003c');
   const importMapHash = `'sha256-${createHash('sha256').update(map, 'utf8').digest('base64')}'`;

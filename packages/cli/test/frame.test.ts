@@ -16,10 +16,13 @@ const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(
 const logKey = formatVerifierKey('collector.example/open-letter', new Uint8Array(randomBytes(32)));
 const otherLogKey = formatVerifierKey('collector.example/other-letter', new Uint8Array(randomBytes(32)));
 
+/** Shaped like the widget's build: the worker's code is a module; pow-worker.js is a file no chunk loads. */
 const fixture: Record<string, string> = {
-  'secure-sign.js': 'const w=new URL("./pow-worker.js",import.meta.url);export const f=()=>import("./ss-lazy-AAAAAAAA.js");\n',
+  'secure-sign.js': 'export const f=()=>import("./ss-lazy-AAAAAAAA.js");export const p=()=>import("./ss-solver-DDDDDDDD.js");\n',
   'ss-lazy-AAAAAAAA.js': 'import{f}from"./secure-sign.js";export const s=()=>import("./ss-solve-CCCCCCCC.js");\n',
   'ss-solve-CCCCCCCC.js': 'export const s=1;\n',
+  'ss-solver-DDDDDDDD.js': 'export const w=()=>import("./ss-worker-code-EEEEEEEE.js");\n',
+  'ss-worker-code-EEEEEEEE.js': "const e={code:'self.onmessage=()=>{};\\n'};export{e as program};\n",
   'pow-worker.js': 'self.onmessage=()=>{};\n',
   'ss-lazy-AAAAAAAA.js.map': '{}',
 };
@@ -41,7 +44,8 @@ describe('frame build', () => {
     const r = await build('frame', '--title', 'Keep <encryption> "strong"', '--lang', 'fr', '--privacy-url', 'https://campaign.example/privacy', '--log-key', logKey, '--partner', 'https://partner.example', '--partner', 'http://localhost:8080');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
-    const served = ['index.html', 'frame.js', 'frame.css', 'secure-sign.js', 'ss-lazy-AAAAAAAA.js', 'ss-solve-CCCCCCCC.js', 'pow-worker.js'];
+    const widget = ['secure-sign.js', 'ss-lazy-AAAAAAAA.js', 'ss-solve-CCCCCCCC.js', 'ss-solver-DDDDDDDD.js', 'ss-worker-code-EEEEEEEE.js'];
+    const served = ['index.html', 'frame.js', 'frame.css', ...widget];
     expect((await readdir(t.path('frame'))).sort()).toEqual([...served, ...served.map((n) => `${n}.gz`), ...served.map((n) => `${n}.br`), '_headers', 'README.md'].sort());
     // The widget files are the dist's bytes; each served file has its compressed twins.
     for (const name of served) {
@@ -52,16 +56,11 @@ describe('frame build', () => {
     }
     const html = await readFile(t.path('frame/index.html'), 'utf8');
     const file = (name: string) => readFile(t.path(`frame/${name}`));
-    // The import map pins every module by relative URL (the worker excepted), and the CSP allows it by hash.
+    // The import map pins every module by relative URL (the worker's code too), and the CSP allows it by hash.
     const map = /<script type="importmap">(.*?)<\/script>/.exec(html)![1]!;
-    expect(JSON.parse(map)).toEqual({
-      integrity: {
-        './secure-sign.js': sri(fixture['secure-sign.js']!),
-        './ss-lazy-AAAAAAAA.js': sri(fixture['ss-lazy-AAAAAAAA.js']!),
-        './ss-solve-CCCCCCCC.js': sri(fixture['ss-solve-CCCCCCCC.js']!),
-      },
-    });
-    const csp = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' ${sha256(map)}; worker-src 'self'; connect-src https://collector.example.org; style-src 'self'; base-uri 'none'; form-action 'none'`;
+    expect(JSON.parse(map)).toEqual({ integrity: Object.fromEntries(widget.map((name) => [`./${name}`, sri(fixture[name]!)])) });
+    // worker-src blob:: the widget starts its worker from a blob: URL of that pinned code.
+    const csp = `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' ${sha256(map)}; worker-src blob:; connect-src https://collector.example.org; style-src 'self'; base-uri 'none'; form-action 'none'`;
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${csp}">`);
     // The meta tag comes before anything that loads.
     expect(html.indexOf('http-equiv="Content-Security-Policy"')).toBeLessThan(html.indexOf('<link'));
@@ -89,9 +88,12 @@ describe('frame build', () => {
     expect(headers).toContain('/ss-*\n  Cache-Control: public, max-age=31536000, immutable\n');
     expect(headers).toContain('/index.html\n  Cache-Control: no-cache\n');
     expect(headers).toContain('/secure-sign.js\n  Cache-Control: no-cache\n');
+    // Chunks whose names hold a hyphen carry their hash too: cached for a year (/ss-*), not marked no-cache.
+    expect(headers).not.toContain('/ss-worker-code-EEEEEEEE.js\n');
     expect(await readFile(t.path('frame/README.md'), 'utf8')).toContain(`frame-ancestors https://partner.example http://localhost:8080`);
     expect(r.stderr).toContain(`secure-sign: campaign key fingerprint: ${keys.publicKey.fingerprint} (shown above the form)\n`);
-    expect(r.stderr).toContain('secure-sign: wrote 23 files to frame: host the folder as it is on an origin the campaign controls');
+    expect(r.stderr).not.toMatch(/not integrity-checked|pow-worker/);
+    expect(r.stderr).toContain('secure-sign: wrote 26 files to frame: host the folder as it is on an origin the campaign controls');
   });
 
   it('without --partner any https page may embed it, Arabic is right to left, the theme reaches the CSS and the widget', async () => {

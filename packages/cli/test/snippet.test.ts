@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keygen, run, tempDir } from './helpers.js';
 import type { CampaignKeyPair } from '@secure-sign/crypto';
@@ -12,16 +12,24 @@ let keys: CampaignKeyPair;
 const sri = (bytes: string | Buffer): string => 'sha384-' + createHash('sha384').update(bytes).digest('base64');
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
-/** A small dist/ shaped like the widget's CDN build: an entry, lazy chunks, a worker, a map, an unrelated file. */
+/**
+ * A small dist/ shaped like the widget's CDN build: an entry, lazy chunks, the solver and its
+ * worker's code (a module, started from a blob: URL), the worker as a file no chunk loads, a map,
+ * an unrelated file.
+ */
 const fixture: Record<string, string> = {
-  'secure-sign.js': 'const w=new URL("./pow-worker.js",import.meta.url);export const f=()=>import("./ss-lazy-AAA.js");export const g=()=>import("./ss-fr-BBB.js");\n',
-  'ss-lazy-AAA.js': 'import{f}from"./secure-sign.js";export const solve=()=>import("./ss-solve-CCC.js");\n',
+  'secure-sign.js': 'export const f=()=>import("./ss-lazy-AAA.js");export const g=()=>import("./ss-fr-BBB.js");export const p=()=>import("./ss-solver-DDD.js");\n',
+  'ss-lazy-AAA.js': 'import{f}from"./secure-sign.js";export const x=1;\n',
   'ss-fr-BBB.js': 'export default {submit:"Signer"};\n',
+  'ss-solver-DDD.js': 'export const w=()=>import("./ss-worker-code-EEE.js");export const solve=()=>import("./ss-solve-CCC.js");\n',
+  'ss-worker-code-EEE.js': "const e={code:'self.onmessage=()=>{};\\n'};export{e as program};\n",
   'ss-solve-CCC.js': 'export const s=1;\n',
   'pow-worker.js': 'self.onmessage=()=>{};\n',
   'ss-lazy-AAA.js.map': '{}',
   'index.js': 'export {};\n',
 };
+/** The files the fixture's entry loads, in the order the command finds them. */
+const loaded = ['secure-sign.js', 'ss-lazy-AAA.js', 'ss-fr-BBB.js', 'ss-solver-DDD.js', 'ss-worker-code-EEE.js', 'ss-solve-CCC.js'];
 
 async function writeDist(dir: string, files: Record<string, string>, listed = files): Promise<void> {
   await mkdir(t.path(dir), { recursive: true });
@@ -46,33 +54,35 @@ describe('snippet', () => {
     const ok = await run(t.dir, [...base, '--dist', 'dist', '--base-url', 'https://partner.example/secure-sign', '--lang', 'de'], { env: { SECURE_SIGN_PASSPHRASE: undefined } });
     expect(ok.code).toBe(0);
     const u = (name: string): string => `https://partner.example/secure-sign/${name}`;
-    const map = JSON.stringify({
-      integrity: {
-        [u('secure-sign.js')]: sri(fixture['secure-sign.js']!),
-        [u('ss-lazy-AAA.js')]: sri(fixture['ss-lazy-AAA.js']!),
-        [u('ss-fr-BBB.js')]: sri(fixture['ss-fr-BBB.js']!),
-        [u('ss-solve-CCC.js')]: sri(fixture['ss-solve-CCC.js']!),
-      },
-    });
+    const map = JSON.stringify({ integrity: Object.fromEntries(loaded.map((name) => [u(name), sri(fixture[name]!)])) });
     expect(ok.stdout).toBe(
       `<script type="importmap">${map}</script>\n` +
         `<script type="module" src="${u('secure-sign.js')}" integrity="${sri(fixture['secure-sign.js']!)}" crossorigin="anonymous"></script>\n` +
         `<secure-sign campaign="open-letter" campaign-key="${keys.publicKey.keyString}" collector="https://collector.example.org" lang="de"></secure-sign>\n`,
     );
+    // Every file that runs is pinned, the worker's code too: nothing on stderr says otherwise.
     expect(ok.stderr).toBe(
       `secure-sign: campaign key fingerprint: ${keys.publicKey.fingerprint}\n` +
-        'secure-sign: serve these 5 files of dist at https://partner.example/secure-sign/ (or pass --copy-to DIR): secure-sign.js pow-worker.js ss-lazy-AAA.js ss-fr-BBB.js ss-solve-CCC.js\n' +
-        `secure-sign: Content-Security-Policy of the page: script-src ${sha256(map)} 'wasm-unsafe-eval' https://partner.example (or 'self' on that origin); worker-src 'self'; connect-src https://collector.example.org (docs/embedding.md)\n` +
-        "secure-sign: note: pow-worker.js (the proof-of-work worker; it never sees what signers type) is started as a Web Worker, which import maps do not cover: its bytes are not integrity-checked\n",
+        `secure-sign: serve these 6 files of dist at https://partner.example/secure-sign/ (or pass --copy-to DIR): ${loaded.join(' ')}\n` +
+        `secure-sign: Content-Security-Policy of the page: script-src ${sha256(map)} 'wasm-unsafe-eval' https://partner.example (or 'self' on that origin); worker-src blob:; connect-src https://collector.example.org (docs/embedding.md)\n`,
     );
+  });
+
+  it('refuses a widget build that starts its worker from pow-worker.js, which no import map pins', async () => {
+    await writeDist('dist-old', { ...fixture, 'ss-solver-DDD.js': 'const w=new URL("./pow-worker.js",import.meta.url);export const solve=()=>import("./ss-solve-CCC.js");\n' });
+    const r = await run(t.dir, [...base, '--dist', 'dist-old', '--base-url', 'https://partner.example/', '--copy-to', 'upload-old']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("secure-sign: error: the widget's ss-solver-DDD.js starts its proof-of-work worker from pow-worker.js, which no import map can pin (a widget older than this command)\n");
+    expect(await readdir(t.path('upload-old')).catch(() => [])).toEqual([]);
   });
 
   it('--copy-to copies exactly the files that run, and never replaces other content', async () => {
     const r = await run(t.dir, [...base, '--dist', 'dist', '--base-url', 'http://localhost:8080/w/', '--copy-to', 'upload/w']);
     expect(r.code).toBe(0);
-    expect((await readdir(t.path('upload/w'))).sort()).toEqual(['pow-worker.js', 'secure-sign.js', 'ss-fr-BBB.js', 'ss-lazy-AAA.js', 'ss-solve-CCC.js']);
+    expect((await readdir(t.path('upload/w'))).sort()).toEqual([...loaded].sort());
     for (const name of await readdir(t.path('upload/w'))) expect(await readFile(t.path(`upload/w/${name}`), 'utf8')).toBe(fixture[name]);
-    expect(r.stderr).toContain('secure-sign: copied the 5 files that run to upload/w: upload them to http://localhost:8080/w/ (');
+    expect(r.stderr).toContain('secure-sign: copied the 6 files that run to upload/w: upload them to http://localhost:8080/w/ (');
     // Again into the same folder: the same files are fine; another file of that name is not.
     expect((await run(t.dir, [...base, '--dist', 'dist', '--base-url', 'http://localhost:8080/w/', '--copy-to', 'upload/w'])).code).toBe(0);
     await writeFile(t.path('upload/w/ss-fr-BBB.js'), 'export default {submit:"evil"};\n');
@@ -107,12 +117,19 @@ describe('snippet', () => {
       return;
     }
     expect(r.code, r.stderr).toBe(0);
-    // Every file of the CDN build (secure-sign.js, ss-*.js, pow-worker.js) is copied; the worker is not in the map.
-    const cdnBuild = Object.keys(listed).filter((name) => name === 'secure-sign.js' || name === 'pow-worker.js' || name.startsWith('ss-')).sort();
+    // Every file of the CDN build (secure-sign.js, ss-*.js) is copied and pinned by the map, the
+    // worker's code among them; pow-worker.js, which no chunk loads, is neither.
+    const cdnBuild = Object.keys(listed).filter((name) => name === 'secure-sign.js' || name.startsWith('ss-')).sort();
     expect((await readdir(t.path('installed'))).sort()).toEqual(cdnBuild);
     const map = JSON.parse(/<script type="importmap">(.*)<\/script>/.exec(r.stdout)![1]!) as { integrity: Record<string, string> };
-    expect(map.integrity).toEqual(Object.fromEntries(cdnBuild.filter((name) => name !== 'pow-worker.js').map((name) => [`https://partner.example/ss/${name}`, listed[name]])));
+    expect(map.integrity).toEqual(Object.fromEntries(cdnBuild.map((name) => [`https://partner.example/ss/${name}`, listed[name]])));
     expect(Object.keys(map.integrity).some((url) => /\/ss-lazy-[^/]+\.js$/.test(url))).toBe(true);
+    // The worker the widget starts is exactly the built pow-worker.js, as text in a pinned module.
+    const workerCode = cdnBuild.filter((name) => name.startsWith('ss-worker-code-'));
+    expect(workerCode).toHaveLength(1);
+    const { program } = (await import(pathToFileURL(t.path(`installed/${workerCode[0]}`)).href)) as { program: { code: string } };
+    expect(program.code).toBe(await readFile(`${dist}/pow-worker.js`, 'utf8'));
+    expect(r.stderr).not.toMatch(/not integrity-checked|pow-worker/);
   });
 
   it('--cdn gives the jsDelivr form with a note; plain http, no base URL and both are refused', async () => {
@@ -120,7 +137,7 @@ describe('snippet', () => {
     expect(cdn.code).toBe(0);
     expect(cdn.stdout).toMatch(/<script type="module" src="https:\/\/cdn\.jsdelivr\.net\/npm\/@secure-sign\/widget@[0-9.]+\/dist\/secure-sign\.js" integrity="sha384-/);
     expect(cdn.stderr).toMatch(/secure-sign: note: https:\/\/cdn\.jsdelivr\.net\/npm\/@secure-sign\/widget@[0-9.]+\/dist\/ serves the widget only once @secure-sign\/widget@[0-9.]+ is published on npm/);
-    expect(cdn.stderr).toContain("worker-src blob: https://cdn.jsdelivr.net;");
+    expect(cdn.stderr).toContain('; worker-src blob:; connect-src https://collector.example.org');
     const http = await run(t.dir, [...base, '--dist', 'dist', '--base-url', 'http://partner.example/']);
     expect(http.code).toBe(2);
     expect(http.stderr).toContain('secure-sign: error: --base-url must be an https URL (got http://)\nsecure-sign: hint: plain http is allowed only to this machine (localhost)');
