@@ -2,8 +2,10 @@
 // uses it: `secure-sign snippet --base-url ... --copy-to DIR` copies the widget files, a static
 // server on one loopback origin serves them and a partner page carrying the snippet under the
 // strict CSP of docs/embedding.md (plus the import map's hash), and a tiny fake collector on another
-// origin stores what arrives. Checks that the page signs with zero CSP violations, and that a
-// crypto chunk changed by one byte is refused by the browser, so nothing is ever submitted.
+// origin stores what arrives. Checks that the page signs with zero CSP violations, that every file
+// it loads is pinned (the proof-of-work worker starts from a blob: URL of its pinned code), and that
+// a crypto chunk or a worker changed by one byte is refused by the browser, so nothing is ever
+// submitted.
 import { openSubmission, type CampaignKeyPair } from '@secure-sign/crypto';
 import { createChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
@@ -39,8 +41,10 @@ let collectorUrl: string;
 let snippetHtml: string;
 let importMapHash: string;
 let lazyChunk: string;
-/** Serves the crypto chunk with one byte changed. */
-let tamper = false;
+/** The proof-of-work worker's code (a module the import map pins, started as a blob: worker). */
+let workerChunk: string;
+/** The widget file served with one byte changed, if any. */
+let tampered: string | undefined;
 const siteRequests: string[] = [];
 const collectorRequests: Seen[] = [];
 
@@ -65,7 +69,7 @@ function strictCsp(): string {
   return [
     "default-src 'none'",
     `script-src 'self' 'wasm-unsafe-eval' ${importMapHash}`,
-    "worker-src 'self'",
+    'worker-src blob:',
     `connect-src ${collectorUrl}`,
     "base-uri 'none'",
     "form-action 'none'",
@@ -92,7 +96,7 @@ beforeAll(async () => {
     }
     readFile(t.path(join('upload', file))).then(
       (bytes) => {
-        if (tamper && file === lazyChunk) bytes[bytes.length - 1] = 0x20; // its final line break, now a space: same program
+        if (file === tampered) bytes[bytes.length - 1] = 0x20; // its final line break, now a space: same program
         res.writeHead(200, { 'content-type': 'text/javascript' });
         res.end(bytes);
       },
@@ -139,6 +143,8 @@ beforeAll(async () => {
   importMapHash = /script-src ('sha256-[A-Za-z0-9+/]+=*')/.exec(r.stderr)![1]!;
   lazyChunk = (await readdir(t.path('upload'))).find((name) => name.startsWith('ss-lazy-'))!;
   expect(lazyChunk).toBeDefined();
+  workerChunk = (await readdir(t.path('upload'))).find((name) => name.startsWith('ss-worker-code-'))!;
+  expect(workerChunk).toBeDefined();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 }, 120_000);
 
@@ -151,13 +157,15 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-/** Opens the page in a fresh context, recording console messages and CSP violations. */
-async function open(query = ''): Promise<{ page: Page; console: string[]; violations: string[] }> {
+/** Opens the page in a fresh context, recording console messages, CSP violations and the URLs of the workers it starts. */
+async function open(query = ''): Promise<{ page: Page; console: string[]; violations: string[]; workers: string[] }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const consoleLines: string[] = [];
   const violations: string[] = [];
+  const workers: string[] = [];
   page.on('console', (message) => consoleLines.push(message.text()));
+  page.on('worker', (worker) => workers.push(worker.url()));
   await page.exposeFunction('__violation', (text: string) => violations.push(text));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) =>
@@ -165,7 +173,7 @@ async function open(query = ''): Promise<{ page: Page; console: string[]; violat
     );
   });
   await page.goto(`${siteUrl}/letter.html${query}`);
-  return { page, console: consoleLines, violations };
+  return { page, console: consoleLines, violations, workers };
 }
 
 async function fillAndSubmit(page: Page, name: string): Promise<void> {
@@ -183,9 +191,10 @@ describe('the snippet in Chromium, under the documented strict CSP', () => {
     expect(snippetHtml.indexOf('<script type="module"')).toBeGreaterThan(snippetHtml.indexOf('</script>'));
   });
 
-  it('signs with the unmodified files: the envelope opens with the campaign key, no CSP violation', async () => {
-    tamper = false;
-    const { page, violations, console: lines } = await open();
+  it('signs with the unmodified files: the envelope opens with the campaign key, no CSP violation, every file loaded is pinned', async () => {
+    tampered = undefined;
+    const first = siteRequests.length;
+    const { page, violations, console: lines, workers } = await open();
     await fillAndSubmit(page, 'Snippet Signer Intact');
     await waitForHeading(page, /Thank you for signing/, { timeout: 60_000 });
     expect(submissions()).toHaveLength(1);
@@ -193,12 +202,50 @@ describe('the snippet in Chromium, under the documented strict CSP', () => {
     const opened = await openSubmission(keys, envelope, { campaign: CAMPAIGN });
     expect(JSON.stringify(opened)).toContain('Snippet Signer Intact');
     expect(violations).toEqual([]);
-    expect(lines.filter((line) => /integrity|Content Security Policy/i.test(line))).toEqual([]);
+    expect(lines.filter((line) => /integrity|Content Security Policy|main thread/i.test(line))).toEqual([]);
+    // The proof of work ran in one worker, started from a blob: URL (of the pinned worker module).
+    expect(workers).toHaveLength(1);
+    expect(workers[0]).toMatch(/^blob:/);
+    // Every widget file the page fetched is pinned: by the entry's script tag or by the import map.
+    const map = JSON.parse(/<script type="importmap">(.*)<\/script>/.exec(snippetHtml)![1]!) as { integrity: Record<string, string> };
+    const fetched = siteRequests.slice(first).filter((path) => path.startsWith('/secure-sign/'));
+    expect(fetched).toContain(`/secure-sign/${workerChunk}`);
+    expect(fetched.filter((path) => map.integrity[`${siteUrl}${path}`] === undefined)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('refuses a proof-of-work worker changed by one byte: no worker starts, nothing is sent, the console says so, the signer is asked to try again', async () => {
+    tampered = workerChunk;
+    const before = collectorRequests.length;
+    const { page, violations, console: lines, workers } = await open();
+    await fillAndSubmit(page, 'Snippet Signer Worker');
+    await waitForHeading(page, /Something went wrong/, { timeout: 60_000 });
+    expect(await widgetText(page)).toContain('Your signature was not sent. Please try again.');
+    // The browser refused the module for its integrity, and the widget told the partner why.
+    expect(lines.some((line) => line.includes(workerChunk) && /integrity/i.test(line))).toBe(true);
+    expect(lines.some((line) => line.includes("the browser refused the proof-of-work worker's module"))).toBe(true);
+    // No worker ran, and no fallback either: the changed code never ran, nothing was submitted.
+    expect(workers).toEqual([]);
+    expect(lines.filter((line) => /main thread/.test(line))).toEqual([]);
+    expect(siteRequests.some((path) => /\/ss-solve-[^/]+\.js$/.test(path))).toBe(false);
+    expect(submissions()).toHaveLength(1);
+    expect(collectorRequests.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/submissions'))).toEqual([]);
+    expect(violations).toEqual([]);
+    await page.context().close();
+  });
+
+  it('(control) the same changed worker runs and signs without the import map: the map is what refuses it', async () => {
+    tampered = workerChunk;
+    const { page, workers } = await open('?plain');
+    await fillAndSubmit(page, 'Snippet Signer Worker Control');
+    await waitForHeading(page, /Thank you for signing/, { timeout: 60_000 });
+    expect(submissions()).toHaveLength(2);
+    expect(workers).toHaveLength(1);
     await page.context().close();
   });
 
   it('refuses a crypto chunk changed by one byte, and sends nothing', async () => {
-    tamper = true;
+    tampered = lazyChunk;
     const before = collectorRequests.length;
     const { page, violations, console: lines } = await open();
     // The first interaction loads the crypto chunk.
@@ -212,7 +259,7 @@ describe('the snippet in Chromium, under the documented strict CSP', () => {
     const submit = await inWidget(page, 'button[type="submit"]', { timeout: 2000 }).catch(() => undefined);
     await submit?.click({ timeout: 2000 }).catch(() => undefined);
     await page.waitForTimeout(5000);
-    expect(submissions()).toHaveLength(1);
+    expect(submissions()).toHaveLength(2);
     expect(collectorRequests.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/submissions'))).toEqual([]);
     expect(collectorRequests.slice(before).filter((r) => r.body.includes('Tampered') || r.body.includes('snippet.test@'))).toEqual([]);
     expect(await widgetText(page)).not.toMatch(/Thank you for signing/);
@@ -221,11 +268,11 @@ describe('the snippet in Chromium, under the documented strict CSP', () => {
   });
 
   it('(control) the same changed chunk runs and signs without the import map: the map is what refuses it', async () => {
-    tamper = true;
+    tampered = lazyChunk;
     const { page } = await open('?plain');
     await fillAndSubmit(page, 'Snippet Signer Control');
     await waitForHeading(page, /Thank you for signing/, { timeout: 60_000 });
-    expect(submissions()).toHaveLength(2);
+    expect(submissions()).toHaveLength(3);
     await page.context().close();
   });
 });
