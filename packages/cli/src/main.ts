@@ -296,7 +296,7 @@ Example:
 
   cli
     .command('decrypt')
-    .description('decrypt envelopes (one per line) to CSV, JSON or NDJSON, using every core')
+    .description('decrypt envelopes (one per line) to CSV, JSON, NDJSON, or a file Action Network, CiviCRM, Mailchimp or an OSDI system imports, using every core')
     .option('-k, --key <file>', 'key file (repeatable, for a campaign that rotated keys)', collect, [])
     .option('-i, --input <file>', 'envelope file, or - for stdin', '-')
     .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
@@ -322,13 +322,19 @@ Withdrawals and operator removals that pull brought (lines "withdrawal", "remova
 leave those signatures out, counted on stderr, even when the withdrawal comes after the envelope
 (the input is read twice; a pipe is first copied to a private temporary file). A withdrawal whose
 secret does not hash to the envelope's wh is forged: the signature is kept and named.
+--format actionnetwork, civicrm, mailchimp or osdi writes a file that tool imports, with its own
+column names (docs/exports.md). Signers who did not agree to be contacted are never in the
+mailchimp or actionnetwork file; civicrm flags them "No Bulk Emails (User Opt Out)"; osdi
+carries the consent as the e-mail address's status. The name is never split: it goes whole into
+the first-name field.
 Exit status: 0 if every record opened; 3 if some could not be (counts by reason on stderr); 6 if
 the input holds forged withdrawals.
 
 Examples:
   secure-sign decrypt --key campaign.key -i envelopes.ndjson -o signatures.csv
   cat envelopes.ndjson | secure-sign decrypt --key campaign.key --key old.key --campaign open-letter \\
-    --rejects rejects.ndjson --dedupe-email > signatures.ndjson`,
+    --rejects rejects.ndjson --dedupe-email > signatures.ndjson
+  secure-sign decrypt --key campaign.key -i envelopes.ndjson --format mailchimp --dedupe-email -o mailchimp.csv`,
     )
     .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; conflicts?: string; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
       if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
