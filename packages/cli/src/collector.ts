@@ -15,7 +15,7 @@ import * as z from 'zod';
 import { CliError } from './errors.js';
 import { errno, fileError, isBlank, readSmallFile, say, splitLines, writeFileAtomic } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
-import { eventLineSchema, publishedLog, type EventLine } from './log.js';
+import { eventLineSchema, publishedLog, witnessKey, type EventLine, type Witnesses } from './log.js';
 import { checkLog, verifyLines, type LineCheck } from './pull-log.js';
 
 const TOKEN = /^sst_[A-Za-z0-9_-]{43}$/;
@@ -183,6 +183,13 @@ const stateSchema = z.strictObject({
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   // The log (pull-log.ts): the pinned key, the last checkpoint verified, how far the file matches it.
   logKey: z.string().max(1000).optional(),
+  witnesses: z
+    .strictObject({
+      keys: z.array(z.string().max(1000).refine((k) => { try { return witnessKey(k, 'state') === k; } catch { return false; } })).min(1).max(64),
+      quorum: z.number().int().min(1).max(64),
+    })
+    .refine((w) => w.quorum <= w.keys.length)
+    .optional(),
   checkpoint: z.strictObject({ size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), root: z.string().max(100), note: z.string().max(MAX_NOTE_BYTES) }).optional(),
   verified: z
     .strictObject({
@@ -216,7 +223,13 @@ export interface PullOptions {
   readonly maxBytes?: number | undefined;
   /** The log verifier key to pin (else the one pinned in the state, else the one published, loudly). */
   readonly logKey?: string | undefined;
+  /** Witnesses whose cosignatures the checkpoint must carry (else those pinned in the state); pinned on first use. */
+  readonly witnesses?: Witnesses | undefined;
+  /** Replace the pinned witnesses by {@link witnesses} (none if undefined), on purpose. */
+  readonly repinWitnesses?: boolean | undefined;
   readonly timeoutMs: number;
+  /** The clock for the retention warning (ms since 1970; `Date.now` by default). */
+  readonly now?: (() => number) | undefined;
 }
 
 async function readState(path: string, options: PullOptions): Promise<PullState | undefined> {
@@ -282,6 +295,8 @@ export interface PullSummary {
   readonly lastSeq: number;
   /** What the check against the log found. */
   readonly log: LineCheck;
+  /** The witnesses required and the names of those that cosigned the checkpoint (none pinned: undefined). */
+  readonly witnesses: { readonly required: Witnesses; readonly cosigned: readonly string[] } | undefined;
 }
 
 /**
@@ -307,6 +322,7 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
   } catch {
     campaignAnswer = undefined;
   }
+  warnRetention(campaignAnswer, options.now ?? Date.now);
   const log = await checkLog(options, state, statePath, campaignAnswer);
   // Everything below goes through this one descriptor (size, cut back, append), never the path again.
   const handle = await openEnvelopeFile(options.out);
@@ -459,7 +475,39 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
     bar?.stop();
     await handle.close();
   }
-  return { fetched, ...events, lastSeq: state.lastSeq, log: check };
+  const witnesses = log.witnesses === undefined ? undefined : { required: log.witnesses, cosigned: log.cosigned?.names ?? [] };
+  return { fetched, ...events, lastSeq: state.lastSeq, log: check, witnesses };
+}
+
+/** How long before `deleteAt` pull starts warning. */
+export const RETENTION_WARNING_DAYS = 30;
+
+// `retention` in the campaign answer (docs/api.md): present once a closed campaign has a retention
+// period; `deletedAt` once its ciphertexts are gone. Timestamps as toISOString writes them.
+const retentionSchema = z
+  .strictObject({ closedAt: isoTimestampSchema, deleteAt: isoTimestampSchema, deletedAt: z.optional(isoTimestampSchema) })
+  .refine((r) => r.deleteAt >= r.closedAt && (r.deletedAt === undefined || r.deletedAt >= r.closedAt));
+
+/**
+ * Warns on stderr when the collector is about to delete (or has deleted) the campaign's
+ * ciphertexts. The announcement is advisory: a malformed one is said to be ignored, never fatal
+ * (a pull is how staff save the envelopes before they go).
+ */
+function warnRetention(body: unknown, now: () => number): void {
+  if (typeof body !== 'object' || body === null || !('retention' in body) || body.retention === undefined || body.retention === null) return;
+  const parsed = retentionSchema.safeParse(body.retention);
+  if (!parsed.success) {
+    say('warning: the collector announces a retention period in a form this version does not understand; it is ignored (is the CLI older than the collector?)');
+    return;
+  }
+  const { deleteAt, deletedAt } = parsed.data;
+  if (deletedAt !== undefined) {
+    say(`warning: the collector deleted this campaign's ciphertexts on ${deletedAt}: those envelopes are gone, only the log's hashes of them remain (pulled as "removed" lines, which decrypt cannot open)`);
+    return;
+  }
+  const left = Date.parse(deleteAt) - now();
+  if (left <= 0) say(`warning: the collector was to delete this campaign's ciphertexts on ${deleteAt} and may do so at any moment: pull and decrypt now`);
+  else if (left <= RETENTION_WARNING_DAYS * 24 * 3600 * 1000) say(`warning: the collector deletes this campaign's ciphertexts on ${deleteAt}: pull and decrypt before then`);
 }
 
 /** An export line other than an envelope, written back in its one normalised form. */

@@ -13,10 +13,12 @@ import {
   LogClientError,
   LogError,
   createLogClient,
+  ed25519CosignatureVerifier,
   ed25519NoteVerifier,
   parseVerifierKey,
   type Checkpoint,
   type LogClient,
+  type NoteSignature,
   type VerifiedCheckpoint,
 } from '@secure-sign/crypto/log';
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -43,6 +45,100 @@ export function logKey(text: string, where: string): string {
     throw new CliError(`${where} is not a log verifier key`, 'a log key looks like <origin>+<8 hex digits>+<base64>, as `secure-sign register` prints it', 2);
   }
   return text;
+}
+
+/** Checks a witness's cosignature verifier key (type 0x04, c2sp.org/tlog-cosignature); returns it unchanged. */
+export function witnessKey(text: string, where: string): string {
+  try {
+    const key = parseVerifierKey(text);
+    if (key.type !== 0x04) throw new Error('not a cosignature key');
+  } catch {
+    throw new CliError(
+      `${where} is not a witness verifier key`,
+      'a witness key looks like <witness name>+<8 hex digits>+<base64 of 0x04 and 32 bytes>, as the witness publishes it (c2sp.org/tlog-cosignature)',
+      2,
+    );
+  }
+  return text;
+}
+
+/** The witnesses a checkpoint must be cosigned by: their verifier keys (type 0x04) and how many of them. */
+export interface Witnesses {
+  readonly keys: readonly string[];
+  readonly quorum: number;
+}
+
+/**
+ * The witnesses given on the command line (`--witness`, `--witness-quorum`), checked; `undefined`
+ * without any. The quorum defaults to all of them.
+ */
+export function witnessesFrom(keys: readonly string[], quorum: number | undefined): Witnesses | undefined {
+  if (keys.length === 0) {
+    if (quorum !== undefined) throw new CliError('--witness-quorum needs --witness', 'pass each witness\'s verifier key with --witness VKEY', 2);
+    return undefined;
+  }
+  const names = new Set<string>();
+  for (const key of keys) {
+    const { name } = parseVerifierKey(witnessKey(key, '--witness'));
+    if (names.has(name)) throw new CliError(`--witness names the witness ${name} twice`, 'give each witness once, with its current key', 2);
+    names.add(name);
+  }
+  const required = quorum ?? keys.length;
+  if (required < 1 || required > keys.length) throw new CliError(`--witness-quorum ${required} is more than the ${keys.length} witnesses given`, 'the quorum is how many of the --witness keys must have cosigned', 2);
+  return { keys: [...keys], quorum: required };
+}
+
+/** The name of a witness key (printed in messages: it comes from the user, not the collector). */
+export function witnessName(vkey: string): string {
+  return parseVerifierKey(vkey).name;
+}
+
+/** What the pinned witnesses said about a checkpoint. */
+export interface Cosigned {
+  /** Names of the pinned witnesses whose cosignature verified. */
+  readonly names: readonly string[];
+  /** Their signature lines (kept with the checkpoint as evidence). */
+  readonly signatures: readonly NoteSignature[];
+}
+
+/**
+ * Checks the cosignatures of the pinned witnesses on a checkpoint the log key signed (the note's
+ * signatures of other keys, which the log client leaves unverified). A cosignature of a pinned
+ * witness that does not verify refuses the checkpoint; fewer than the quorum refuses it too;
+ * cosignatures of other witnesses are ignored.
+ *
+ * @throws {@link CliError} naming how many and which witnesses cosigned, and which did not.
+ */
+export async function checkWitnesses(verified: VerifiedCheckpoint, witnesses: Witnesses, doing: string): Promise<Cosigned> {
+  const text = new TextEncoder().encode(verified.note.text);
+  const names: string[] = [];
+  const signatures: NoteSignature[] = [];
+  const bad: string[] = [];
+  const missing: string[] = [];
+  for (const vkey of witnesses.keys) {
+    const verifier = ed25519CosignatureVerifier(vkey, ed25519Verify);
+    const lines = verified.note.unknown.filter((s) => s.name === verifier.name && s.keyId === verifier.keyId);
+    if (lines.length === 0) missing.push(verifier.name);
+    else if (lines.length > 1 || !(await verifier.verify(text, (lines[0] as NoteSignature).signature))) bad.push(verifier.name);
+    else {
+      names.push(verifier.name);
+      signatures.push(lines[0] as NoteSignature);
+    }
+  }
+  if (bad.length > 0) {
+    throw new CliError(
+      `${doing}: the checkpoint carries a cosignature of witness ${bad.join(', ')} that does not verify; the checkpoint is refused`,
+      'either the collector (or something between) served a cosignature the witness did not make, or --witness holds another key than the witness uses: compare the key with the witness over another channel, and keep the checkpoint (GET log/checkpoint) as evidence',
+    );
+  }
+  if (names.length < witnesses.quorum) {
+    const list = (items: readonly string[]) => (items.length === 0 ? 'none' : items.join(', '));
+    throw new CliError(
+      `${doing}: the checkpoint is cosigned by ${names.length} of the ${witnesses.quorum} witnesses required (cosigned: ${list(names)}; no cosignature: ${list(missing)}); the checkpoint is refused`,
+      'a witness may be late or offline (retry later), or the collector shows this checkpoint only to you; the collector does not yet collect cosignatures itself (docs/cli.md, "Witnesses")',
+    );
+  }
+  return { names, signatures };
 }
 
 /** The origin a log key signs for: its key name (the collector names its key after the log). */

@@ -26,7 +26,7 @@ import { publicKeyFrom } from './options.js';
 import { registerSnippetCommand } from './snippet-command.js';
 import { registerFrameCommand } from './frame.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
-import { logKey } from './log.js';
+import { logKey, witnessesFrom } from './log.js';
 import { checkReceipt } from './receipt.js';
 import { NO_WITHDRAWALS, scanWithdrawals, withdrawalSummary } from './withdrawals.js';
 
@@ -248,6 +248,9 @@ Full reference: docs/cli.md`,
     .option('--page-size <n>', 'envelopes per request (each page is committed to disk); a longer answer is refused', positiveInt('--page-size', 100000), 10000)
     .option('--max-bytes <size>', 'stop with an error after this much export in one run (K, M, G suffixes; default 1G); run again to continue', byteSize('--max-bytes'))
     .option('--log-key <vkey>', 'the collector\'s log key to pin (as `register` printed it); kept in the state file. Without it, the first pull pins the key the collector publishes and says so')
+    .option('--witness <vkey>', 'a witness\'s cosignature verifier key (repeatable): the checkpoint must carry its cosignature; pinned in the state file', collect, [])
+    .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)', positiveInt('--witness-quorum', 64))
+    .option('--repin-witnesses', 'replace the witnesses pinned in the state file by the --witness keys given (none: no witness required)', false)
     .addOption(timeoutOption())
     .addHelpText(
       'after',
@@ -274,9 +277,11 @@ Example:
   secure-sign pull --collector https://collector.example.org --campaign open-letter \\
     --token-file staff.token --out envelopes.ndjson`,
     )
-    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; maxBytes?: number; logKey?: string; timeout: number }) => {
+    .action(async (opts: { collector: string; campaign: string; tokenFile?: string; out: string; state?: string; pageSize: number; maxBytes?: number; logKey?: string; witness: string[]; witnessQuorum?: number; repinWitnesses: boolean; timeout: number }) => {
       const summary = await pull({
         logKey: opts.logKey === undefined ? undefined : logKey(opts.logKey, '--log-key'),
+        witnesses: witnessesFrom(opts.witness, opts.witnessQuorum),
+        repinWitnesses: opts.repinWitnesses,
         collector: collectorUrl(opts.collector),
         campaign: campaignId(opts.campaign),
         token: await readToken(opts.tokenFile, 'staff'),
@@ -291,6 +296,10 @@ Example:
       say(`pulled ${summary.fetched - events} new envelopes${kinds} into ${opts.out} (last seq ${summary.lastSeq})`);
       const { size, count, pending } = summary.log;
       if (size > 0) say(`verified against the log: the ${size} entries of its latest checkpoint are exactly the lines pulled${count === undefined ? '' : `; signed count ${count} recounted`}`);
+      if (summary.witnesses !== undefined && size > 0) {
+        const { required, cosigned } = summary.witnesses;
+        say(`the checkpoint is cosigned by ${cosigned.length} of the ${required.keys.length} pinned witnesses (${cosigned.join(', ')}); ${required.quorum} required`);
+      }
       if (pending > 0) say(`${pending} lines past the checkpoint are not yet covered by it: they are checked on the next pull`);
     });
 
@@ -539,6 +548,8 @@ sign again (wall sign reads the served serial with --collector) and publish the 
     .argument('<file>', 'the receipt file the signature form saved (secure-sign-receipt-<campaign>-<n>.json)')
     .option('--collector <url>', 'the collector to ask (default: the one named in the receipt)')
     .option('--log-key <vkey>', 'the campaign\'s log key, checked elsewhere (default: the key written in the receipt)')
+    .option('--witness <vkey>', 'a witness\'s cosignature verifier key (repeatable): the latest checkpoint must carry its cosignature', collect, [])
+    .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)', positiveInt('--witness-quorum', 64))
     .addOption(timeoutOption())
     .addHelpText(
       'after',
@@ -546,6 +557,9 @@ sign again (wall sign reads the served serial with --collector) and publish the 
 It verifies the receipt's promise (the collector's signed statement that the entry is at that
 position of the log), fetches the latest signed checkpoint and an inclusion proof, and prints one
 sentence on stdout, e.g. "counted in the log of open-letter at position 42 of 1234".
+With --witness, that checkpoint must also carry valid cosignatures of --witness-quorum of those
+witnesses (status 1 otherwise, naming which cosigned); the collector does not gather witnesses'
+cosignatures yet (docs/cli.md, "Witnesses").
 
 Exit status: 0 counted (or a withdrawal receipt counted); 1 failure, or the promise does not
 verify (bad signature); 2 usage; 4 not yet in a checkpoint (retry in a minute); 5 withdrawn by
@@ -556,8 +570,9 @@ Example:
   secure-sign receipt check secure-sign-receipt-open-letter-41.json \\
     --log-key 'collector.example/open-letter+1a2b3c4d+AbC...'`,
     )
-    .action(async (file: string, opts: { collector?: string; logKey?: string; timeout: number }) => {
-      const outcome = await checkReceipt({ file, collector: opts.collector, logKey: opts.logKey, timeoutMs: opts.timeout * 1000 });
+    .action(async (file: string, opts: { collector?: string; logKey?: string; witness: string[]; witnessQuorum?: number; timeout: number }) => {
+      const witnesses = witnessesFrom(opts.witness, opts.witnessQuorum);
+      const outcome = await checkReceipt({ file, collector: opts.collector, logKey: opts.logKey, witnesses, timeoutMs: opts.timeout * 1000 });
       process.stdout.write(outcome.message + '\n');
       process.exitCode = outcome.exitCode;
     });

@@ -15,6 +15,7 @@ import {
   KIND_REMOVED,
   KIND_STORED,
   KIND_WITHDRAWAL,
+  checkWitnesses,
   checkpointCount,
   collectorLog,
   envelopeText,
@@ -25,12 +26,17 @@ import {
   originOf,
   publishedLog,
   storedEntry,
+  witnessName,
+  type Cosigned,
+  type Witnesses,
 } from './log.js';
 
 /** What the state file keeps about the log (all optional: a state from before the log has none). */
 export interface LogState {
   /** The pinned log verifier key. */
   logKey?: string | undefined;
+  /** The pinned witnesses: their cosignature verifier keys and how many must have cosigned. */
+  witnesses?: { keys: string[]; quorum: number } | undefined;
   /** The last checkpoint every line was verified against: its size, root (base64) and signed note. */
   checkpoint?: { size: number; root: string; note: string } | undefined;
   /** How far the file is verified: the seq (= that checkpoint's size), the byte offset after its line, and the entry counts. */
@@ -43,6 +49,39 @@ export interface CheckedLog {
   readonly checkpoint: VerifiedCheckpoint | undefined;
   /** Whether this pull pinned the key (the first pull without --log-key). */
   readonly pinned: boolean;
+  /** The witnesses required, and those that cosigned the checkpoint (when there is one). */
+  readonly witnesses: Witnesses | undefined;
+  readonly cosigned: Cosigned | undefined;
+}
+
+const sameWitnesses = (a: Witnesses, b: Witnesses): boolean =>
+  a.quorum === b.quorum && a.keys.length === b.keys.length && [...a.keys].sort().every((key, i) => key === [...b.keys].sort()[i]);
+
+const describeWitnesses = (w: Witnesses): string => `${w.quorum} of ${w.keys.map(witnessName).join(', ')}`;
+
+/**
+ * The witnesses this pull requires: those given, checked against those pinned in the state file.
+ * Adding witnesses to a state that pinned none pins them; any other set or quorum than pinned is
+ * refused unless `repin` says the change is meant.
+ */
+function pinWitnesses(given: Witnesses | undefined, repin: boolean, state: LogState, statePath: string): Witnesses | undefined {
+  const pinned = state.witnesses;
+  if (repin) {
+    if (given === undefined) say(`warning: --repin-witnesses without --witness: no witness is required from now on (${statePath} pinned ${pinned === undefined ? 'none' : describeWitnesses(pinned)})`);
+    else say(`pinning the witnesses ${describeWitnesses(given)} in place of ${pinned === undefined ? 'none' : describeWitnesses(pinned)}`);
+    return given;
+  }
+  if (given === undefined) return pinned;
+  if (pinned !== undefined && !sameWitnesses(pinned, given)) {
+    throw new CliError(
+      `--witness and --witness-quorum are not the witnesses pinned in ${statePath} (${describeWitnesses(pinned)})`,
+      'to change the witnesses on purpose, pass the new set with --witness (and --witness-quorum) and add --repin-witnesses; or leave --witness out to use the pinned ones',
+      2,
+    );
+  }
+  if (pinned !== undefined) return pinned;
+  say(`pinning the witnesses ${describeWitnesses(given)}: later pulls require their cosignatures`);
+  return given;
 }
 
 const EVIDENCE = (statePath: string) =>
@@ -53,7 +92,7 @@ const EVIDENCE = (statePath: string) =>
  * and that it extends the last checkpoint verified. Throws before anything is written.
  */
 export async function checkLog(
-  options: { collector: URL; campaign: string; logKey?: string | undefined; timeoutMs: number },
+  options: { collector: URL; campaign: string; logKey?: string | undefined; witnesses?: Witnesses | undefined; repinWitnesses?: boolean | undefined; timeoutMs: number },
   state: LogState,
   statePath: string,
   campaignAnswer: unknown,
@@ -70,9 +109,12 @@ export async function checkLog(
     );
   }
   const vkey = pinnedKey ?? published.vkey;
+  const witnesses = pinWitnesses(options.witnesses, options.repinWitnesses === true, state, statePath);
   if (published.origin !== originOf(vkey)) throw new CliError('the collector publishes a log key of another log than this campaign\'s', 'check --collector and --campaign');
   const client = collectorLog(options.collector, options.campaign, vkey, options.timeoutMs);
   const verified = await latestCheckpoint(client, 'checking the log');
+  // The witnesses before the history: a checkpoint they did not cosign is not looked at further.
+  const cosigned = verified !== undefined && witnesses !== undefined ? await checkWitnesses(verified, witnesses, 'checking the log') : undefined;
   const previous = state.checkpoint;
   if (verified === undefined) {
     if (previous !== undefined && previous.size > 0) {
@@ -100,7 +142,8 @@ export async function checkLog(
     say(`warning: if they differ, delete ${statePath} and the output file, and pull again with --log-key KEY`);
   }
   state.logKey = vkey;
-  return { client, checkpoint: verified, pinned };
+  state.witnesses = witnesses === undefined ? undefined : { keys: [...witnesses.keys], quorum: witnesses.quorum };
+  return { client, checkpoint: verified, pinned, witnesses, cosigned };
 }
 
 /** Reads `handle` from byte `start` to `end`. */
@@ -209,7 +252,8 @@ export async function verifyLines(
   }
   if (signedCount === undefined) say('warning: the log\'s checkpoint carries no signed count, so the public count could not be checked');
   state.verified = next;
-  state.checkpoint = { size, root: Buffer.from(checkpoint.rootHash).toString('base64'), note: formatNote(note.text, note.verified) };
+  // The note kept as evidence carries the log's signature and the pinned witnesses' cosignatures.
+  state.checkpoint = { size, root: Buffer.from(checkpoint.rootHash).toString('base64'), note: formatNote(note.text, [...note.verified, ...(log.cosigned?.signatures ?? [])]) };
   return { size, count: signedCount, pending: Math.max(0, lastSeq - size) };
 }
 

@@ -13,7 +13,7 @@ import * as z from 'zod';
 import { campaignId, collectorUrl } from './collector.js';
 import { CliError, EXIT } from './errors.js';
 import { readSmallFile, say } from './io.js';
-import { KIND_REMOVED, KIND_STORED, KIND_WITHDRAWAL, collectorLog, ed25519Verify, latestCheckpoint, logFailure, logKey, originOf } from './log.js';
+import { KIND_REMOVED, KIND_STORED, KIND_WITHDRAWAL, checkWitnesses, collectorLog, ed25519Verify, latestCheckpoint, logFailure, logKey, originOf, type Witnesses } from './log.js';
 
 /** Largest receipt file read. */
 export const MAX_RECEIPT_BYTES = 128 * 1024;
@@ -41,6 +41,8 @@ export interface ReceiptCheckOptions {
   readonly collector: string | undefined;
   /** The pinned log key (default: the receipt's own `log.vkey`, said so). */
   readonly logKey: string | undefined;
+  /** Witnesses whose cosignatures the latest checkpoint must carry (`--witness`, `--witness-quorum`). */
+  readonly witnesses?: Witnesses | undefined;
   readonly timeoutMs: number;
 }
 
@@ -100,6 +102,10 @@ export async function checkReceipt(options: ReceiptCheckOptions): Promise<Receip
   const collector = collectorUrl(options.collector ?? receipt.collector);
   const log = collectorLog(collector, campaign, vkey, options.timeoutMs);
   const verified = await latestCheckpoint(log, 'reading the log');
+  if (verified !== undefined && options.witnesses !== undefined) {
+    const { names } = await checkWitnesses(verified, options.witnesses, 'reading the log');
+    say(`the checkpoint is cosigned by ${names.length} of the ${options.witnesses.keys.length} witnesses given (${names.join(', ')}); ${options.witnesses.quorum} required`);
+  }
   const position = receipt.log.index + 1;
   if (verified === undefined || verified.checkpoint.size <= receipt.log.index) {
     return {

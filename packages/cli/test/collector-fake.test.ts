@@ -3,6 +3,8 @@
 import { createWithdrawalSecret, generateCampaignKeys, sealWithdrawable, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
 import {
   MemoryTree,
+  SIGNATURE_TYPE_COSIGNATURE_ED25519,
+  ed25519Cosigner,
   ed25519NoteSigner,
   encodeEntry,
   envelopeHash,
@@ -13,6 +15,7 @@ import {
   readTile,
   signNote,
   tileWidth,
+  type NoteSigner,
 } from '@secure-sign/crypto/log';
 import { createHash, createPrivateKey, generateKeyPairSync, sign as edSign } from 'node:crypto';
 import { appendFile, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
@@ -67,6 +70,12 @@ interface Fake {
   publishedKey: string | undefined;
   /** A false signed count, when set. */
   count: number | undefined;
+  /** Witnesses' cosigners whose cosignatures the served checkpoint carries (none by default). */
+  cosigners: NoteSigner[];
+  /** False: the checkpoint carries only the cosignatures, not the log's own signature. */
+  logSigns: boolean;
+  /** The `retention` member of the campaign answer, when set. */
+  retention: unknown;
   /** Changes an entry bundle before it is served. */
   bundleLie: ((body: Uint8Array) => Uint8Array) | undefined;
   requests: { method: string; url: string; auth: string | undefined; body: string }[];
@@ -82,7 +91,7 @@ function problem(res: ServerResponse, status: number, code: string): void {
 }
 
 async function startFake(): Promise<Fake> {
-  const fake = { stored: [], requests: [], exportOverride: undefined, files: new Map(), key: LOG_KEY } as unknown as Fake;
+  const fake = { stored: [], requests: [], exportOverride: undefined, files: new Map(), key: LOG_KEY, cosigners: [], logSigns: true } as unknown as Fake;
   const entries = (): Uint8Array[] => (fake.logged ? fake.logged() : fake.stored.map(entryOf));
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -101,7 +110,8 @@ async function startFake(): Promise<Fake> {
       if (rest === '' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
         const log = { origin: LOG_ORIGIN, vkey: fake.publishedKey ?? fake.key.vkey, size: entries().length };
-        return void res.end(JSON.stringify({ campaign: 'open-letter', keyId: 'x', count: fake.stored.length, goal: null, opensAt: null, closesAt: null, open: true, log }));
+        const retention = fake.retention === undefined ? {} : { retention: fake.retention };
+        return void res.end(JSON.stringify({ campaign: 'open-letter', keyId: 'x', count: fake.stored.length, goal: null, opensAt: null, closesAt: null, open: true, log, ...retention }));
       }
       // The public log (tlog-tiles), built from the entries at each request.
       if (rest.startsWith('/log/') && req.method === 'GET') {
@@ -112,7 +122,7 @@ async function startFake(): Promise<Fake> {
           const counted = list.filter((e) => e[0] === 1).length - list.filter((e) => e[0] !== 1).length;
           const body = formatCheckpoint({ origin: LOG_ORIGIN, size: tree.size, rootHash: tree.root(), extensions: [`count ${fake.count ?? counted}`] });
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-          return void res.end(await signNote(body, [fake.key.signer]));
+          return void res.end(await signNote(body, [...(fake.logSigns ? [fake.key.signer] : []), ...fake.cosigners]));
         }
         const tile = /^\/log\/tile\/(\d+)\/(\d{3})(?:\.p\/(\d+))?$/.exec(rest);
         if (tile && tileWidth(Number(tile[1]), Number(tile[2]), tree.size) >= Number(tile[3] ?? 256)) {
@@ -716,5 +726,205 @@ describe('receipt check (against a fake collector, issue 11)', () => {
     expect(junk.stderr).toContain('secure-sign: error: junk.json is not a secure-sign receipt\n');
     await writeFile(t.path('huge.json'), ' '.repeat(200 * 1024));
     expect((await check('huge.json')).code).toBe(1);
+  });
+});
+
+/** A witness (a partner organisation): its cosignature verifier key (type 0x04) and its cosigner. */
+function witness(name: string) {
+  const { privateKey, publicKey: pub } = generateKeyPairSync('ed25519');
+  const publicKey = new Uint8Array(Buffer.from(pub.export({ format: 'jwk' }).x as string, 'base64url'));
+  const cosigner = ed25519Cosigner(name, publicKey, (m) => new Uint8Array(edSign(null, m, privateKey)));
+  return { name, vkey: formatVerifierKey(name, publicKey, SIGNATURE_TYPE_COSIGNATURE_ED25519), cosigner };
+}
+
+/** A cosigner that claims to be `w` (its name and key id) but signs with another key. */
+function forged(w: ReturnType<typeof witness>): NoteSigner {
+  return { name: w.name, keyId: w.cosigner.keyId, sign: witness(w.name).cosigner.sign };
+}
+
+describe('pull requires the pinned witnesses\' cosignatures (issue 11, witnessing)', () => {
+  const A = witness('witness.partner-a.example');
+  const B = witness('witness.partner-b.example');
+  const C = witness('witness.stranger.example');
+  const stored = (n: number): Stored[] => all.slice(0, n).map((envelope, i) => ({ seq: i + 1, envelope }));
+  const state = async (name: string) => JSON.parse(await readFile(t.path(`${name}.state.json`), 'utf8'));
+
+  it('pins the witnesses; counts valid cosignatures of pinned witnesses only (an unknown witness is ignored)', async () => {
+    fake = await startFake();
+    fake.stored = stored(3);
+    fake.cosigners = [C.cosigner, A.cosigner];
+    const first = await run(t.dir, pullArgs('wit.ndjson', '--witness', A.vkey, '--witness', B.vkey, '--witness-quorum', '1'));
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`secure-sign: pinning the witnesses 1 of ${A.name}, ${B.name}: later pulls require their cosignatures\n`);
+    expect(first.stderr).toContain(`secure-sign: the checkpoint is cosigned by 1 of the 2 pinned witnesses (${A.name}); 1 required\n`);
+    const pinned = await state('wit.ndjson');
+    expect(pinned.witnesses).toEqual({ keys: [A.vkey, B.vkey], quorum: 1 });
+    // The checkpoint kept as evidence carries the log's signature and the pinned witness's cosignature, not the stranger's.
+    expect(pinned.checkpoint.note).toContain(`\n— ${LOG_ORIGIN} `);
+    expect(pinned.checkpoint.note).toContain(`\n— ${A.name} `);
+    expect(pinned.checkpoint.note).not.toContain(C.name);
+
+    // Later pulls use the pinned witnesses without --witness. Only the stranger cosigned: refused, nothing written.
+    fake.stored = stored(5);
+    fake.cosigners = [C.cosigner];
+    const before = await readFile(t.path('wit.ndjson'), 'utf8');
+    const stranger = await run(t.dir, pullArgs('wit.ndjson'));
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toContain(
+      `secure-sign: error: checking the log: the checkpoint is cosigned by 0 of the 1 witnesses required (cosigned: none; no cosignature: ${A.name}, ${B.name}); the checkpoint is refused\n`,
+    );
+    expect(await readFile(t.path('wit.ndjson'), 'utf8')).toBe(before);
+    expect(await state('wit.ndjson')).toEqual(pinned);
+    fake.cosigners = [B.cosigner];
+    const other = await run(t.dir, pullArgs('wit.ndjson'));
+    expect(other.code).toBe(0);
+    expect(other.stderr).toContain(`secure-sign: the checkpoint is cosigned by 1 of the 2 pinned witnesses (${B.name}); 1 required\n`);
+    expect((await lines('wit.ndjson')).length).toBe(5);
+  });
+
+  it('refuses a checkpoint short of the quorum, with a bad cosignature, or cosigned without the log\'s own signature', async () => {
+    fake = await startFake();
+    fake.stored = stored(4);
+    const args = pullArgs('wq.ndjson', '--witness', A.vkey, '--witness', B.vkey);
+    fake.cosigners = [A.cosigner];
+    const short = await run(t.dir, args);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain(
+      `secure-sign: error: checking the log: the checkpoint is cosigned by 1 of the 2 witnesses required (cosigned: ${A.name}; no cosignature: ${B.name}); the checkpoint is refused\n`,
+    );
+    // Refused before anything was written.
+    await expect(stat(t.path('wq.ndjson'))).rejects.toThrow();
+    await expect(stat(t.path('wq.ndjson.state.json'))).rejects.toThrow();
+
+    fake.cosigners = [A.cosigner, forged(B)];
+    const bad = await run(t.dir, args);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`secure-sign: error: checking the log: the checkpoint carries a cosignature of witness ${B.name} that does not verify; the checkpoint is refused\n`);
+    // A bad cosignature refuses the checkpoint even when the quorum is met without it.
+    expect((await run(t.dir, pullArgs('wq.ndjson', '--witness', A.vkey, '--witness', B.vkey, '--witness-quorum', '1'))).code).toBe(1);
+
+    // Both witnesses cosigned, but the log key did not sign: witnesses alone are not enough.
+    fake.cosigners = [A.cosigner, B.cosigner];
+    fake.logSigns = false;
+    const unsigned = await run(t.dir, args);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain('secure-sign: error: checking the log: the checkpoint is not signed by the pinned log key\n');
+
+    fake.logSigns = true;
+    const good = await run(t.dir, args);
+    expect(good.code).toBe(0);
+    expect(good.stderr).toContain(`secure-sign: the checkpoint is cosigned by 2 of the 2 pinned witnesses (${A.name}, ${B.name}); 2 required\n`);
+    expect((await lines('wq.ndjson')).length).toBe(4);
+  });
+
+  it('refuses other witnesses or another quorum than pinned unless --repin-witnesses says so; checks the keys given', async () => {
+    fake = await startFake();
+    fake.stored = stored(2);
+    fake.cosigners = [A.cosigner, B.cosigner];
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness', A.vkey, '--witness', B.vkey))).code).toBe(0);
+    const fewer = await run(t.dir, pullArgs('wr.ndjson', '--witness', A.vkey));
+    expect(fewer.code).toBe(2);
+    expect(fewer.stderr).toContain(`secure-sign: error: --witness and --witness-quorum are not the witnesses pinned in wr.ndjson.state.json (2 of ${A.name}, ${B.name})\n`);
+    expect(fewer.stderr).toContain('add --repin-witnesses');
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness', A.vkey, '--witness', B.vkey, '--witness-quorum', '1'))).code).toBe(2);
+    // The same set in another order is the same set.
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness', B.vkey, '--witness', A.vkey))).code).toBe(0);
+    expect((await state('wr.ndjson')).witnesses).toEqual({ keys: [A.vkey, B.vkey], quorum: 2 });
+
+    const repinned = await run(t.dir, pullArgs('wr.ndjson', '--witness', C.vkey, '--repin-witnesses'));
+    expect(repinned.stderr).toContain(`secure-sign: pinning the witnesses 1 of ${C.name} in place of 2 of ${A.name}, ${B.name}\n`);
+    // C has not cosigned: the repinned witness is required at once.
+    expect(repinned.code).toBe(1);
+    expect((await state('wr.ndjson')).witnesses).toEqual({ keys: [A.vkey, B.vkey], quorum: 2 });
+    fake.cosigners = [C.cosigner];
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness', C.vkey, '--repin-witnesses'))).code).toBe(0);
+    expect((await state('wr.ndjson')).witnesses).toEqual({ keys: [C.vkey], quorum: 1 });
+
+    // Usage errors: a log key is not a witness key, a quorum larger than the witnesses, a witness twice.
+    const notWitness = await run(t.dir, pullArgs('wr.ndjson', '--witness', LOG_KEY.vkey));
+    expect(notWitness).toMatchObject({ code: 2 });
+    expect(notWitness.stderr).toContain('secure-sign: error: --witness is not a witness verifier key\n');
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness', C.vkey, '--witness-quorum', '2'))).stderr).toContain('--witness-quorum 2 is more than the 1 witnesses given');
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness', C.vkey, '--witness', C.vkey))).stderr).toContain(`--witness names the witness ${C.name} twice`);
+    expect((await run(t.dir, pullArgs('wr.ndjson', '--witness-quorum', '1'))).stderr).toContain('--witness-quorum needs --witness');
+  });
+
+  it('receipt check requires the cosignatures of the --witness keys on the checkpoint it proves against', async () => {
+    fake = await startFake();
+    fake.stored = stored(3);
+    const entry = Buffer.from(entryOf({ seq: 2, envelope: all[1] })).toString('base64');
+    const promise = await signNote(`secure-sign promise/v1\n${LOG_ORIGIN}\n1\n${entry}\n`, [LOG_KEY.signer]);
+    const file = { secureSignReceipt: 1, collector: fake.url, campaign: 'open-letter', sid: all[1]!.sid, receivedAt: '2026-11-27T10:00:00.000Z', log: { origin: LOG_ORIGIN, vkey: LOG_KEY.vkey, index: 1, entry, promise } };
+    await writeFile(t.path('wr.json'), JSON.stringify(file));
+    const check = (...more: string[]) => run(t.dir, ['receipt', 'check', 'wr.json', '--log-key', LOG_KEY.vkey, ...more]);
+    fake.cosigners = [A.cosigner, C.cosigner];
+    const one = await check('--witness', A.vkey);
+    expect(one).toMatchObject({ code: 0, stdout: 'counted in the log of open-letter at position 2 of 3\n' });
+    expect(one.stderr).toContain(`secure-sign: the checkpoint is cosigned by 1 of the 1 witnesses given (${A.name}); 1 required\n`);
+    const short = await check('--witness', A.vkey, '--witness', B.vkey);
+    expect(short).toMatchObject({ code: 1, stdout: '' });
+    expect(short.stderr).toContain(`secure-sign: error: reading the log: the checkpoint is cosigned by 1 of the 2 witnesses required (cosigned: ${A.name}; no cosignature: ${B.name}); the checkpoint is refused\n`);
+    expect((await check('--witness', A.vkey, '--witness', B.vkey, '--witness-quorum', '1')).code).toBe(0);
+    fake.cosigners = [forged(A), B.cosigner];
+    const bad = await check('--witness', A.vkey, '--witness', B.vkey, '--witness-quorum', '1');
+    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad.stderr).toContain(`the checkpoint carries a cosignature of witness ${A.name} that does not verify`);
+    fake.cosigners = [A.cosigner];
+    fake.logSigns = false;
+    expect((await check('--witness', A.vkey)).stderr).toContain('secure-sign: error: reading the log: the checkpoint is not signed by the pinned log key\n');
+  });
+});
+
+describe('pull warns before the collector deletes a closed campaign\'s ciphertexts (issue 16)', () => {
+  const DAY = 24 * 3600 * 1000;
+  const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
+
+  it('warns within 30 days of deleteAt and after it, not before; says what is gone after the deletion', async () => {
+    fake = await startFake();
+    fake.stored = all.slice(0, 2).map((envelope, i) => ({ seq: i + 1, envelope }));
+    const soon = iso(10);
+    fake.retention = { closedAt: iso(-20), deleteAt: soon };
+    const near = await run(t.dir, pullArgs('ret.ndjson'));
+    expect(near.code).toBe(0);
+    expect(near.stderr).toContain(`secure-sign: warning: the collector deletes this campaign's ciphertexts on ${soon}: pull and decrypt before then\n`);
+    fake.retention = { closedAt: iso(-1), deleteAt: iso(60) };
+    const far = await run(t.dir, pullArgs('ret.ndjson'));
+    expect(far.code).toBe(0);
+    expect(far.stderr).not.toContain('delete');
+    const due = iso(-1);
+    fake.retention = { closedAt: iso(-31), deleteAt: due };
+    expect((await run(t.dir, pullArgs('ret.ndjson'))).stderr).toContain(
+      `secure-sign: warning: the collector was to delete this campaign's ciphertexts on ${due} and may do so at any moment: pull and decrypt now\n`,
+    );
+
+    // Deleted: the export now has "removed" lines in place of the envelopes; pull says so and goes on.
+    const { envelope } = await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(3) });
+    const text = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+    fake.stored.push({ seq: 3, line: { removed: { sid: envelope.sid, hash: createHashB64(text), wh: envelope.wh } } });
+    const deletedAt = iso(-0.5);
+    fake.retention = { closedAt: iso(-31), deleteAt: due, deletedAt };
+    const gone = await run(t.dir, pullArgs('ret.ndjson'));
+    expect(gone.code).toBe(0);
+    expect(gone.stderr).toContain(
+      `secure-sign: warning: the collector deleted this campaign's ciphertexts on ${deletedAt}: those envelopes are gone, only the log's hashes of them remain (pulled as "removed" lines, which decrypt cannot open)\n`,
+    );
+    expect(gone.stderr).toContain('(and 0 withdrawals, 0 removals by the operator, 1 envelopes whose ciphertext is gone)');
+    expect((await lines('ret.ndjson')).at(-1)).toContain('"removed":');
+  });
+
+  it('ignores a malformed retention member with a warning (the pull goes on); no member, no warning', async () => {
+    fake = await startFake();
+    fake.stored = all.slice(0, 2).map((envelope, i) => ({ seq: i + 1, envelope }));
+    for (const retention of [{ closedAt: iso(-1), deleteAt: 'tomorrow' }, { closedAt: iso(-1), deleteAt: iso(5), extra: 1 }, { closedAt: iso(-1), deleteAt: iso(-2) }, 'soon']) {
+      fake.retention = retention;
+      const r = await run(t.dir, pullArgs('retbad.ndjson'));
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('secure-sign: warning: the collector announces a retention period in a form this version does not understand; it is ignored');
+      expect(r.stderr).not.toContain('tomorrow');
+    }
+    fake.retention = undefined;
+    const none = await run(t.dir, pullArgs('retbad.ndjson'));
+    expect(none.code).toBe(0);
+    expect(none.stderr).not.toContain('warning');
   });
 });
