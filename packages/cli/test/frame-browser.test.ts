@@ -147,7 +147,7 @@ async function body(req: IncomingMessage): Promise<string> {
 
 /** The partner pages' policies: exactly what docs/embedding.md documents for each mode. */
 function inPageCsp(): string {
-  return ["default-src 'none'", `script-src 'self' 'wasm-unsafe-eval' ${importMapHash}`, "worker-src 'self'", `connect-src ${collectorUrl}`, "base-uri 'none'", "form-action 'none'"].join('; ');
+  return ["default-src 'none'", `script-src 'self' 'wasm-unsafe-eval' ${importMapHash}`, 'worker-src blob:', `connect-src ${collectorUrl}`, "base-uri 'none'", "form-action 'none'"].join('; ');
 }
 function isolatedCsp(extraFrame = ''): string {
   return ["default-src 'none'", `script-src 'self' ${resizerHash}`, `frame-src ${frameUrl}${extraFrame}`, "base-uri 'none'", "form-action 'none'"].join('; ');
@@ -379,6 +379,8 @@ describe('embedding against a hostile partner page, in Chromium', () => {
     expect(opened.console.filter((line) => line.type === 'error' && line.url.startsWith(frameUrl))).toEqual([]);
     expect(opened.console.filter((line) => line.type === 'error')).toEqual([]);
     expect(opened.errors).toEqual([]);
+    // The proof of work ran in its (blob:) worker, which the frame's worker-src allows: no fallback.
+    expect(opened.console.filter((line) => /main thread/.test(line.text))).toEqual([]);
     await page.context().close();
   });
 
