@@ -35,7 +35,8 @@ export function contentSecurityPolicy(collectorUrl, importMapHash) {
   return [
     "default-src 'none'",
     `script-src 'self' 'wasm-unsafe-eval'${importMapHash ? ` ${importMapHash}` : ''}`,
-    "worker-src 'self' blob:",
+    // The proof-of-work worker starts from a blob: URL of its code, a module the import map pins.
+    'worker-src blob:',
     `connect-src 'self' ${collector}`,
     "style-src 'self'",
     "img-src 'self' data:",
