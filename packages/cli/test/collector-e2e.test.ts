@@ -2,7 +2,7 @@
 // public API (proof of work solved with altcha-lib, as the widget does), pull, decrypt, and the
 // signer wall published and fetched back.
 import { sealSubmission, sealWithdrawable, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
-import { MemoryTree, ed25519NoteSigner, formatCheckpoint, leafHash, signNote } from '@secure-sign/crypto/log';
+import { MemoryTree, SIGNATURE_TYPE_COSIGNATURE_ED25519, ed25519NoteSigner, formatCheckpoint, formatVerifierKey, leafHash, signNote } from '@secure-sign/crypto/log';
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { solveChallenge } from 'altcha-lib';
@@ -340,5 +340,26 @@ describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collect
     expect(missing).toMatchObject({ code: 6, stdout: "missing although promised: the log of tamper-letter (3 entries) does not hold the receipt's entry at position 2\n" });
     expect(missing.stderr).toContain('secure-sign: error: this is proof that the collector misbehaved: keep tamper-1.json');
     expect(await run(t.dir, ['receipt', 'check', 'tamper-0.json', '--log-key', vkey])).toMatchObject({ code: 0, stdout: 'counted in the log of tamper-letter at position 1 of 3\n' });
+  });
+
+  it('witnesses are not wired on the collector yet: pull and receipt check with --witness refuse its checkpoint (no cosignature)', async () => {
+    const reg = await run(t.dir, ['register', '--collector', url, '--campaign', 'witness-letter', '--key', 'campaign.key', '--admin-token-file', 'admin.token', '--token-out', 'witness.token']);
+    const vkey = printedLogKey(reg.stderr);
+    const { envelope } = await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'witness-letter', signer: signer(1) });
+    const answer = await submitWithReceipt('witness-letter', envelope);
+    expect(answer.status).toBe(201);
+    await writeFile(t.path('witness-0.json'), receiptFile('witness-letter', vkey, answer.body));
+    await waitForLog('witness-letter', 1);
+    // A partner's witness key (type 0x04); the collector never sends it a checkpoint to cosign.
+    const witness = formatVerifierKey('witness.partner.example', new Uint8Array(randomBytes(32)), SIGNATURE_TYPE_COSIGNATURE_ED25519);
+    const refused = 'the checkpoint is cosigned by 0 of the 1 witnesses required (cosigned: none; no cosignature: witness.partner.example); the checkpoint is refused\n';
+    const pulled = await run(t.dir, ['pull', '--collector', url, '--campaign', 'witness-letter', '--token-file', 'witness.token', '--out', 'witness.ndjson', '--log-key', vkey, '--witness', witness]);
+    expect(pulled.code).toBe(1);
+    expect(pulled.stderr).toContain(`secure-sign: error: checking the log: ${refused}`);
+    const checked = await run(t.dir, ['receipt', 'check', 'witness-0.json', '--log-key', vkey, '--witness', witness]);
+    expect(checked).toMatchObject({ code: 1, stdout: '' });
+    expect(checked.stderr).toContain(`secure-sign: error: reading the log: ${refused}`);
+    // Without --witness the same log checks out.
+    expect(await run(t.dir, ['receipt', 'check', 'witness-0.json', '--log-key', vkey])).toMatchObject({ code: 0, stdout: 'counted in the log of witness-letter at position 1 of 1\n' });
   });
 });
