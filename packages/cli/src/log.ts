@@ -104,7 +104,8 @@ export interface Cosigned {
 /**
  * Checks the cosignatures of the pinned witnesses on a checkpoint the log key signed (the note's
  * signatures of other keys, which the log client leaves unverified). A cosignature of a pinned
- * witness that does not verify refuses the checkpoint; fewer than the quorum refuses it too;
+ * witness that does not verify (or two of one witness, as openNote treats a key that signed twice)
+ * refuses the checkpoint; fewer than the quorum refuses it too;
  * cosignatures of other witnesses are ignored.
  *
  * @throws {@link CliError} naming how many and which witnesses cosigned, and which did not.
