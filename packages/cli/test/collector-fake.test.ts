@@ -749,7 +749,7 @@ describe('pull requires the pinned witnesses\' cosignatures (issue 11, witnessin
   const stored = (n: number): Stored[] => all.slice(0, n).map((envelope, i) => ({ seq: i + 1, envelope }));
   const state = async (name: string) => JSON.parse(await readFile(t.path(`${name}.state.json`), 'utf8'));
 
-  it('pins the witnesses; counts valid cosignatures of pinned witnesses only (an unknown witness is ignored)', async () => {
+  it('pins the witnesses, and counts valid cosignatures of pinned witnesses only (an unknown witness is ignored)', async () => {
     fake = await startFake();
     fake.stored = stored(3);
     fake.cosigners = [C.cosigner, A.cosigner];
@@ -817,7 +817,7 @@ describe('pull requires the pinned witnesses\' cosignatures (issue 11, witnessin
     expect((await lines('wq.ndjson')).length).toBe(4);
   });
 
-  it('refuses other witnesses or another quorum than pinned unless --repin-witnesses says so; checks the keys given', async () => {
+  it('refuses other witnesses or another quorum than pinned unless --repin-witnesses says so, and checks the keys given', async () => {
     fake = await startFake();
     fake.stored = stored(2);
     fake.cosigners = [A.cosigner, B.cosigner];
@@ -879,7 +879,7 @@ describe('pull warns before the collector deletes a closed campaign\'s ciphertex
   const DAY = 24 * 3600 * 1000;
   const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
 
-  it('warns within 30 days of deleteAt and after it, not before; says what is gone after the deletion', async () => {
+  it('warns within 30 days of deleteAt and after it (not before), and after the deletion says what is gone', async () => {
     fake = await startFake();
     fake.stored = all.slice(0, 2).map((envelope, i) => ({ seq: i + 1, envelope }));
     const soon = iso(10);
@@ -912,7 +912,7 @@ describe('pull warns before the collector deletes a closed campaign\'s ciphertex
     expect((await lines('ret.ndjson')).at(-1)).toContain('"removed":');
   });
 
-  it('ignores a malformed retention member with a warning (the pull goes on); no member, no warning', async () => {
+  it('ignores a malformed retention member with a warning (the pull goes on), and says nothing without one', async () => {
     fake = await startFake();
     fake.stored = all.slice(0, 2).map((envelope, i) => ({ seq: i + 1, envelope }));
     for (const retention of [{ closedAt: iso(-1), deleteAt: 'tomorrow' }, { closedAt: iso(-1), deleteAt: iso(5), extra: 1 }, { closedAt: iso(-1), deleteAt: iso(-2) }, 'soon']) {
