@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
+import { updateCampaign } from '../src/campaigns.js';
 import { resolveConfig } from '../src/config.js';
 import { issueCheckpoints, loadLogKey } from '../src/log.js';
 import { main } from '../src/main.js';
@@ -216,7 +217,7 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     expect(await again.json()).toEqual({ campaign: campaign.id, retention: { ...retention, deletedAt: retention.deleteAt } });
   });
 
-  it('closing again keeps the earliest deleteAt and the first closedAt; bad periods and bodies are refused without echo; the admin token is required', async () => {
+  it('closing again keeps the earliest deleteAt and the first closedAt, new dates do not reopen it; bad periods and bodies are refused without echo; the admin token is required', async () => {
     const { store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
     let now = START;
@@ -232,6 +233,10 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     now += DAY;
     expect((await (await close({ deleteAfter: '365d' })).json()).retention).toEqual({ closedAt, deleteAt: new Date(START + 29 * DAY).toISOString() });
     expect((await store.getCampaign(campaign.id))!.retention).toEqual({ closedAt, deleteAt: new Date(START + 29 * DAY).toISOString(), deletedAt: null });
+    // Changing its dates does not reopen it.
+    expect(await updateCampaign(store, campaign.id, { opensAt: null, closesAt: null })).toBe(true);
+    expect(((await (await http(`/v1/campaigns/${campaign.id}`)).json()) as CampaignAnswer).open).toBe(false);
+    expect((await http(`/v1/campaigns/${campaign.id}/challenge`, { method: 'POST' })).status).toBe(403);
 
     for (const body of [{}, { deleteAfter: '0d' }, { deleteAfter: '12h' }, { deleteAfter: '30s' }, { deleteAfter: 180 }, { deleteAfter: '180d', secret: '<script>' }, [], 'x']) {
       const response = await close(body);

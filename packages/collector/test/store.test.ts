@@ -39,7 +39,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect(await store.createCampaign(campaign('c1'))).toBe(false);
     expect(await store.createCampaign(campaign('c0'))).toBe(true);
     const got = await store.getCampaign('c1');
-    expect(got).toEqual({ ...campaign('c1'), count: 0, logSize: 0 });
+    expect(got).toEqual({ ...campaign('c1'), count: 0, logSize: 0, retention: null });
     expect((await store.listCampaigns()).map((c) => c.id)).toEqual(['c0', 'c1']);
     expect(await store.getCampaign('nope')).toBeUndefined();
   });
@@ -47,7 +47,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
   it('changes the settings of existing campaigns only', async () => {
     const settings = { origins: [], goal: null, opensAt: '2026-01-01T00:00:00.000Z', closesAt: null };
     expect(await store.updateCampaign('c1', settings)).toBe(true);
-    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0, logSize: 0 });
+    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0, logSize: 0, retention: null });
     expect(await store.updateCampaign('nope', settings)).toBe(false);
   });
 
