@@ -53,6 +53,9 @@ let wall: string;
 let headerRules: Array<{ pattern: string; headers: Array<[string, string]> }> = [];
 /** The frame host serves the crypto chunk with one byte changed. */
 let tamper = false;
+/** The proof-of-work worker's code (a pinned module), and whether it is served with one byte changed. */
+let workerChunk: string;
+let tamperWorker = false;
 const collectorRequests: Seen[] = [];
 
 // The hostile partner script: it runs first (a classic script in <head>) and tries everything a
@@ -195,7 +198,7 @@ beforeAll(async () => {
     if (!name) return void res.writeHead(404).end();
     readFile(t.path(join('frame', name))).then(
       (bytes) => {
-        if (tamper && name === lazyChunk) bytes[bytes.length - 1] = 0x20;
+        if ((tamper && name === lazyChunk) || (tamperWorker && name === workerChunk)) bytes[bytes.length - 1] = 0x20;
         const type = name.endsWith('.html') ? 'text/html; charset=utf-8' : name.endsWith('.css') ? 'text/css' : 'text/javascript';
         res.writeHead(200, [['content-type', type], ...headersFor(path)]);
         res.end(bytes);
@@ -278,6 +281,8 @@ beforeAll(async () => {
   resizerHash = /script-src ('sha256-[A-Za-z0-9+/]+=*')/.exec(framed.stderr)![1]!;
   lazyChunk = (await readdir(t.path('frame'))).find((name) => /^ss-lazy-[^.]+\.js$/.test(name))!;
   expect(lazyChunk).toBeDefined();
+  workerChunk = (await readdir(t.path('frame'))).find((name) => /^ss-worker-code-[^.]+\.js$/.test(name))!;
+  expect(workerChunk).toBeDefined();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 }, 120_000);
 
@@ -439,6 +444,24 @@ describe('embedding against a hostile partner page, in Chromium', () => {
       await opened.page.context().close();
     } finally {
       tamper = false;
+    }
+  });
+
+  it('the frame refuses a proof-of-work worker changed by one byte: no fallback, nothing sent, the signer is asked to try again', async () => {
+    tamperWorker = true;
+    try {
+      const before = collectorRequests.length;
+      const opened = await open('/isolated.html');
+      const frame = await theFrame(opened.page);
+      await typeAndSubmit(frame, 'Tampered Worker Signer', 'tampered.worker@example.org');
+      await waitForHeading(frame, /Something went wrong/, { timeout: 60_000 });
+      expect(opened.console.some((line) => line.text.includes(workerChunk) && /integrity/i.test(line.text))).toBe(true);
+      expect(opened.console.some((line) => line.text.includes("the browser refused the proof-of-work worker's module"))).toBe(true);
+      expect(opened.console.filter((line) => /main thread/.test(line.text))).toEqual([]);
+      expect(collectorRequests.slice(before).filter((r) => r.path.endsWith('/submissions'))).toEqual([]);
+      await opened.page.context().close();
+    } finally {
+      tamperWorker = false;
     }
   });
 });
