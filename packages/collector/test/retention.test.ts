@@ -6,7 +6,9 @@
 import { formatEnvelope, formatWithdrawalCode, sealWithdrawable } from '@secure-sign/crypto';
 import { MemoryTree, checkpointCount, decodeEntry, leafHash, verifyInclusion } from '@secure-sign/crypto/log';
 import { pino } from 'pino';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -26,6 +28,27 @@ const ADMIN = 'admin-token-for-the-retention-tests-0123456789';
 const DAY = 86_400_000;
 const START = Date.parse('2026-12-01T09:00:00.000Z');
 const quiet = pino({ level: 'silent' });
+const BIN = fileURLToPath(new URL('../bin/secure-sign-collector.js', import.meta.url));
+/** The real binary's environment: periods in seconds, the job every half second (tests only). */
+const BIN_ENV = { ...process.env, DATABASE_URL: '', SECURE_SIGN_DATA_DIR: '', SECURE_SIGN_TEST_SHORT_RETENTION: '1' };
+
+/** Starts the real collector (needs the build, dist/); its URL and its stderr so far. */
+async function startBinary(flags: string[], children: ChildProcess[]): Promise<{ url: string; stderr: string[] }> {
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--pow-difficulty', '20', '--rate-limit', '100000', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: BIN_ENV });
+  children.push(child);
+  const stderr: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:[0-9]+)\n/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited (${code}) before listening: ${stderr.join('')}`)));
+  });
+  return { url, stderr };
+}
 
 type Http = (path: string, init?: RequestInit) => Promise<Response>;
 type Line = { seq: number; receivedAt: string; envelope?: { sid: string; ct: string }; removed?: { sid: string; hash: string; wh?: string }; withdrawal?: { sid: string; secret: string } };
@@ -88,6 +111,7 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
   const fixtures: EngineFixture[] = [];
   const stores: Store[] = [];
   const servers: RunningServer[] = [];
+  const children: ChildProcess[] = [];
   const fresh = async () => {
     const fixture = make();
     fixtures.push(fixture);
@@ -97,6 +121,12 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
   };
   afterEach(async () => {
     vi.restoreAllMocks();
+    for (const child of children.splice(0)) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     for (const server of servers.splice(0)) await server.close();
     for (const store of stores.splice(0)) await store.close().catch(() => {});
     for (const fixture of fixtures.splice(0)) await fixture.cleanup();
@@ -323,6 +353,46 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect((await exportLines(http, campaign))[0]!.removed!.sid).toBe(signer.envelope.sid);
+  });
+
+  it('the real binary: campaign close with a short period (test flag), the running collectors delete once and log it (two processes on PostgreSQL)', async () => {
+    const { fixture, store } = await fresh();
+    const campaign = await addCampaign(store, 'open-letter');
+    await store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const processes = [await startBinary(fixture.flags, children)];
+    if (fixture.name === 'postgres') processes.push(await startBinary(fixture.flags, children));
+    const [first, last] = [processes[0]!, processes.at(-1)!];
+    const http: Http = (path, init) => fetch(first.url + path, init);
+    const signers = [await sign(http, campaign, 'Ada'), await sign((path, init) => fetch(last.url + path, init), campaign, 'Grace'), await sign(http, campaign, 'Alan')];
+
+    const close = spawnSync(process.execPath, [BIN, 'campaign', 'close', campaign.id, '--delete-after', '2s', ...fixture.flags], { encoding: 'utf8', env: BIN_ENV });
+    expect(close.stderr).toMatch(/^secure-sign-collector: campaign open-letter is closed; its ciphertexts will be deleted at \S+Z\n$/);
+    expect(close.status).toBe(0);
+    expect(close.stdout).toMatch(/\tclosed=\S+Z\tdelete=\S+Z\n$/);
+    const refused = await (await http(`/v1/campaigns/${campaign.id}/challenge`, { method: 'POST' })).json();
+    expect(refused).toMatchObject({ code: 'campaign-closed' });
+
+    const deadline = Date.now() + 15_000;
+    let answer = await campaignAnswer(http, campaign.id);
+    while (answer.retention?.deletedAt === undefined) {
+      if (Date.now() > deadline) throw new Error('no process deleted within 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await campaignAnswer(http, campaign.id);
+    }
+    expect(answer).toMatchObject({ count: 3, open: false, log: { size: 3 } });
+    expect(Date.parse(answer.retention!.deletedAt!)).toBeGreaterThanOrEqual(Date.parse(answer.retention!.deleteAt));
+    // Give the other process a few more passes: still exactly one deletion line, with the number.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const logged = processes
+      .flatMap((p) => p.stderr.join('').split('\n'))
+      .filter((line) => line.includes('retention: deleted'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ campaign: campaign.id, deleted: 3, deletedAt: answer.retention!.deletedAt });
+    const lines = await exportLines(http, campaign);
+    expect(lines.map((l) => l.removed?.sid)).toEqual(signers.map((s) => s.envelope.sid));
+    for (const p of processes) for (const signer of signers) expect(p.stderr.join('')).not.toContain(signer.envelope.ct);
   });
 
   it('campaign close: the command closes, prints the list line with the dates, refuses bad periods (exit 2) and unknown campaigns (exit 1)', async () => {
