@@ -52,6 +52,8 @@ async function startBinary(flags: string[], children: ChildProcess[]): Promise<{
 
 type Http = (path: string, init?: RequestInit) => Promise<Response>;
 type Line = { seq: number; receivedAt: string; envelope?: { sid: string; ct: string }; removed?: { sid: string; hash: string; wh?: string }; withdrawal?: { sid: string; secret: string } };
+type Closed = { campaign: string; retention: { closedAt: string; deleteAt: string; deletedAt?: string } };
+const closedRetention = async (response: Response) => ((await response.json()) as Closed).retention;
 type CampaignAnswer = { count: number; open: boolean; log: { size: number }; retention?: { closedAt: string; deleteAt: string; deletedAt?: string } };
 
 const post = (http: Http, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -138,7 +140,7 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     let now = START;
     const metrics = createMetrics();
     const app = createApp({ store, config: resolveConfig({ powDifficulty: 50, rateLimit: 10_000, logName: LOG_NAME, adminToken: ADMIN }), logger: quiet, clock: { now: () => now }, metrics });
-    const http: Http = (path, init) => app.request(path, init);
+    const http: Http = async (path, init) => app.request(path, init);
 
     const signers = [await sign(http, campaign, 'Ada'), await sign(http, campaign, 'Grace'), await sign(http, campaign, 'Alan')];
     const withdrawn = signers[2]!;
@@ -252,16 +254,16 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     const campaign = await addCampaign(store, 'open-letter');
     let now = START;
     const app = createApp({ store, config: resolveConfig({ logName: LOG_NAME, adminToken: ADMIN }), logger: quiet, clock: { now: () => now } });
-    const http: Http = (path, init) => app.request(path, init);
+    const http: Http = async (path, init) => app.request(path, init);
     const close = (body: unknown, headers = admin) => post(http, `/v1/admin/campaigns/${campaign.id}/close`, body, headers);
     const closedAt = new Date(START).toISOString();
 
-    expect((await (await close({ deleteAfter: '180d' })).json()).retention).toEqual({ closedAt, deleteAt: new Date(START + 180 * DAY).toISOString() });
+    expect(await closedRetention(await close({ deleteAfter: '180d' }))).toEqual({ closedAt, deleteAt: new Date(START + 180 * DAY).toISOString() });
     now += DAY;
     // Shorter: brought forward (from the new now). Longer: kept.
-    expect((await (await close({ deleteAfter: '4w' })).json()).retention).toEqual({ closedAt, deleteAt: new Date(START + DAY + 28 * DAY).toISOString() });
+    expect(await closedRetention(await close({ deleteAfter: '4w' }))).toEqual({ closedAt, deleteAt: new Date(START + DAY + 28 * DAY).toISOString() });
     now += DAY;
-    expect((await (await close({ deleteAfter: '365d' })).json()).retention).toEqual({ closedAt, deleteAt: new Date(START + 29 * DAY).toISOString() });
+    expect(await closedRetention(await close({ deleteAfter: '365d' }))).toEqual({ closedAt, deleteAt: new Date(START + 29 * DAY).toISOString() });
     expect((await store.getCampaign(campaign.id))!.retention).toEqual({ closedAt, deleteAt: new Date(START + 29 * DAY).toISOString(), deletedAt: null });
     // Changing its dates does not reopen it.
     expect(await updateCampaign(store, campaign.id, { opensAt: null, closesAt: null })).toBe(true);
@@ -289,7 +291,7 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     const testApp = createApp({ store, config: resolveConfig({ logName: LOG_NAME, adminToken: ADMIN, shortRetentionForTests: true }), logger: quiet, clock: { now: () => now } });
     const other = await addCampaign(store, 'other');
     const short = await testApp.request(`/v1/admin/campaigns/${other.id}/close`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{"deleteAfter":"30s"}' });
-    expect((await short.json()).retention.deleteAt).toBe(new Date(now + 30_000).toISOString());
+    expect((await closedRetention(short)).deleteAt).toBe(new Date(now + 30_000).toISOString());
   });
 
   it('an insert that commits after the close is refused by the store itself (closed), a retry of a stored envelope is still a duplicate, no challenge is spent', async () => {
