@@ -8,6 +8,8 @@ import { MemoryTree, checkpointCount, decodeEntry, leafHash, verifyInclusion } f
 import { pino } from 'pino';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -134,8 +136,8 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     for (const fixture of fixtures.splice(0)) await fixture.cleanup();
   });
 
-  it('close refuses new signatures (403), nothing is deleted before deleteAt, then every ciphertext is: export says removed, the count, the log and its checkpoint stay and verify', async () => {
-    const { store } = await fresh();
+  it('close refuses new signatures (403), nothing is deleted before deleteAt, then every ciphertext is (none left in SQLite's files): export says removed, the count, the log and its checkpoint stay and verify', async () => {
+    const { fixture, store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
     let now = START;
     const metrics = createMetrics();
@@ -182,6 +184,10 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     expect(await runRetention(store, START + 1000 + 180 * DAY - 1, recorder.logger, metrics)).toEqual([]);
     let lines = await exportLines(http, campaign);
     expect(lines.filter((l) => l.envelope).map((l) => l.envelope!.sid)).toEqual([signers[0]!.envelope.sid, signers[1]!.envelope.sid]);
+    if (fixture.name === 'sqlite') {
+      const bytes = readFileSync(join(fixture.flags[1]!, 'collector.sqlite')).toString('latin1') + readFileSync(join(fixture.flags[1]!, 'collector.sqlite-wal')).toString('latin1');
+      expect(bytes).toContain(signers[0]!.envelope.ct.slice(0, 64));
+    }
 
     // At deleteAt: the two stored ciphertexts go, once.
     now = START + 1000 + 180 * DAY;
@@ -205,6 +211,16 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     expect(lines[3]).toMatchObject({ seq: 4, withdrawal: { sid: withdrawn.envelope.sid, secret: withdrawn.secret } });
     const text = JSON.stringify(lines);
     for (const signer of signers) expect(text).not.toContain(signer.envelope.ct);
+    // SQLite: not in the database file nor in its WAL either (secure_delete, then the WAL truncated).
+    if (fixture.name === 'sqlite') {
+      const bytes = ['collector.sqlite', 'collector.sqlite-wal']
+        .map((name) => join(fixture.flags[1]!, name))
+        .filter((file) => existsSync(file))
+        .map((file) => readFileSync(file).toString('latin1'))
+        .join('');
+      for (const signer of signers) expect(bytes.includes(signer.envelope.ct.slice(0, 64)), 'ciphertext left in the SQLite files').toBe(false);
+      expect(bytes).toContain(signers[0]!.envelope.sid);
+    }
 
     // The campaign answer: deletedAt, the same count, the same log size.
     expect(await campaignAnswer(http, campaign.id)).toMatchObject({ count: 2, open: false, log: { size: 4 }, retention: { ...retention, deletedAt: retention.deleteAt } });
