@@ -669,7 +669,10 @@ export class SecureSign extends LitElement {
       else this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'network' }));
       return 'kept';
     }
-    queue.remove(envelope.sid);
+    // A worker the browser refused (changed files) is this page's fault, not the envelope's: one
+    // already kept for later stays kept.
+    const local = error.code === 'worker-refused';
+    if (!local) queue.remove(envelope.sid);
     if (error.code === 'campaign-closed') {
       this._status = 'closed';
       this._announce = this._t.closed;
@@ -677,9 +680,9 @@ export class SecureSign extends LitElement {
     } else {
       this._status = 'error';
       this._announce = this._t.errorBody;
-      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'rejected', problem: error.code }));
+      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: local ? 'invalid-config' : 'rejected', problem: error.code }));
     }
-    return 'refused';
+    return local ? 'kept' : 'refused';
   }
 
   /** Sends every kept envelope, oldest first, each with its own submission id. */

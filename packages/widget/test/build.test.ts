@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
@@ -32,9 +33,22 @@ describe.runIf(built)('CDN bundle', () => {
     // What an English-speaking signer downloads in total, on a page with every feature on
     // (log-key too): every chunk but the other languages and the partner messages.
     const total = files
-      .filter((name) => !/^ss-(fr|de|es|pt|ar|messages)-/.test(name) && (name.startsWith('ss-') || name === 'secure-sign.js' || name === 'pow-worker.js'))
+      .filter((name) => !/^ss-(fr|de|es|pt|ar|messages)-/.test(name) && (name.startsWith('ss-') || name === 'secure-sign.js'))
       .reduce((sum, name) => sum + gz(name), 0);
     expect(total).toBeLessThan(180 * 1024);
+  });
+
+  it('ships the proof-of-work worker as the text of a pinned chunk, byte for byte dist/pow-worker.js, which nothing starts by URL', async () => {
+    const chunk = files.filter((name) => name.startsWith('ss-worker-code-'));
+    expect(chunk).toHaveLength(1);
+    const worker = read('pow-worker.js').toString('utf8');
+    expect(worker.length).toBeGreaterThan(1000);
+    // The chunk exports the worker's code as one string: exactly the bytes of the worker file.
+    const { program } = (await import(pathToFileURL(join(dist, chunk[0]!)).href)) as { program: { code: string } };
+    expect(program.code).toBe(worker);
+    for (const name of files.filter((n) => n.startsWith('ss-') || n === 'secure-sign.js')) {
+      expect(read(name).toString('utf8'), name).not.toMatch(/pow-worker\.js/);
+    }
   });
 
   it('verifies the log checkpoint (log-key) in a chunk of its own, without libsodium, loaded after the first render', () => {
