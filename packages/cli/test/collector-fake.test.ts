@@ -782,7 +782,7 @@ describe('pull requires the pinned witnesses\' cosignatures (issue 11, witnessin
     expect((await lines('wit.ndjson')).length).toBe(5);
   });
 
-  it('refuses a checkpoint short of the quorum, with a bad cosignature, or cosigned without the log\'s own signature', async () => {
+  it('refuses a checkpoint short of the quorum, with a bad cosignature, or cosigned without the log’s own signature', async () => {
     fake = await startFake();
     fake.stored = stored(4);
     const args = pullArgs('wq.ndjson', '--witness', A.vkey, '--witness', B.vkey);
