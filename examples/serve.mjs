@@ -51,9 +51,9 @@ export async function integrityOf(path) {
   return `sha384-${createHash('sha384').update(await readFile(path)).digest('base64')}`;
 }
 
-// The widget's chunks carry a content hash in their names (ss-lazy-<hash>.js): they never change, so
-// browsers may keep them a year. secure-sign.js and pow-worker.js keep their names across versions.
-const HASHED = /^ss-[\w]+-[\w-]{8}\.js$/;
+// The widget's chunks carry a content hash in their names (ss-lazy-<hash>.js, ss-log-count-<hash>.js):
+// they never change, so browsers may keep them a year. secure-sign.js keeps its name across versions.
+const HASHED = /^ss-[a-z]+(?:-[a-z]+)*-[\w-]{8}\.js$/;
 const COMPRESSIBLE = /^(text\/|application\/(json|wasm))/;
 
 /** The body compressed as the request's Accept-Encoding allows (brotli first), with its encoding. */
