@@ -136,7 +136,7 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     for (const fixture of fixtures.splice(0)) await fixture.cleanup();
   });
 
-  it('close refuses new signatures (403), nothing is deleted before deleteAt, then every ciphertext is (none left in SQLite's files): export says removed, the count, the log and its checkpoint stay and verify', async () => {
+  it('close refuses new signatures (403), nothing is deleted before deleteAt, then every ciphertext is (none left in the SQLite files): export says removed, the count, the log and its checkpoint stay and verify', async () => {
     const { fixture, store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
     let now = START;
