@@ -97,7 +97,7 @@ function recordingLogger() {
 }
 
 describe('parseRetentionPeriod', () => {
-  it('takes Nd and Nw from 1 day to the maximum, nothing else; seconds only when asked', () => {
+  it('takes Nd and Nw from 1 day to the maximum, nothing else, seconds only when asked', () => {
     expect(parseRetentionPeriod('180d')).toBe(180 * DAY);
     expect(parseRetentionPeriod('1d')).toBe(DAY);
     expect(parseRetentionPeriod('26w')).toBe(182 * DAY);
@@ -265,7 +265,7 @@ describe.each(ENGINES)('retention on $name', ({ make }) => {
     expect(await again.json()).toEqual({ campaign: campaign.id, retention: { ...retention, deletedAt: retention.deleteAt } });
   });
 
-  it('closing again keeps the earliest deleteAt and the first closedAt, new dates do not reopen it; bad periods and bodies are refused without echo; the admin token is required', async () => {
+  it('closing again keeps the earliest deleteAt and the first closedAt, new dates do not reopen it, bad periods and bodies are refused without echo, the admin token is required', async () => {
     const { store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
     let now = START;
