@@ -61,11 +61,12 @@ export const MAX_RATE_LIMIT = 1_000_000;
 
 /**
  * Default proof-of-work difficulty: the solver tries a uniformly random number of SHA-256 hashes
- * from 0 to it, 75,000 on average. The widget's worker hashes about 250 a millisecond in the
- * benchmark's headless Chromium on a quiet machine (bench/pow.mjs, docs/benchmarks.md): a median
- * solve of about 300 ms, a 95th percentile under 1 s (1.5 s is the bound).
+ * from 0 to it, 37,500 on average. Measured with bench/pow.mjs in the benchmark's headless
+ * Chromium on a quiet machine (docs/benchmarks.md): a median solve of about 0.6 s, most of it the
+ * fixed cost of a fresh worker, and a 95th percentile of about 1 s (1.5 s is the bound; 150,000
+ * gave 1.9 s).
  */
-export const DEFAULT_POW_DIFFICULTY = 150_000;
+export const DEFAULT_POW_DIFFICULTY = 75_000;
 
 /** Default burst threshold: challenges per campaign per window (per process) before the difficulty rises. */
 export const DEFAULT_POW_BURST_THRESHOLD = 600;
