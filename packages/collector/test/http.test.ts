@@ -94,6 +94,7 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
       open: true,
       originAllowed: true,
       log: { origin: 'localhost/open-letter', vkey: expect.stringMatching(/^localhost\/open-letter\+[0-9a-f]{8}\+A[Q-f][A-Za-z0-9+/]{42}$/), size: 0 },
+      wall: null,
     });
     expect(response.headers.get('vary')).toMatch(/Origin/);
     const closed = (await expectDocumented(await api('/v1/campaigns/closed'), 'GET', '/v1/campaigns/{campaign}')) as { open: boolean };
@@ -365,6 +366,10 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
       issuedAt: wall.payload.issuedAt,
       validUntil: wall.payload.validUntil,
     });
+    // The public campaign answer says a wall is published, and its serial (a widget asks for no
+    // wall that is not there).
+    const facts = (await expectDocumented(await api('/v1/campaigns/open-letter'), 'GET', '/v1/campaigns/{campaign}')) as { wall: unknown };
+    expect(facts.wall).toEqual({ serial: 1 });
     const got = await api('/v1/campaigns/open-letter/files/wall.json', { headers: { origin: 'https://anywhere.example' } });
     expect(got.headers.get('cache-control')).toContain('max-age=60');
     expect(got.headers.get('access-control-allow-origin')).toBe('*');

@@ -21,6 +21,8 @@ export interface CampaignInfo {
   readonly originAllowed?: boolean;
   /** The answer's `log` member as it came (`{ origin, vkey, size }`): checked where it is used. */
   readonly log?: unknown;
+  /** True when the collector says no wall is published (absent from older collectors: ask). */
+  readonly noWall?: boolean;
 }
 
 /** A receipt for a stored submission. */
@@ -166,6 +168,7 @@ export class CollectorClient {
       ...(typeof keyId === 'string' && /^[a-z2-7]{16}$/.test(keyId) ? { keyId } : {}),
       ...(typeof originAllowed === 'boolean' ? { originAllowed } : {}),
       log: body['log'],
+      ...(body['wall'] === null ? { noWall: true } : {}),
     };
   }
 

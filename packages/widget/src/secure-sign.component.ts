@@ -553,7 +553,7 @@ export class SecureSign extends LitElement {
     try {
       let parts: [Lazy, CampaignPublicKey, string | undefined];
       try {
-        parts = await Promise.all([this.#lazy ?? Promise.reject(), this.#publicKey!, this.#client.file('wall.json')]);
+        parts = await Promise.all([this.#lazy ?? Promise.reject(), this.#publicKey!, this._info?.noWall ? undefined : this.#client.file('wall.json')]);
       } catch (error) {
         // The collector is down or unreachable (or the code did not arrive): nothing was verified;
         // the button offers it again. (An unusable key has made the whole widget unavailable.)

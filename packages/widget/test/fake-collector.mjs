@@ -240,6 +240,8 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
         open: campaign.open,
         ...(origin && !campaign.legacy ? { originAllowed } : {}),
         ...(campaign.legacy ? {} : { log: { origin: campaign.origin, vkey: logVkey(campaign.origin), size: campaign.entries.length } }),
+        // As the collector says whether a wall is published (an older one does not say).
+        ...(campaign.legacy ? {} : { wall: campaign.wall === null ? null : { serial: 1 } }),
       });
       return;
     }

@@ -19,6 +19,7 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
     const origin = c.req.header('origin');
     const logName = logOrigin(deps.config.logName, campaign.id);
     const key = await deps.logKey();
+    const wallSerial = await deps.store.fileSerial(campaign.id, 'wall.json');
     return c.json({
       campaign: campaign.id,
       keyId: campaign.keyId,
@@ -29,6 +30,9 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
       open: isOpen(campaign, deps.clock.now()),
       // The campaign's transparency log: its origin line and the C2SP verifier key of its checkpoints.
       log: { origin: logName, vkey: key.vkey(logName), size: campaign.logSize },
+      // The signed wall, if one is published (its serial), so that a widget does not ask for a
+      // wall that is not there (a 404 every browser logs as a console error on the partner page).
+      wall: wallSerial === undefined ? null : { serial: wallSerial },
       // Once closed with a retention period (docs/operations.md "Retention"): when it closed, when
       // its ciphertexts are (or were) deleted, and `deletedAt` once they are.
       ...(campaign.retention === null

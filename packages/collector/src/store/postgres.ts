@@ -612,6 +612,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const row = rows[0];
       return row && { body: row.body, serial: Number(row.serial), issuedAt: row.issued_at, updatedAt: row.updated_at };
     },
+    async fileSerial(campaign, name) {
+      const { rows } = await pool.query<{ serial: string }>('SELECT serial FROM files WHERE campaign = $1 AND name = $2', [campaign, name]);
+      return rows[0] && Number(rows[0].serial);
+    },
     async pruneSpentChallenges(now) {
       const result = await pool.query('DELETE FROM spent_challenges WHERE expires_at < $1', [now]);
       return result.rowCount ?? 0;

@@ -227,6 +227,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     getFile: db.prepare<[string, string], { body: string; serial: number; issued_at: string; updated_at: string }>(
       'SELECT body, serial, issued_at, updated_at FROM files WHERE campaign = ? AND name = ?',
     ),
+    fileSerial: db.prepare<[string, string], { serial: number }>('SELECT serial FROM files WHERE campaign = ? AND name = ?'),
     prune: db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?'),
     // Retention (migration 5). Times are toISOString text: string order is time order.
     close: db.prepare(
@@ -484,6 +485,9 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     async getFile(campaign, name) {
       const row = stmt.getFile.get(campaign, name);
       return row && { body: row.body, serial: row.serial, issuedAt: row.issued_at, updatedAt: row.updated_at };
+    },
+    async fileSerial(campaign, name) {
+      return stmt.fileSerial.get(campaign, name)?.serial;
     },
     async pruneSpentChallenges(now) {
       return stmt.prune.run(now).changes;

@@ -242,6 +242,8 @@ export interface Store {
    */
   putFile(campaign: string, name: string, file: StoredFile): Promise<PutFileResult>;
   getFile(campaign: string, name: string): Promise<StoredFile | undefined>;
+  /** The serial of the file stored under this name, without its body; undefined if there is none. */
+  fileSerial(campaign: string, name: string): Promise<number | undefined>;
   /**
    * Stored hashes of the campaign's log tree, one 32-byte hash per id in order (a missing one is
    * left out, which the log core reports as `MISSING_HASH`).

@@ -337,6 +337,16 @@ describe('<secure-sign> signer wall', () => {
     await accessible(element);
   });
 
+  it('asks for no wall when the collector says none is published (no 404 in the partner console), and shows the empty wall', async () => {
+    const setup = await setupCampaign();
+    const element = await mount(setup);
+    q<HTMLButtonElement>(element, '.wall button')!.click();
+    await waitUntil(() => /No public signatures yet/.test(root(element).textContent ?? ''), 'empty wall not shown');
+    const { log } = (await control({ op: 'log', campaign: setup.campaign })) as { log: { method: string; path: string }[] };
+    expect(log.filter((request) => request.path.includes('/files/'))).to.deep.equal([]);
+    expect(log.some((request) => request.method === 'GET' && request.path === `/v1/campaigns/${setup.campaign}`)).to.equal(true);
+  });
+
   it('refuses a tampered wall and one signed with another key', async () => {
     for (const tamper of ['edit', 'other-key'] as const) {
       const setup = await setupCampaign();
