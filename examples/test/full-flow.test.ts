@@ -176,9 +176,11 @@ describe('a signature from the partner page to the signer wall', () => {
     for (const event of events) for (const text of typed) expect(event).not.toContain(text);
   });
 
-  it('runs under the documented strict policy with no violation report; the letter offers a skip link to the form', async () => {
+  it('runs under the documented strict policy with no violation report and no failed load; the letter offers a skip link to the form', async () => {
     const page = context.pages()[0]!;
     expect(events.filter((event) => event.startsWith('csp:'))).toEqual([]);
+    // No wall is published yet, and the widget asked for none: no failed load in the console.
+    expect(events.filter((event) => /^console:Failed to load resource/.test(event))).toEqual([]);
     const csp = (await page.request.get(demo.pageUrl)).headers()['content-security-policy']!;
     expect(csp).not.toContain('unsafe-inline');
     // Every module the widget loads is pinned by the page's import map, as `secure-sign snippet`
