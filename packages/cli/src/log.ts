@@ -10,9 +10,14 @@
 
 import { isoTimestampSchema } from '@secure-sign/crypto';
 import {
+  ENTRY_KIND_REMOVED,
+  ENTRY_KIND_STORED,
+  ENTRY_KIND_WITHDRAWAL,
   LogClientError,
   LogError,
   createLogClient,
+  encodeEntry,
+  envelopeHash,
   ed25519CosignatureVerifier,
   ed25519NoteVerifier,
   parseVerifierKey,
@@ -21,14 +26,14 @@ import {
   type NoteSignature,
   type VerifiedCheckpoint,
 } from '@secure-sign/crypto/log';
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify } from 'node:crypto';
 import * as z from 'zod';
 import { CliError } from './errors.js';
 
-/** Entry kinds (docs/log.md §7). */
-export const KIND_STORED = 0x01;
-export const KIND_WITHDRAWAL = 0x02;
-export const KIND_REMOVED = 0x03;
+/** Entry kinds (docs/format.md §8). */
+export const KIND_STORED = ENTRY_KIND_STORED;
+export const KIND_WITHDRAWAL = ENTRY_KIND_WITHDRAWAL;
+export const KIND_REMOVED = ENTRY_KIND_REMOVED;
 
 /** Ed25519 verification with node:crypto, in the shape the log core takes. */
 export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
@@ -165,27 +170,23 @@ export function envelopeText(envelope: { v: number; campaign: string; kid: strin
   return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
 }
 
-function entry(kind: number, submissionId: string, value: Uint8Array): Uint8Array {
-  const out = new Uint8Array(49);
-  out[0] = kind;
-  out.set(Buffer.from(submissionId, 'base64url'), 1);
-  out.set(value, 17);
-  return out;
-}
-
 /** The log entry an envelope's stored text must have. */
 export function storedEntry(submissionId: string, text: string): Uint8Array {
-  return entry(KIND_STORED, submissionId, createHash('sha256').update(text).digest());
+  return encodeEntry({ kind: 'stored', submissionId, envelopeHash: envelopeHash(text) });
 }
 
 /** The log entry an event line must have. */
 export function eventEntry(line: EventLine): Uint8Array {
-  if ('removed' in line) return entry(KIND_STORED, line.removed.sid, Buffer.from(line.removed.hash, 'base64'));
-  if ('withdrawal' in line) return entry(KIND_WITHDRAWAL, line.withdrawal.sid, Buffer.from(line.withdrawal.secret, 'base64url'));
-  return entry(KIND_REMOVED, line.removal.sid, new Uint8Array(32));
+  if ('removed' in line) return encodeEntry({ kind: 'stored', submissionId: line.removed.sid, envelopeHash: Buffer.from(line.removed.hash, 'base64') });
+  if ('withdrawal' in line) return encodeEntry({ kind: 'withdrawal', submissionId: line.withdrawal.sid, withdrawalSecret: Buffer.from(line.withdrawal.secret, 'base64url') });
+  return encodeEntry({ kind: 'removed', submissionId: line.removal.sid });
 }
 
-/** The signed count of a checkpoint (its `count <decimal>` extension line), if it has one. */
+/**
+ * The signed count of a checkpoint (its `count <decimal>` extension line), if it has one. Unlike
+ * crypto's `checkpointCount`, a count above the tree size is read, not refused here: pull then
+ * reports it against its own recount of the entries, which says more.
+ */
 export function checkpointCount(checkpoint: Checkpoint): number | undefined {
   const lines = (checkpoint.extensions ?? []).filter((l) => l.startsWith('count '));
   if (lines.length === 0) return undefined;
