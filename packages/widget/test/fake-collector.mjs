@@ -241,7 +241,8 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
         ...(origin && !campaign.legacy ? { originAllowed } : {}),
         ...(campaign.legacy ? {} : { log: { origin: campaign.origin, vkey: logVkey(campaign.origin), size: campaign.entries.length } }),
         // As the collector says whether a wall is published (an older one does not say).
-        ...(campaign.legacy ? {} : { wall: campaign.wall === null ? null : { serial: 1 } }),
+        // (A test that serves a huge wall says one is published.)
+        ...(campaign.legacy ? {} : { wall: campaign.wall === null && !campaign.huge.includes('files') ? null : { serial: 1 } }),
       });
       return;
     }
