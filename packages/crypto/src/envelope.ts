@@ -13,6 +13,8 @@ import { PADDING_BUCKETS, pad, unpad } from './padding.js';
 import {
   MAX_CREATED_AT,
   campaignIdSchema,
+  confirmationHashSchema,
+  languageTagSchema,
   plaintextSchema,
   signerSchema,
   submissionIdSchema,
@@ -22,6 +24,12 @@ import {
 } from './schema.js';
 import { ready } from './sodium.js';
 import { createWithdrawalSecret, decode32, withdrawalHashOfBytes } from './withdrawal.js';
+
+/** SHA-256 of a canonical 43-character secret, base64url (the schema checked its form). */
+function confirmationHashOf(secret: string): string | undefined {
+  const bytes = decode32(secret);
+  return bytes && withdrawalHashOfBytes(bytes);
+}
 
 /** The envelope version this library writes and reads. */
 export const ENVELOPE_VERSION = 1;
@@ -52,6 +60,12 @@ export interface Envelope {
    * sealed plaintext carries the same value (docs/format.md §3.6).
    */
   readonly wh: string;
+  /**
+   * Confirmation hash, optional: SHA-256 of the confirmation secret, base64url (43 characters).
+   * Present exactly when the sealed plaintext carries the secret as `cs` (docs/format.md §3.7);
+   * an envelope without it cannot be confirmed by e-mail.
+   */
+  readonly ch?: string;
   /** The sealed box, base64url without padding. */
   readonly ct: string;
 }
@@ -62,6 +76,7 @@ const envelopeSchema = z.strictObject({
   kid: z.string().check(z.regex(/^[a-z2-7]{16}$/, { message: 'must be 16 base32 characters' })),
   sid: submissionIdSchema,
   wh: withdrawalHashSchema,
+  ch: z.optional(confirmationHashSchema),
   ct: z.string().check(
     z.refine((value) => value.length > 0, { message: 'must not be empty' }),
     z.regex(/^[A-Za-z0-9_-]*$/, { message: 'must be base64url' }),
@@ -78,6 +93,15 @@ export interface OpenedSubmission {
   readonly createdAt: number;
   /** The signer's data, validated and normalised. */
   readonly signer: Signer;
+  /**
+   * The confirmation secret `cs` (staff put it in the confirmation link), or `undefined` when the
+   * envelope has no `ch`. Its SHA-256 is `ch` (checked).
+   */
+  readonly confirmationSecret: string | undefined;
+  /** The confirmation hash `ch`, the envelope's (checked against `cs`), or `undefined`. */
+  readonly ch: string | undefined;
+  /** The language of the signer's form (`lang`), or `undefined` if the plaintext has none. */
+  readonly lang: string | undefined;
 }
 
 /** @internal Converts zod issues to value-free {@link SchemaIssue}s. */
@@ -145,6 +169,14 @@ export interface SealOptions {
    * can never be withdrawn. Use {@link sealWithdrawable} to get a new secret back.
    */
   readonly withdrawalSecret?: string;
+  /**
+   * A confirmation secret (see {@link createConfirmationSecret}), 43 base64url characters: the
+   * envelope then carries its hash as `ch` and the plaintext the secret itself as `cs`. Without
+   * it, neither (the signature cannot be confirmed by e-mail).
+   */
+  readonly confirmationSecret?: string;
+  /** The language of the signer's form, e.g. `en` or `pt-BR` (sealed only); none by default. */
+  readonly lang?: string;
 }
 
 /**
@@ -156,7 +188,8 @@ export interface SealOptions {
  * discarded); a signer-facing client uses {@link sealWithdrawable} instead.
  *
  * @throws {@link SecureSignError} `SCHEMA_VIOLATION` if the signer data is invalid.
- * @throws TypeError if `campaign`, `submissionId` or `withdrawalSecret` is malformed.
+ * @throws TypeError if `campaign`, `submissionId`, `withdrawalSecret`, `confirmationSecret` or
+ *   `lang` is malformed.
  * @throws RangeError if `createdAt` is not an integer from 0 to {@link MAX_CREATED_AT}.
  * @example
  * ```ts
@@ -186,19 +219,43 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
     if (!secret) throw new TypeError('withdrawalSecret: expected 32 bytes in canonical base64url (43 characters)');
     wh = withdrawalHashOfBytes(secret);
   }
+  let ch: string | undefined;
+  if (options.confirmationSecret !== undefined) {
+    const secret = decode32(options.confirmationSecret);
+    if (!secret) throw new TypeError('confirmationSecret: expected 32 bytes in canonical base64url (43 characters)');
+    ch = withdrawalHashOfBytes(secret);
+  }
+  if (options.lang !== undefined && !languageTagSchema.safeParse(options.lang).success) {
+    throw new TypeError('lang: expected a language tag such as en, fr or pt-BR (at most 35 characters)');
+  }
   const signer = validateSigner(options.signer);
-  const plaintext = utf8(canonicalJson({ v: 1, campaign, sid, wh, createdAt, signer }));
+  const message: Record<string, unknown> = { v: 1, campaign, sid, wh, createdAt, signer };
+  if (ch !== undefined) message['cs'] = options.confirmationSecret;
+  if (options.lang !== undefined) message['lang'] = options.lang;
+  const plaintext = utf8(canonicalJson(message as Parameters<typeof canonicalJson>[0]));
   const sealed = sodium.crypto_box_seal(pad(plaintext), publicKey.encryptionKey);
-  return { v: 1, campaign, kid: publicKey.keyId, sid, wh, ct: toBase64Url(sealed) };
+  const ct = toBase64Url(sealed);
+  return ch === undefined ? { v: 1, campaign, kid: publicKey.keyId, sid, wh, ct } : { v: 1, campaign, kid: publicKey.keyId, sid, wh, ch, ct };
 }
 
-/** Options of {@link sealWithdrawable}: those of {@link sealSubmission} but the secret, which it creates. */
-export type SealWithdrawableOptions = Omit<SealOptions, 'withdrawalSecret'>;
+/**
+ * Options of {@link sealWithdrawable}: those of {@link sealSubmission} but the secrets, which it
+ * creates, and `confirmable`.
+ */
+export type SealWithdrawableOptions = Omit<SealOptions, 'withdrawalSecret' | 'confirmationSecret'> & {
+  /**
+   * Draw a confirmation secret too (docs/format.md §3.7): the envelope carries `ch`, the sealed
+   * plaintext the secret, and the result returns it as `confirmationSecret`. Default false.
+   */
+  readonly confirmable?: boolean;
+};
 
 /**
  * Seals a signature with a new random withdrawal secret and returns both. The secret is the
  * signer's alone: keep it only where the signer asked (their receipt), never send it with the
  * envelope. Revealing it later (`POST /v1/campaigns/{c}/withdrawals`) withdraws the signature.
+ * With `confirmable: true` it also draws a confirmation secret, sealed inside for staff (who
+ * e-mail it to the signer) and returned as `confirmationSecret`; a widget need not keep it.
  *
  * @throws as {@link sealSubmission}.
  * @example
@@ -209,15 +266,22 @@ export type SealWithdrawableOptions = Omit<SealOptions, 'withdrawalSecret'>;
  */
 export async function sealWithdrawable(
   options: SealWithdrawableOptions,
-): Promise<{ envelope: Envelope; withdrawalSecret: string }> {
+): Promise<{ envelope: Envelope; withdrawalSecret: string; confirmationSecret?: string }> {
+  const { confirmable, ...rest } = options;
+  if (confirmable !== undefined && typeof confirmable !== 'boolean') throw new TypeError('confirmable: expected a boolean');
   const { secret } = createWithdrawalSecret();
-  const envelope = await sealSubmission({ ...options, withdrawalSecret: secret });
-  return { envelope, withdrawalSecret: secret };
+  if (!confirmable) {
+    const envelope = await sealSubmission({ ...rest, withdrawalSecret: secret });
+    return { envelope, withdrawalSecret: secret };
+  }
+  const confirmationSecret = createWithdrawalSecret().secret;
+  const envelope = await sealSubmission({ ...rest, withdrawalSecret: secret, confirmationSecret });
+  return { envelope, withdrawalSecret: secret, confirmationSecret };
 }
 
 /**
  * The normalised text of an envelope: its members in the order `v`, `campaign`, `kid`, `sid`,
- * `wh`, `ct`, as `JSON.stringify` writes them (no white space). This is what a collector stores
+ * `wh`, `ch` (only when present), `ct`, as `JSON.stringify` writes them (no white space). This is what a collector stores
  * and exports, and what a log entry of kind 0x01 hashes (docs/format.md §8.2).
  *
  * @throws TypeError if a member is missing or not a string (`v` not 1): pass a parsed or sealed envelope.
@@ -227,11 +291,15 @@ export async function sealWithdrawable(
  * ```
  */
 export function formatEnvelope(envelope: Envelope): string {
-  const { v, campaign, kid, sid, wh, ct } = envelope ?? ({} as Envelope);
-  if (v !== ENVELOPE_VERSION || ![campaign, kid, sid, wh, ct].every((value) => typeof value === 'string')) {
+  const { v, campaign, kid, sid, wh, ch, ct } = envelope ?? ({} as Envelope);
+  if (
+    v !== ENVELOPE_VERSION ||
+    ![campaign, kid, sid, wh, ct].every((value) => typeof value === 'string') ||
+    (ch !== undefined && typeof ch !== 'string')
+  ) {
     throw new TypeError('envelope: expected an Envelope from parseEnvelope or sealSubmission');
   }
-  return JSON.stringify({ v, campaign, kid, sid, wh, ct });
+  return ch === undefined ? JSON.stringify({ v, campaign, kid, sid, wh, ct }) : JSON.stringify({ v, campaign, kid, sid, wh, ch, ct });
 }
 
 /**
@@ -239,8 +307,8 @@ export function formatEnvelope(envelope: Envelope): string {
  * limits. It does not decrypt: collectors use it to refuse garbage before storing anything.
  * Text over {@link MAX_ENVELOPE_BYTES} is `OVERSIZE`; text with two members of the same name in
  * an object is `MALFORMED_ENVELOPE`; `ct` must be non-empty canonical base64url, `sid` exactly 16
- * bytes in canonical base64url, `wh` exactly 32 bytes in canonical base64url, `kid` 16 base32
- * characters. The result's members are in the normalised order (see {@link formatEnvelope}).
+ * bytes in canonical base64url, `wh` (and `ch`, optional) exactly 32 bytes in canonical
+ * base64url, `kid` 16 base32 characters. The result's members are in the normalised order (see {@link formatEnvelope}).
  *
  * @throws {@link SecureSignError} `OVERSIZE`, `MALFORMED_ENVELOPE` or `UNSUPPORTED_VERSION`.
  * @example
@@ -286,7 +354,9 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
     const issues = toIssues(result.error);
     throw new SecureSignError('MALFORMED_ENVELOPE', `malformed envelope: ${describe(issues)}`, { issues });
   }
-  const envelope = result.data;
+  // Members in the normalised order, `ch` only when present (whatever order zod keeps).
+  const { v, campaign, kid, sid, wh, ch, ct } = result.data;
+  const envelope: Envelope = ch === undefined ? { v, campaign, kid, sid, wh, ct } : { v, campaign, kid, sid, wh, ch, ct };
   const maxCiphertext = (PADDING_BUCKETS.at(-1) as number) + SEALED_BOX_OVERHEAD;
   if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
     throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
@@ -309,15 +379,16 @@ export interface OpenOptions {
 
 /**
  * Opens a sealed envelope with the campaign's secret key and checks everything the format
- * promises: key id, authenticity, padding, schema, and that the campaign, submission id and
- * withdrawal hash inside match those outside (so an envelope cannot be moved to another campaign
+ * promises: key id, authenticity, padding, schema, that the campaign, submission id and
+ * withdrawal hash inside match those outside, and that the confirmation secret inside (`cs`) is
+ * there exactly when the envelope has `ch`, and hashes to it (so an envelope cannot be moved to another campaign
  * or id, nor given another withdrawal hash, unnoticed).
  *
  * @param keys - the campaign key pair.
  * @param input - an {@link Envelope}, or its JSON text.
  * @throws {@link SecureSignError} with code `OVERSIZE`, `MALFORMED_ENVELOPE`, `UNSUPPORTED_VERSION`,
  * `KEY_MISMATCH`, `AUTHENTICATION_FAILED`, `BAD_PADDING`, `SCHEMA_VIOLATION`, `CAMPAIGN_MISMATCH`,
- * `SUBMISSION_MISMATCH` or `WITHDRAWAL_MISMATCH`.
+ * `SUBMISSION_MISMATCH`, `WITHDRAWAL_MISMATCH` or `CONFIRMATION_MISMATCH`.
  * @example
  * ```ts
  * const { signer } = await openSubmission(keys, line, { campaign: 'open-letter' });
@@ -412,11 +483,24 @@ function openReadEnvelope(sealOpen: SealOpen, keys: CampaignKeyPair, envelope: E
   if (plaintext.wh !== envelope.wh) {
     throw new SecureSignError('WITHDRAWAL_MISMATCH', 'withdrawal hash inside the envelope differs from the one outside');
   }
+  if (plaintext.cs === undefined ? envelope.ch !== undefined : envelope.ch === undefined || confirmationHashOf(plaintext.cs) !== envelope.ch) {
+    throw new SecureSignError(
+      'CONFIRMATION_MISMATCH',
+      envelope.ch === undefined
+        ? 'the plaintext has a confirmation secret but the envelope has no confirmation hash'
+        : plaintext.cs === undefined
+          ? 'the envelope has a confirmation hash but the plaintext no confirmation secret'
+          : 'the confirmation secret inside the envelope does not hash to the confirmation hash outside',
+    );
+  }
   return {
     campaign: plaintext.campaign,
     submissionId: plaintext.sid,
     withdrawalHash: plaintext.wh,
     createdAt: plaintext.createdAt,
     signer: plaintext.signer,
+    confirmationSecret: plaintext.cs,
+    ch: envelope.ch,
+    lang: plaintext.lang,
   };
 }

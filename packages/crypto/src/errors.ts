@@ -31,6 +31,11 @@ export type SecureSignErrorCode =
   | 'SUBMISSION_MISMATCH'
   /** The withdrawal hash (`wh`) inside the ciphertext differs from the one outside. */
   | 'WITHDRAWAL_MISMATCH'
+  /**
+   * The confirmation binding is broken: the envelope has a confirmation hash (`ch`) and the
+   * plaintext no confirmation secret (`cs`), or the reverse, or SHA-256 of `cs` is not `ch`.
+   */
+  | 'CONFIRMATION_MISMATCH'
   /** The decrypted plaintext is not padded as the format requires. */
   | 'BAD_PADDING'
   /** Data does not satisfy its schema (signer data, plaintext fields). */

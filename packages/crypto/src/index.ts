@@ -6,6 +6,13 @@
  * @packageDocumentation
  */
 export { canonicalJson, MAX_CANONICAL_DEPTH, type CanonicalValue } from './canonical.js';
+export {
+  CONFIRMATION_SECRET_BYTES,
+  confirmationHash,
+  createConfirmationSecret,
+  formatSecretCode,
+  parseSecretCode,
+} from './confirmation.js';
 export { COUNTRY_CODES } from './countries.js';
 export {
   DEFAULT_DOCUMENT_VALIDITY_MS,
@@ -63,8 +70,12 @@ export { MAX_PLAINTEXT_BYTES, PADDING_BUCKETS } from './padding.js';
 export {
   LIMITS,
   MAX_CREATED_AT,
+  MAX_LANGUAGE_TAG_LENGTH,
   campaignIdSchema,
+  confirmationHashSchema,
+  confirmationSecretSchema,
   isoTimestampSchema,
+  languageTagSchema,
   plaintextSchema,
   signerSchema,
   submissionIdSchema,

@@ -116,6 +116,33 @@ export const withdrawalHashSchema = z.string().check(
  */
 export const withdrawalSecretSchema = withdrawalHashSchema;
 
+/**
+ * A confirmation hash `ch` (docs/format.md §3.7): SHA-256 of the confirmation secret, 32 bytes in
+ * canonical base64url without padding (43 characters), exactly like `wh`.
+ */
+export const confirmationHashSchema = withdrawalHashSchema;
+
+/**
+ * A confirmation secret `cs` as the plaintext carries it and as a confirmation link reveals it
+ * (docs/format.md §3.7): 32 bytes in canonical base64url without padding (43 characters).
+ */
+export const confirmationSecretSchema = withdrawalHashSchema;
+
+/** The largest language tag the plaintext's `lang` may carry, in characters. */
+export const MAX_LANGUAGE_TAG_LENGTH = 35;
+
+/**
+ * The language of the form a signer used (docs/format.md §3.2): a short BCP 47 tag such as `en`,
+ * `fr`, `de` or `pt-BR`, at most 35 characters, a primary subtag of 2 or 3 lower-case letters and
+ * up to three subtags of 1 to 8 letters or digits. Informative only (the language of the e-mail
+ * staff send); nothing is normalised, so `pt-br` and `pt-BR` are both accepted as written.
+ */
+export const languageTagSchema = z.string().check(
+  z.refine((value) => value.length <= MAX_LANGUAGE_TAG_LENGTH && /^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}$/.test(value), {
+    message: 'must be a language tag such as en, fr or pt-BR (at most 35 characters)',
+  }),
+);
+
 /** Exactly the form `Date.prototype.toISOString` writes for years 0000 to 9999. */
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -208,6 +235,13 @@ export const plaintextSchema = z.strictObject({
   /** Creation time in milliseconds since the Unix epoch, as the signer's clock saw it. */
   createdAt: z.number().check(z.int(), z.gte(0), z.lte(MAX_CREATED_AT)),
   signer: signerSchema,
+  /**
+   * The confirmation secret, present exactly when the envelope carries `ch`, with
+   * SHA-256(cs) = `ch` (docs/format.md §3.7). Staff put it in the signer's confirmation link.
+   */
+  cs: z.optional(confirmationSecretSchema),
+  /** The language of the form the signer used (informative: the language of staff's e-mail). */
+  lang: z.optional(languageTagSchema),
 });
 
 /** The decrypted plaintext of an envelope. */

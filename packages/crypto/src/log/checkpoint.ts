@@ -133,6 +133,56 @@ export function checkpointCount(checkpoint: Checkpoint): number | undefined {
   return count;
 }
 
+const CONFIRMED_KEYWORD = 'confirmed';
+
+/**
+ * The extension line that states a campaign log's confirmed count (docs/log.md §4.1):
+ * `confirmed <n>`, written after the `count` line.
+ *
+ * @throws RangeError if `confirmed` is not a non-negative safe integer.
+ * @example
+ * ```ts
+ * const { count, confirmed } = tallyEntries(entries);
+ * formatCheckpoint({ origin, size, rootHash, extensions: [formatCountLine(count), formatConfirmedLine(confirmed)] });
+ * ```
+ */
+export function formatConfirmedLine(confirmed: number): string {
+  if (!Number.isSafeInteger(confirmed) || confirmed < 0) throw new RangeError('confirmed must be a non-negative safe integer');
+  return `${CONFIRMED_KEYWORD} ${confirmed}`;
+}
+
+/**
+ * Reads the confirmed count a checkpoint states in its `confirmed <n>` extension line
+ * (docs/log.md §4.1): the live signatures whose e-mail owner confirmed them. A line is a confirmed
+ * line if its first word is `confirmed`; there must be at most one, with a decimal value without
+ * sign or leading zeros, at most 2^53 - 1, at most the tree size and at most the count line's
+ * value when there is one. Recount it from the entries ({@link tallyEntries}) to check it.
+ *
+ * @returns the confirmed count, or `undefined` if the checkpoint has no confirmed line.
+ * @throws LogError `MALFORMED_CHECKPOINT` for two confirmed lines, a malformed one, one above the
+ *   size or the count, or a malformed count line.
+ * @example
+ * ```ts
+ * const confirmed = checkpointConfirmed(checkpoint); // e.g. 30 of 41 signatures
+ * ```
+ */
+export function checkpointConfirmed(checkpoint: Checkpoint): number | undefined {
+  const count = checkpointCount(checkpoint);
+  const lines = (checkpoint.extensions ?? []).filter((line) => line.split(' ', 1)[0] === CONFIRMED_KEYWORD);
+  if (lines.length === 0) return undefined;
+  if (lines.length > 1) throw malformed('the checkpoint has more than one confirmed line');
+  const line = lines[0] as string;
+  const value = line.slice(CONFIRMED_KEYWORD.length + 1);
+  if (!line.startsWith(`${CONFIRMED_KEYWORD} `) || !DECIMAL.test(value)) {
+    throw malformed('the confirmed count must be "confirmed" and a decimal number without leading zeros');
+  }
+  const confirmed = Number(value);
+  if (!Number.isSafeInteger(confirmed)) throw malformed('the confirmed count is larger than 2^53 - 1');
+  if (confirmed > checkpoint.size) throw malformed('the confirmed count is larger than the tree size');
+  if (count !== undefined && confirmed > count) throw malformed('the confirmed count is larger than the count');
+  return confirmed;
+}
+
 /** Whom to trust for a checkpoint: the log's key, the log's origin, and optionally witnesses. */
 export interface CheckpointTrust {
   /** The origin line the checkpoint must carry (one log key may sign the logs of many campaigns). */

@@ -18,8 +18,8 @@
  * @packageDocumentation
  */
 import { bytesEqual } from './bytes.js';
-import { openCheckpoint, type CheckpointTrust, type VerifiedCheckpoint } from './checkpoint.js';
-import { ENTRY_SIZE } from './entry.js';
+import { checkpointConfirmed, checkpointCount, openCheckpoint, type Checkpoint, type CheckpointTrust, type VerifiedCheckpoint } from './checkpoint.js';
+import { ENTRY_SIZE, tallyEntries, type EntryTally } from './entry.js';
 import { LogError } from './errors.js';
 import { HASH_SIZE, leafHash, nodeHash } from './hash.js';
 import { MAX_NOTE_BYTES } from './note.js';
@@ -103,6 +103,18 @@ export interface LogClient {
    * @throws LogError `PROOF_MISMATCH` if they are not (an entry or a tile is not what the log signed).
    */
   verifyEntries(start: number, entries: readonly Uint8Array[], size: number, root: Uint8Array): Promise<void>;
+  /**
+   * Reads every entry of the checkpoint's tree, checks them against its root (as
+   * {@link LogClient.verifyEntries}), recounts them ({@link tallyEntries}: every entry kind,
+   * 0x01 to 0x05) and checks the checkpoint's `count` and `confirmed` lines, when it has them,
+   * against the recount. Pass a checkpoint from {@link LogClient.checkpoint} (signature checked).
+   *
+   * @returns the verified count and confirmed count.
+   * @throws LogError `PROOF_MISMATCH` (entries not what the log signed), `MALFORMED_ENTRY`,
+   *   `INCONSISTENT_ENTRIES`, `MALFORMED_CHECKPOINT`, or `COUNT_MISMATCH` (a line is false);
+   *   LogClientError if a bundle cannot be read.
+   */
+  tally(checkpoint: Checkpoint): Promise<EntryTally>;
 }
 
 function checkCount(name: string, value: unknown): asserts value is number {
@@ -296,8 +308,24 @@ export function createLogClient(options: LogClientOptions): LogClient {
     }
   }
 
+  async function tally(head: Checkpoint): Promise<EntryTally> {
+    const signedCount = checkpointCount(head);
+    const signedConfirmed = checkpointConfirmed(head);
+    const list = await entries(0, head.size, head.size);
+    await verifyEntries(0, list, head.size, head.rootHash);
+    const result = tallyEntries(list);
+    if (signedCount !== undefined && signedCount !== result.count) {
+      throw new LogError('COUNT_MISMATCH', `the checkpoint's count line says ${signedCount}, its ${head.size} entries count ${result.count}`);
+    }
+    if (signedConfirmed !== undefined && signedConfirmed !== result.confirmed) {
+      throw new LogError('COUNT_MISMATCH', `the checkpoint's confirmed line says ${signedConfirmed}, its ${head.size} entries count ${result.confirmed} confirmed`);
+    }
+    return result;
+  }
+
   return {
     checkpoint,
+    tally,
     hashReader,
     entries,
     proveInclusion: (index, size) => inclusionProof(hashReader(size), index, size),

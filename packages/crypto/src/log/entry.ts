@@ -7,6 +7,10 @@
 // collector cannot invent withdrawals to drop signatures.
 // kind 0x03, removed by the collector's operator: the 32 bytes are zero (the operator holds no
 // secret; the entry says openly that the operator, not the signer, removed it).
+// kind 0x04, confirmed by the owner of the e-mail address: the 32 bytes are the confirmation
+// secret, revealed (anyone holding the envelope checks SHA-256(secret) = its `ch`).
+// kind 0x05, disowned ("this wasn't me") by the owner of the e-mail address: the confirmation
+// secret too; it cancels the signature as a withdrawal does.
 import { fromBase64Url, toBase64Url } from '../encode.js';
 import { decode32, withdrawalHashOfBytes } from '../withdrawal.js';
 import { bytesEqual, sha256, utf8 } from './bytes.js';
@@ -18,10 +22,15 @@ export const ENTRY_KIND_STORED = 0x01;
 export const ENTRY_KIND_WITHDRAWAL = 0x02;
 /** Entry kind byte of a removal by the collector's operator. */
 export const ENTRY_KIND_REMOVED = 0x03;
+/** Entry kind byte of a confirmation by the owner of the signer's e-mail address. */
+export const ENTRY_KIND_CONFIRMED = 0x04;
+/** Entry kind byte of a signature disowned by the owner of the signer's e-mail address. */
+export const ENTRY_KIND_DISOWNED = 0x05;
 /** Size of every entry, in bytes. */
 export const ENTRY_SIZE = 49;
 
 const ZERO_VALUE = new Uint8Array(32);
+const KIND_ERROR = "entry.kind must be 'stored', 'withdrawal', 'removed', 'confirmed' or 'disowned'";
 
 /** One log entry (docs/format.md §8). */
 export type LogEntry =
@@ -43,6 +52,22 @@ export type LogEntry =
       readonly kind: 'removed';
       /** The `sid` of the envelope the collector's operator removed (the value bytes are zero). */
       readonly submissionId: string;
+    }
+  | {
+      /** Kind 0x04: the owner of the e-mail address confirmed the signature. */
+      readonly kind: 'confirmed';
+      /** The `sid` of the envelope confirmed. */
+      readonly submissionId: string;
+      /** The 32-byte confirmation secret, whose SHA-256 is the envelope's `ch`. */
+      readonly confirmationSecret: Uint8Array;
+    }
+  | {
+      /** Kind 0x05: the owner of the e-mail address said "this wasn't me"; the signature is cancelled. */
+      readonly kind: 'disowned';
+      /** The `sid` of the envelope disowned. */
+      readonly submissionId: string;
+      /** The 32-byte confirmation secret, whose SHA-256 is the envelope's `ch`. */
+      readonly confirmationSecret: Uint8Array;
     };
 
 const SUBMISSION_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
@@ -95,8 +120,12 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
     out.set(entry.withdrawalSecret, 17);
   } else if (entry.kind === 'removed') {
     out[0] = ENTRY_KIND_REMOVED; // value stays 32 zero bytes
+  } else if (entry.kind === 'confirmed' || entry.kind === 'disowned') {
+    check32('confirmationSecret', entry.confirmationSecret);
+    out[0] = entry.kind === 'confirmed' ? ENTRY_KIND_CONFIRMED : ENTRY_KIND_DISOWNED;
+    out.set(entry.confirmationSecret, 17);
   } else {
-    throw new TypeError("entry.kind must be 'stored', 'withdrawal' or 'removed'");
+    throw new TypeError(KIND_ERROR);
   }
   return out;
 }
@@ -124,6 +153,8 @@ export function decodeEntry(bytes: Uint8Array): LogEntry {
     if (!bytesEqual(value, ZERO_VALUE)) throw new LogError('MALFORMED_ENTRY', 'a removal entry (kind 3) must have 32 zero bytes as its value');
     return { kind: 'removed', submissionId };
   }
+  if (bytes[0] === ENTRY_KIND_CONFIRMED) return { kind: 'confirmed', submissionId, confirmationSecret: value };
+  if (bytes[0] === ENTRY_KIND_DISOWNED) return { kind: 'disowned', submissionId, confirmationSecret: value };
   throw new LogError('MALFORMED_ENTRY', `unknown log entry kind ${bytes[0]}`);
 }
 
@@ -148,12 +179,44 @@ export function withdrawalMatches(entry: LogEntry | Uint8Array, wh: string): boo
 }
 
 /**
+ * Tells whether a confirmation entry (kind 0x04, confirmed, or 0x05, disowned) reveals the secret
+ * of an envelope's confirmation hash: true only if SHA-256 of its value, in base64url, is `ch`.
+ * Only staff (who mailed the secret) and the owner of the address held it, so a confirmation the
+ * collector invented is detected by anyone holding the envelope.
+ *
+ * @param entry - a decoded entry or its 49 bytes.
+ * @param ch - the envelope's `ch`; anything but 43 canonical base64url characters (or an
+ *   envelope without `ch`: `undefined`) matches nothing.
+ * @throws LogError `MALFORMED_ENTRY` if `entry` is bytes that are not a valid entry.
+ * @example
+ * ```ts
+ * if (!confirmationMatches(entry, stored.ch)) throw new Error(`entry ${i}: a confirmation with the wrong secret`);
+ * ```
+ */
+export function confirmationMatches(entry: LogEntry | Uint8Array, ch: string | undefined): boolean {
+  const decoded = entry instanceof Uint8Array ? decodeEntry(entry) : entry;
+  if ((decoded?.kind !== 'confirmed' && decoded?.kind !== 'disowned') || !decode32(ch)) return false;
+  check32('confirmationSecret', decoded.confirmationSecret);
+  return withdrawalHashOfBytes(decoded.confirmationSecret) === ch;
+}
+
+/** What {@link tallyEntries} and {@link EntryCounter} count. */
+export interface EntryTally {
+  /** Live signatures: stored, not withdrawn, removed or disowned. */
+  readonly count: number;
+  /** Live signatures that have a confirmation entry (0x04). */
+  readonly confirmed: number;
+}
+
+/**
  * Counts a log's signatures entry by entry, in log order: +1 for a stored envelope (0x01), -1 for
- * a withdrawal (0x02) or a removal (0x03). It also checks that the entries are consistent, as an
- * honest collector's always are (docs/format.md §8.3): a submission id is stored at most once,
- * and a withdrawal or removal names a submission stored earlier and not yet withdrawn or removed.
- * So the running count can never go negative, and a collector cannot lower the count with
- * withdrawals or removals of signatures that were never counted.
+ * a withdrawal (0x02), a removal (0x03) or a disowning (0x05). It also counts the confirmed ones:
+ * live signatures with a confirmation (0x04). It checks that the entries are consistent, as an
+ * honest collector's always are (docs/format.md §8.3): a submission id is stored at most once; a
+ * withdrawal, removal, confirmation or disowning names a submission stored earlier and not yet
+ * cancelled (by 0x02, 0x03 or 0x05); and a submission is confirmed or disowned at most once, never
+ * both (the first decision stands). A withdrawal or removal after a confirmation is allowed: the
+ * signature is cancelled and no longer counts as confirmed. So neither number can go negative.
  *
  * @example
  * ```ts
@@ -163,14 +226,22 @@ export function withdrawalMatches(entry: LogEntry | Uint8Array, wh: string): boo
  * ```
  */
 export class EntryCounter {
-  // sid -> true while counted, false once withdrawn or removed.
+  // sid -> true while counted, false once withdrawn, removed or disowned.
   readonly #status = new Map<string, boolean>();
+  // sids that have a confirmation (0x04) or a disowning (0x05) entry.
+  readonly #decided = new Map<string, 'confirmed' | 'disowned'>();
   #count = 0;
+  #confirmed = 0;
   #size = 0;
 
   /** The count after the entries added so far. */
   get count(): number {
     return this.#count;
+  }
+
+  /** The confirmed count after the entries added so far: live signatures with a 0x04 entry. */
+  get confirmed(): number {
+    return this.#confirmed;
   }
 
   /** How many entries were added. */
@@ -183,8 +254,9 @@ export class EntryCounter {
    *
    * @param entry - a decoded entry or its 49 bytes.
    * @throws LogError `MALFORMED_ENTRY` for bytes that are not an entry; `INCONSISTENT_ENTRIES` for
-   *   a second stored entry of one submission id, or a withdrawal or removal of a submission id
-   *   that is not counted at that point. The counter is unchanged after a throw.
+   *   a second stored entry of one submission id, a withdrawal, removal, confirmation or
+   *   disowning of a submission id that is not counted at that point, or a second confirmation
+   *   or disowning of one submission id. The counter is unchanged after a throw.
    */
   add(entry: LogEntry | Uint8Array): void {
     const decoded = entry instanceof Uint8Array ? decodeEntry(entry) : entry;
@@ -200,8 +272,22 @@ export class EntryCounter {
       }
       this.#status.set(decoded.submissionId, false);
       this.#count--;
+      if (this.#decided.get(decoded.submissionId) === 'confirmed') this.#confirmed--;
+    } else if (decoded.kind === 'confirmed' || decoded.kind === 'disowned') {
+      const verb = decoded.kind === 'confirmed' ? 'confirms' : 'disowns';
+      if (status !== true) throw new LogError('INCONSISTENT_ENTRIES', `entry ${index} ${verb} a submission that is not counted`);
+      if (this.#decided.has(decoded.submissionId)) {
+        throw new LogError('INCONSISTENT_ENTRIES', `entry ${index} ${verb} a submission already confirmed or disowned`);
+      }
+      this.#decided.set(decoded.submissionId, decoded.kind);
+      if (decoded.kind === 'confirmed') {
+        this.#confirmed++;
+      } else {
+        this.#status.set(decoded.submissionId, false);
+        this.#count--;
+      }
     } else {
-      throw new TypeError("entry.kind must be 'stored', 'withdrawal' or 'removed'");
+      throw new TypeError(KIND_ERROR);
     }
     this.#size++;
   }
@@ -209,7 +295,8 @@ export class EntryCounter {
 
 /**
  * The public count of a log (docs/format.md §8.3): the number of stored-envelope entries minus
- * the number of withdrawal and removal entries, after checking them as {@link EntryCounter} does.
+ * the number of withdrawal, removal and disowning entries, after checking them as
+ * {@link EntryCounter} does. {@link tallyEntries} also gives the confirmed count.
  *
  * @param entries - the log's first entries, in order, decoded or as bytes.
  * @throws LogError `MALFORMED_ENTRY` or `INCONSISTENT_ENTRIES` (see {@link EntryCounter.add}).
@@ -222,4 +309,22 @@ export function countEntries(entries: Iterable<LogEntry | Uint8Array>): number {
   const counter = new EntryCounter();
   for (const entry of entries) counter.add(entry);
   return counter.count;
+}
+
+/**
+ * The count and the confirmed count of a log (docs/format.md §8.3), after checking its entries as
+ * {@link EntryCounter} does.
+ *
+ * @param entries - the log's first entries, in order, decoded or as bytes.
+ * @throws LogError `MALFORMED_ENTRY` or `INCONSISTENT_ENTRIES` (see {@link EntryCounter.add}).
+ * @example
+ * ```ts
+ * const { count, confirmed } = tallyEntries(entries);
+ * confirmed === checkpointConfirmed(checkpoint); // else the signed confirmed count is false
+ * ```
+ */
+export function tallyEntries(entries: Iterable<LogEntry | Uint8Array>): EntryTally {
+  const counter = new EntryCounter();
+  for (const entry of entries) counter.add(entry);
+  return { count: counter.count, confirmed: counter.confirmed };
 }

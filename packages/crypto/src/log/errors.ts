@@ -39,7 +39,12 @@ export type LogErrorCode =
    */
   | 'INCONSISTENT_ENTRIES'
   /** A {@link HashReader} did not return the hashes asked for. */
-  | 'MISSING_HASH';
+  | 'MISSING_HASH'
+  /**
+   * A checkpoint's `count` or `confirmed` line differs from the recount of the entries it signs
+   * (the log signed a false number).
+   */
+  | 'COUNT_MISMATCH';
 
 /**
  * The one error class of the log module. Inspect `code`, not `message`.

@@ -8,8 +8,10 @@
  * @packageDocumentation
  */
 export {
+  checkpointConfirmed,
   checkpointCount,
   formatCheckpoint,
+  formatConfirmedLine,
   formatCountLine,
   openCheckpoint,
   parseCheckpoint,
@@ -18,16 +20,21 @@ export {
   type VerifiedCheckpoint,
 } from './checkpoint.js';
 export {
+  ENTRY_KIND_CONFIRMED,
+  ENTRY_KIND_DISOWNED,
   ENTRY_KIND_REMOVED,
   ENTRY_KIND_STORED,
   ENTRY_KIND_WITHDRAWAL,
   ENTRY_SIZE,
   EntryCounter,
+  confirmationMatches,
   countEntries,
   decodeEntry,
   encodeEntry,
   envelopeHash,
+  tallyEntries,
   withdrawalMatches,
+  type EntryTally,
   type LogEntry,
 } from './entry.js';
 export { LogClientError, createLogClient, isLogClientError, type LogClient, type LogClientErrorCode, type LogClientOptions } from './client.js';

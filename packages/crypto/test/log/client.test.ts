@@ -5,7 +5,11 @@ import {
   LogClientError,
   LogError,
   MemoryTree,
+  checkpointConfirmed,
   createLogClient,
+  encodeEntry,
+  formatConfirmedLine,
+  formatCountLine,
   ed25519NoteSigner,
   ed25519NoteVerifier,
   entryBundlePath,
@@ -49,11 +53,11 @@ function logEntries(n: number, from = 0): Uint8Array[] {
   });
 }
 
-async function fakeLog(n: number): Promise<FakeLog> {
+async function fakeLog(n: number, options: { entries?: Uint8Array[]; extensions?: () => string[] } = {}): Promise<FakeLog> {
   const key = ed25519Key();
   const signer = ed25519NoteSigner(ORIGIN, key.publicKey, key.sign);
   const tree = new MemoryTree();
-  const entries = logEntries(n);
+  const entries = options.entries ?? logEntries(n);
   tree.appendAll(entries.map((e) => leafHash(e)));
   let note = '';
   const log: FakeLog = {
@@ -63,7 +67,8 @@ async function fakeLog(n: number): Promise<FakeLog> {
     requests: [],
     lie: (_path, honest) => honest(),
     async sign(size = tree.size) {
-      note = await signNote(formatCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size) }), [signer]);
+      const extensions = options.extensions?.() ?? [];
+      note = await signNote(formatCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size), ...(extensions.length > 0 ? { extensions } : {}) }), [signer]);
     },
     async fetch(input) {
       const path = input.href.slice(BASE.length);
@@ -228,5 +233,49 @@ describe('log client against a lying log', () => {
     const reader = client(log).hashReader(10);
     expect(await failure(async () => reader.readHashes([{ level: 0, index: 10 }]))).toBe('MISSING_HASH');
     expect(await failure(async () => reader.readHashes([{ level: 4, index: 0 }]))).toBe('MISSING_HASH');
+  });
+});
+
+describe('log client tally of the confirmed count (issue 16)', () => {
+  const sid = (n: number) => Buffer.from(Uint8Array.from({ length: 16 }, (_, i) => (i === 0 ? n : 7))).toString('base64url');
+  const secret = (n: number) => Uint8Array.from({ length: 32 }, () => n);
+  // 3 stored; the first confirmed, the second disowned, the third confirmed then withdrawn: count 1, confirmed 1.
+  const mixed = (): Uint8Array[] => [
+    encodeEntry({ kind: 'stored', submissionId: sid(1), envelopeHash: secret(1) }),
+    encodeEntry({ kind: 'stored', submissionId: sid(2), envelopeHash: secret(2) }),
+    encodeEntry({ kind: 'stored', submissionId: sid(3), envelopeHash: secret(3) }),
+    encodeEntry({ kind: 'confirmed', submissionId: sid(1), confirmationSecret: secret(11) }),
+    encodeEntry({ kind: 'disowned', submissionId: sid(2), confirmationSecret: secret(12) }),
+    encodeEntry({ kind: 'confirmed', submissionId: sid(3), confirmationSecret: secret(13) }),
+    encodeEntry({ kind: 'withdrawal', submissionId: sid(3), withdrawalSecret: secret(23) }),
+  ];
+
+  it('reads entries of every kind, checks them against the root and gives the count and confirmed count', async () => {
+    const log = await fakeLog(0, { entries: mixed(), extensions: () => [formatCountLine(1), formatConfirmedLine(1)] });
+    const { checkpoint } = await client(log).checkpoint();
+    expect(checkpointConfirmed(checkpoint)).toBe(1);
+    expect(await client(log).tally(checkpoint)).toEqual({ count: 1, confirmed: 1 });
+  });
+
+  it('refuses a checkpoint whose confirmed line is not the recount', async () => {
+    const log = await fakeLog(0, { entries: mixed(), extensions: () => [formatCountLine(1), formatConfirmedLine(0)] });
+    const { checkpoint } = await client(log).checkpoint();
+    expect(await failure(() => client(log).tally(checkpoint))).toBe('COUNT_MISMATCH');
+  });
+
+  it('refuses a checkpoint whose count line is not the recount', async () => {
+    const log = await fakeLog(0, { entries: mixed(), extensions: () => [formatCountLine(2), formatConfirmedLine(1)] });
+    const { checkpoint } = await client(log).checkpoint();
+    expect(await failure(() => client(log).tally(checkpoint))).toBe('COUNT_MISMATCH');
+  });
+
+  it('refuses entries that are not the ones the checkpoint signs', async () => {
+    const log = await fakeLog(0, { entries: mixed(), extensions: () => [formatCountLine(1), formatConfirmedLine(1)] });
+    const { checkpoint } = await client(log).checkpoint();
+    // The collector serves a bundle where the disowning is a confirmation (count 2, confirmed 2).
+    const forged = mixed();
+    (forged[4] as Uint8Array)[0] = 4;
+    log.entries = forged;
+    expect(await failure(() => client(log).tally(checkpoint))).toBe('PROOF_MISMATCH');
   });
 });

@@ -161,7 +161,7 @@ describe('entry encoding (format.md §8)', () => {
     const entry = encodeEntry({ kind: 'withdrawal', submissionId, withdrawalSecret: secret });
     expect(codeOf(() => decodeEntry(entry.slice(1)))).toBe('MALFORMED_ENTRY');
     expect(codeOf(() => decodeEntry(new Uint8Array([...entry, 0])))).toBe('MALFORMED_ENTRY');
-    expect(codeOf(() => decodeEntry(new Uint8Array([4, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
+    expect(codeOf(() => decodeEntry(new Uint8Array([6, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
     expect(codeOf(() => decodeEntry(new Uint8Array([0, ...entry.slice(1)])))).toBe('MALFORMED_ENTRY');
     // Kind 0x03 carries nothing: any non-zero value byte is refused.
     const removed = encodeEntry({ kind: 'removed', submissionId });
