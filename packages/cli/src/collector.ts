@@ -15,6 +15,7 @@ import * as z from 'zod';
 import { CliError } from './errors.js';
 import { errno, fileError, isBlank, readSmallFile, say, splitLines, writeFileAtomic } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
+import { hashOf } from './withdrawals.js';
 import { eventLineSchema, publishedLog, witnessKey, type EventLine, type Witnesses } from './log.js';
 import { checkLog, verifyLines, type LineCheck } from './pull-log.js';
 
@@ -288,10 +289,12 @@ async function openEnvelopeFile(path: string): Promise<FileHandle> {
 export interface PullSummary {
   /** New lines of every kind. */
   readonly fetched: number;
-  /** Of which withdrawals, operator removals, and envelopes whose ciphertext is gone. */
+  /** Of which withdrawals, operator removals, envelopes whose ciphertext is gone, confirmations and disownings. */
   readonly withdrawals: number;
   readonly removals: number;
   readonly removed: number;
+  readonly confirmations: number;
+  readonly disownings: number;
   readonly lastSeq: number;
   /** What the check against the log found. */
   readonly log: LineCheck;
@@ -345,7 +348,9 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
   let received = 0;
   const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'secure-sign: pulling [{bar}] {value}/{total} envelopes', hideCursor: true }) : undefined;
   let fetched = 0;
-  const events = { withdrawals: 0, removals: 0, removed: 0 };
+  const events = { withdrawals: 0, removals: 0, removed: 0, confirmations: 0, disownings: 0 };
+  // The `ch` each confirmation line is checked against (the envelope's, when the file holds it).
+  const hashes = new ConfirmationHashes(handle, state.size);
   let check: LineCheck;
   try {
     if (bar) bar.start(countOf(campaignAnswer), 0);
@@ -420,11 +425,28 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
             const event = eventLineSchema.safeParse(value);
             if (!event.success) throw bad('not an export line');
             if (event.data.seq <= lastSeq) throw bad('seq is not increasing');
+            if ('confirmation' in event.data) {
+              // Only staff and the owner of the address know the secret: SHA-256 of it must be the envelope's ch.
+              const { sid, secret } = event.data.confirmation;
+              const ch = await hashes.of(sid);
+              if (ch === null || (ch !== undefined && hashOf(secret) !== ch)) {
+                throw new CliError(
+                  `the collector sent a confirmation line (${number}, seq ${event.data.seq}) whose secret does not hash to the ch of submission ${sid}${ch === null ? ' (its envelope has no ch)' : ''}: nobody but staff and the owner of the e-mail address could have made it`,
+                  'the collector is faulty or hostile: keep the envelope file and the collector\'s log/checkpoint as evidence; the lines before that one were kept',
+                );
+              }
+            }
             lastSeq = event.data.seq;
             chunk.push(eventLineText(event.data));
             if ('withdrawal' in event.data) events.withdrawals++;
             else if ('removal' in event.data) events.removals++;
-            else events.removed++;
+            else if ('confirmation' in event.data) {
+              if (event.data.confirmation.decision === 'confirm') events.confirmations++;
+              else events.disownings++;
+            } else {
+              events.removed++;
+              hashes.hold(event.data.removed.sid, event.data.removed.ch);
+            }
             lines++;
             bar?.increment();
             continue;
@@ -447,6 +469,7 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
           const envelopeText = normalisedEnvelope(envelope);
           if (Buffer.byteLength(envelopeText) > MAX_ENVELOPE_BYTES) throw bad(`envelope larger than ${MAX_ENVELOPE_BYTES} bytes`);
           lastSeq = line.seq;
+          hashes.hold(envelope.sid, envelope.ch);
           chunk.push(`{"seq":${line.seq},"receivedAt":${JSON.stringify(line.receivedAt)},"envelope":${envelopeText}}`);
           lines++;
           if (chunk.length >= 1000) {
@@ -513,14 +536,61 @@ function warnRetention(body: unknown, now: () => number): void {
 /** An export line other than an envelope, written back in its one normalised form. */
 function eventLineText(line: EventLine): string {
   const head = `{"seq":${line.seq},"receivedAt":${JSON.stringify(line.receivedAt)},`;
-  if ('removed' in line) return `${head}"removed":${JSON.stringify({ sid: line.removed.sid, hash: line.removed.hash, wh: line.removed.wh })}}`;
+  if ('removed' in line) return `${head}"removed":${JSON.stringify({ sid: line.removed.sid, hash: line.removed.hash, wh: line.removed.wh, ch: line.removed.ch })}}`;
   if ('withdrawal' in line) return `${head}"withdrawal":${JSON.stringify({ sid: line.withdrawal.sid, secret: line.withdrawal.secret })}}`;
+  if ('confirmation' in line) return `${head}"confirmation":${JSON.stringify({ sid: line.confirmation.sid, secret: line.confirmation.secret, decision: line.confirmation.decision })}}`;
   return `${head}"removal":${JSON.stringify({ sid: line.removal.sid })}}`;
 }
 
-/** The envelope in the member order v, campaign, kid, sid, wh, ct (docs/format.md). */
-function normalisedEnvelope(envelope: { v: number; campaign: string; kid: string; sid: string; wh?: string; ct: string }): string {
-  return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+/**
+ * The `ch` of the envelopes in the file, looked up for confirmation lines: those pulled in this
+ * run are remembered as they stream past; those of earlier runs are read from the file once, the
+ * first time a confirmation names one.
+ */
+class ConfirmationHashes {
+  readonly #run = new Map<string, string | null>();
+  #file: Map<string, string | null> | undefined;
+
+  constructor(readonly handle: FileHandle, readonly end: number) {}
+
+  /** Remembers an envelope (or removed line) pulled in this run; `null` when it has no `ch`. */
+  hold(sid: string, ch: string | undefined): void {
+    this.#run.set(sid, ch ?? null);
+  }
+
+  /** The `ch` of a submission: a string, `null` if its envelope has none, `undefined` if the file does not hold it. */
+  async of(sid: string): Promise<string | null | undefined> {
+    const now = this.#run.get(sid);
+    if (now !== undefined) return now;
+    this.#file ??= await this.#read();
+    return this.#file.get(sid);
+  }
+
+  async #read(): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
+    const stream = this.handle.createReadStream({ start: 0, end: Math.max(0, this.end - 1), autoClose: false });
+    if (this.end === 0) {
+      stream.destroy();
+      return found;
+    }
+    for await (const { bytes } of splitLines(stream, MAX_LINE_BYTES)) {
+      if (bytes === undefined) continue;
+      const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 400)).toString('latin1');
+      const envelope = /"envelope":\{"v":\d+,"campaign":"[^"]{1,64}","kid":"[^"]{1,100}","sid":"([A-Za-z0-9_-]{22})"(?:,"wh":"[A-Za-z0-9_-]{43}")?(?:,"ch":"([A-Za-z0-9_-]{43})")?,"ct":/.exec(head);
+      if (envelope) {
+        found.set(envelope[1] as string, envelope[2] ?? null);
+        continue;
+      }
+      const stub = /^\{"seq":\d+,"receivedAt":"[^"]{1,40}","removed":\{"sid":"([A-Za-z0-9_-]{22})","hash":"[A-Za-z0-9+/=]{44}","wh":"[A-Za-z0-9_-]{43}"(?:,"ch":"([A-Za-z0-9_-]{43})")?\}\}$/.exec(head);
+      if (stub) found.set(stub[1] as string, stub[2] ?? null);
+    }
+    return found;
+  }
+}
+
+/** The envelope in the member order v, campaign, kid, sid, wh, ch, ct (docs/format.md), wh and ch only when present. */
+function normalisedEnvelope(envelope: { v: number; campaign: string; kid: string; sid: string; wh?: string | undefined; ch?: string | undefined; ct: string }): string {
+  return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ch: envelope.ch, ct: envelope.ct });
 }
 
 function countOf(body: unknown): number {

@@ -21,16 +21,16 @@ import { pipeline } from 'node:stream/promises';
 import { stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
-import { ConflictsFile, EmailGroups, SubmissionIds, sidConflict } from './arrival.js';
+import { ConflictsFile, EmailGroups, SubmissionIds, sidConflict, type ConflictEntry, type KeptRecord } from './arrival.js';
 import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
 import { RANGE_BYTES, type RangeResponse } from './ranges.js';
 import type { LineResult } from './protocol.js';
 import { csvHeader, formatRecord, isJsonArray, type DecryptedRecord, type Format } from './records.js';
 import { PROFILE_TOOLS, type ExportProfile } from './exports/profiles.js';
-import { isEventLine, scanWithdrawals, withdrawalSummary, type Withdrawals } from './withdrawals.js';
+import { hasForgeries, isCancelled, isEventLine, scanWithdrawals, withdrawalSummary, type Withdrawals } from './withdrawals.js';
 import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 
 /** Longest input line read: an envelope of the largest size, inside a collector export line. */
@@ -54,6 +54,20 @@ export interface DecryptOptions {
   readonly force: boolean;
   readonly jobs: number | undefined;
   readonly csvBom: boolean;
+  /** Keep only signatures confirmed by the owner of their e-mail address (`--confirmed-only`). */
+  readonly confirmedOnly?: boolean | undefined;
+}
+
+/**
+ * What `confirm send` asks of the decryption: the same opening, replay and withdrawal steps, one
+ * record per e-mail address (first arrival), records kept in memory with their confirmation
+ * secret and language instead of written out.
+ */
+export interface CollectOptions {
+  readonly secretKeys: readonly string[];
+  readonly input: string;
+  readonly campaign: string | undefined;
+  readonly jobs: number | undefined;
 }
 
 /** What a run did. */
@@ -77,6 +91,10 @@ export interface DecryptSummary {
   /** The output format, and how many signers it left out because they did not agree to be contacted. */
   readonly format: Format;
   readonly notContactable: number;
+  /** With --confirmed-only: signatures left out because nobody confirmed them (or the confirmation did not match their ch). */
+  readonly unconfirmed: number;
+  /** Only for `confirm send`: one record per e-mail address, arrival order, with the submission ids merged into it. */
+  readonly kept?: readonly KeptRecord[];
 }
 
 /** Writes records, already formatted by the workers, in one of the formats. */
@@ -120,8 +138,21 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
   }
 }
 
-async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
-  if (options.output === undefined || options.output === '-') {
+/**
+ * Opens a pulled envelope file for `confirm send`: every record that opens, with its confirmation
+ * secret and language, after the steps of `decrypt --dedupe-email` (replays dropped, withdrawn,
+ * removed and disowned signatures left out, one record per e-mail address, the first to arrive).
+ * Nothing is written: conflicts are counted only.
+ */
+export async function collectRecords(options: CollectOptions): Promise<DecryptSummary> {
+  return decryptFile(
+    { ...options, output: undefined, format: 'ndjson', rejects: undefined, dedupeEmail: true, conflicts: '', force: false, csvBom: false },
+    true,
+  );
+}
+
+async function decryptFile(options: DecryptOptions, collect = false): Promise<DecryptSummary> {
+  if (!collect && (options.output === undefined || options.output === '-')) {
     // Refuse to spray personal data over a shared screen by accident; --force allows it.
     if (process.stdout.isTTY && !options.force) {
       throw new CliError('refusing to write decrypted personal data to the terminal', 'pass -o FILE, pipe the output, or pass --force');
@@ -142,14 +173,14 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
 
   // Workers first: if they cannot start, no output file is left behind.
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
-  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format });
+  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format, confirmation: collect });
   const as = options.dedupeEmail ? 'record' : 'text';
   const input = rangePath === undefined ? openInput(options.input) : undefined;
 
   let outHandle: FileHandle | undefined;
   let rejectHandle: FileHandle | undefined;
   try {
-    outHandle = options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
+    outHandle = collect || options.output === undefined || options.output === '-' ? undefined : await createPrivateFile(options.output, options.force);
     rejectHandle = options.rejects === undefined ? undefined : await createPrivateFile(options.rejects, options.force, 'rejects file');
   } catch (error) {
     // Running workers would keep the process alive.
@@ -157,7 +188,7 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
     await outHandle?.close();
     throw error;
   }
-  const out: Writable = outHandle ? outHandle.createWriteStream() : process.stdout;
+  const out: Writable = outHandle ? outHandle.createWriteStream() : collect ? new PassThrough().resume() : process.stdout;
   // Failures surface through write() (stream.errored); this listener only keeps an early one,
   // such as a closed pipe, from crashing the process.
   const ignore = (): void => {};
@@ -179,12 +210,16 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
   const withdrawals = await scanWithdrawals(options.input as string);
   let events = 0;
   const groups = options.dedupeEmail ? new EmailGroups() : undefined;
-  const conflicts = new ConflictsFile(options.conflicts, options.force);
+  // confirm send keeps no conflicts file: a conflict's records hold a confirmation secret, and
+  // `decrypt --dedupe-email` is where staff review them.
+  const conflicts = collect ? new DiscardedConflicts() : new ConflictsFile(options.conflicts, options.force);
+  let unconfirmed = 0;
   let emailConflicts = 0;
   let duplicates = 0;
   // Signers an export profile leaves out (formatRecord gave no text): no consent to be contacted.
   let notContactable = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  let collected: KeptRecord[] | undefined;
 
   /** A batch: line numbers, the bytes of each line (from a range, only of rejected lines), and where each starts in the file (ranges). */
   type Batch = { numbers: number[]; lines: (Uint8Array | null)[]; at?: readonly number[] };
@@ -194,9 +229,15 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
       const line = batch.numbers[i] as number;
       if (result.ok) {
         opened++;
-        if (withdrawals.withdrawn.has(result.sid) || withdrawals.removed.has(result.sid)) continue;
+        if (isCancelled(withdrawals, result.sid)) continue;
         const admitted = sids.admit(result.sid, result.digest, line, result.seq);
         if (admitted === 'replay') continue;
+        // Confirmed: a confirmation line whose secret hashes to the ch of this very envelope (the
+        // one that opened, so its ch is bound to the sealed secret), not just any line naming it.
+        if (options.confirmedOnly && admitted === 'new' && (result.ch === undefined || withdrawals.confirmed.get(result.sid) !== result.ch)) {
+          unconfirmed++;
+          continue;
+        }
         if (admitted !== 'new') {
           // Rare: the record itself is fetched again (the workers sent it formatted) for the review file.
           const at = batch.at?.[i];
@@ -291,12 +332,14 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
       await send();
       while (inFlight.length > 0) await flushOne();
     }
+    let kept: KeptRecord[] | undefined;
     if (groups) {
       const result = groups.finish();
       duplicates = result.merged;
       emailConflicts = result.conflicts;
       await conflicts.write(result.entries);
-      for (const { record } of result.kept) {
+      if (collect) kept = result.kept;
+      for (const { record } of collect ? [] : result.kept) {
         const text = formatRecord(record, options.format);
         if (text === '') {
           notContactable++;
@@ -307,6 +350,7 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
       }
     }
     await writer.end();
+    if (kept !== undefined) collected = kept;
     // Flushing and closing a file can still fail (a full disk): that must fail the run.
     if (outHandle) await finish(out);
     if (rejectOut) await finish(rejectOut);
@@ -340,7 +384,20 @@ async function decryptFile(options: DecryptOptions): Promise<DecryptSummary> {
     withdrawals,
     format: options.format,
     notContactable,
+    unconfirmed,
+    ...(collected === undefined ? {} : { kept: collected }),
   };
+}
+
+/** Conflicts counted but not written anywhere (confirm send). */
+class DiscardedConflicts extends ConflictsFile {
+  constructor() {
+    super('', false);
+  }
+
+  override async write(entries: readonly ConflictEntry[]): Promise<void> {
+    this.written += entries.length;
+  }
 }
 
 function recordOf(result: LineResult | undefined): DecryptedRecord {
@@ -363,7 +420,7 @@ function errorText(error: unknown): string {
 }
 
 /** Prints the summary of a run on stderr and returns the exit status. */
-export function report(summary: DecryptSummary, dedupe: boolean): number {
+export function report(summary: DecryptSummary, dedupe: boolean, confirmedOnly = false): number {
   say(`opened ${summary.opened} of ${summary.records} records`);
   if (summary.replays > 0) say(`dropped ${summary.replays} replays (same submission id and ciphertext as an earlier line)`);
   if (dedupe) say(`dropped ${summary.duplicates} duplicates by e-mail; wrote ${summary.written} records`);
@@ -375,13 +432,19 @@ export function report(summary: DecryptSummary, dedupe: boolean): number {
   reportConflicts(summary.sidConflicts, summary.emailConflicts, summary.conflictsFile);
   const failed = summary.records - summary.opened;
   for (const line of withdrawalSummary(summary.withdrawals)) say(line);
-  const forged = summary.withdrawals.forged.size > 0;
+  if (confirmedOnly) say(unconfirmedLine(summary.unconfirmed));
+  const forged = hasForgeries(summary.withdrawals);
   if (failed === 0) return forged ? EXIT.MISBEHAVIOUR : EXIT.OK;
   const counts = [...summary.rejected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => `${code} ${n}`).join(', ');
   say(`rejected ${failed}: ${counts}`);
   say(`error: ${failed} of ${summary.records} records could not be opened`);
   say('hint: the counts above give the reasons; --rejects FILE keeps those lines for inspection');
   return forged ? EXIT.MISBEHAVIOUR : EXIT.SOME_REJECTED;
+}
+
+/** The summary line of `--confirmed-only`. */
+export function unconfirmedLine(n: number): string {
+  return `--confirmed-only: left out ${n} unconfirmed ${n === 1 ? 'signature' : 'signatures'} (no confirmation by the owner of the e-mail address)`;
 }
 
 /** Says how many records were left out for a conflict, and where both sides are. */

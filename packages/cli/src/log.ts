@@ -10,6 +10,8 @@
 
 import { isoTimestampSchema } from '@secure-sign/crypto';
 import {
+  ENTRY_KIND_CONFIRMED,
+  ENTRY_KIND_DISOWNED,
   ENTRY_KIND_REMOVED,
   ENTRY_KIND_STORED,
   ENTRY_KIND_WITHDRAWAL,
@@ -34,6 +36,8 @@ import { CliError } from './errors.js';
 export const KIND_STORED = ENTRY_KIND_STORED;
 export const KIND_WITHDRAWAL = ENTRY_KIND_WITHDRAWAL;
 export const KIND_REMOVED = ENTRY_KIND_REMOVED;
+export const KIND_CONFIRMED = ENTRY_KIND_CONFIRMED;
+export const KIND_DISOWNED = ENTRY_KIND_DISOWNED;
 
 /** Ed25519 verification with node:crypto, in the shape the log core takes. */
 export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
@@ -157,17 +161,18 @@ const base64Std = (bytes: number) => z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).
 const sid = base64Url(16);
 const seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** The three export lines other than a stored envelope (docs/api.md, "Export"). */
+/** The export lines other than a stored envelope (docs/api.md, "Export"). */
 export const eventLineSchema = z.union([
-  z.strictObject({ seq, receivedAt: isoTimestampSchema, removed: z.strictObject({ sid, hash: base64Std(32), wh: base64Url(32) }) }),
+  z.strictObject({ seq, receivedAt: isoTimestampSchema, removed: z.strictObject({ sid, hash: base64Std(32), wh: base64Url(32), ch: base64Url(32).optional() }) }),
   z.strictObject({ seq, receivedAt: isoTimestampSchema, withdrawal: z.strictObject({ sid, secret: base64Url(32) }) }),
   z.strictObject({ seq, receivedAt: isoTimestampSchema, removal: z.strictObject({ sid }) }),
+  z.strictObject({ seq, receivedAt: isoTimestampSchema, confirmation: z.strictObject({ sid, secret: base64Url(32), decision: z.enum(['confirm', 'disown']) }) }),
 ]);
 export type EventLine = z.infer<typeof eventLineSchema>;
 
-/** The normalised text the collector stores and hashes for an envelope (member order v, campaign, kid, sid, wh, ct). */
-export function envelopeText(envelope: { v: number; campaign: string; kid: string; sid: string; wh?: string; ct: string }): string {
-  return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+/** The normalised text the collector stores and hashes for an envelope (member order v, campaign, kid, sid, wh, ch, ct; wh and ch only when present). */
+export function envelopeText(envelope: { v: number; campaign: string; kid: string; sid: string; wh?: string | undefined; ch?: string | undefined; ct: string }): string {
+  return JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ch: envelope.ch, ct: envelope.ct });
 }
 
 /** The log entry an envelope's stored text must have. */
@@ -179,6 +184,10 @@ export function storedEntry(submissionId: string, text: string): Uint8Array {
 export function eventEntry(line: EventLine): Uint8Array {
   if ('removed' in line) return encodeEntry({ kind: 'stored', submissionId: line.removed.sid, envelopeHash: Buffer.from(line.removed.hash, 'base64') });
   if ('withdrawal' in line) return encodeEntry({ kind: 'withdrawal', submissionId: line.withdrawal.sid, withdrawalSecret: Buffer.from(line.withdrawal.secret, 'base64url') });
+  if ('confirmation' in line) {
+    const { sid: submissionId, secret, decision } = line.confirmation;
+    return encodeEntry({ kind: decision === 'confirm' ? 'confirmed' : 'disowned', submissionId, confirmationSecret: Buffer.from(secret, 'base64url') });
+  }
   return encodeEntry({ kind: 'removed', submissionId: line.removal.sid });
 }
 
@@ -193,6 +202,22 @@ export function checkpointCount(checkpoint: Checkpoint): number | undefined {
   const text = (lines[0] as string).slice('count '.length);
   if (lines.length > 1 || !/^(?:0|[1-9][0-9]{0,15})$/.test(text) || !Number.isSafeInteger(Number(text))) {
     throw new CliError('the checkpoint\'s count line is malformed', 'the collector is faulty or hostile: keep the checkpoint (log/checkpoint) as evidence');
+  }
+  return Number(text);
+}
+
+/**
+ * The signed confirmed count of a checkpoint (its `confirmed <decimal>` extension line), if it has
+ * one. Read like {@link checkpointCount}: a value above the count or the size is not refused here,
+ * pull reports it against its own recount.
+ */
+export function checkpointConfirmedCount(checkpoint: Checkpoint): number | undefined {
+  const lines = (checkpoint.extensions ?? []).filter((l) => l.split(' ', 1)[0] === 'confirmed');
+  if (lines.length === 0) return undefined;
+  const line = lines[0] as string;
+  const text = line.slice('confirmed '.length);
+  if (lines.length > 1 || !line.startsWith('confirmed ') || !/^(?:0|[1-9][0-9]{0,15})$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new CliError('the checkpoint\'s confirmed line is malformed', 'the collector is faulty or hostile: keep the checkpoint (log/checkpoint) as evidence');
   }
   return Number(text);
 }

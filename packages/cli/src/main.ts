@@ -15,7 +15,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { resolve } from 'node:path';
 import { ConflictsFile } from './arrival.js';
 import { campaignId, collectorUrl, fetchDocument, publish, publishedLogKey, pull, readToken, register } from './collector.js';
-import { decrypt, report, reportConflicts, type Format } from './decrypt.js';
+import { decrypt, report, reportConflicts, unconfirmedLine, type Format } from './decrypt.js';
 import { CliError, EXIT } from './errors.js';
 import { createPrivateFile, errno, readSmallFile, say } from './io.js';
 import { createKeyFile, keyFilePublicKey, unlockKeyFile } from './keyfile.js';
@@ -28,7 +28,7 @@ import { registerFrameCommand } from './frame.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
 import { logKey, witnessesFrom } from './log.js';
 import { checkReceipt } from './receipt.js';
-import { NO_WITHDRAWALS, scanWithdrawals, withdrawalSummary } from './withdrawals.js';
+import { NO_WITHDRAWALS, hasForgeries, scanWithdrawals, withdrawalSummary } from './withdrawals.js';
 
 const VERSION = '0.1.0';
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -291,11 +291,14 @@ Example:
         maxBytes: opts.maxBytes,
         timeoutMs: opts.timeout * 1000,
       });
-      const events = summary.withdrawals + summary.removals + summary.removed;
-      const kinds = events === 0 ? '' : ` (and ${summary.withdrawals} withdrawals, ${summary.removals} removals by the operator, ${summary.removed} envelopes whose ciphertext is gone)`;
+      const decisions = summary.confirmations + summary.disownings;
+      const events = summary.withdrawals + summary.removals + summary.removed + decisions;
+      const confirmations = decisions === 0 ? '' : `, ${summary.confirmations} confirmations and ${summary.disownings} disowned by the owners of the e-mail addresses`;
+      const kinds = events === 0 ? '' : ` (and ${summary.withdrawals} withdrawals, ${summary.removals} removals by the operator, ${summary.removed} envelopes whose ciphertext is gone${confirmations})`;
       say(`pulled ${summary.fetched - events} new envelopes${kinds} into ${opts.out} (last seq ${summary.lastSeq})`);
-      const { size, count, pending } = summary.log;
-      if (size > 0) say(`verified against the log: the ${size} entries of its latest checkpoint are exactly the lines pulled${count === undefined ? '' : `; signed count ${count} recounted`}`);
+      const { size, count, confirmed, pending } = summary.log;
+      const recounted = count === undefined ? '' : `; signed count ${count}${confirmed === undefined ? '' : ` (${confirmed} confirmed)`} recounted`;
+      if (size > 0) say(`verified against the log: the ${size} entries of its latest checkpoint are exactly the lines pulled${recounted}`);
       if (summary.witnesses !== undefined && size > 0) {
         const { required, cosigned } = summary.witnesses;
         say(`the checkpoint is cosigned by ${cosigned.length} of the ${required.keys.length} pinned witnesses (${cosigned.join(', ')}); ${required.quorum} required`);
@@ -314,6 +317,7 @@ Example:
     .option('--dedupe-email', 'keep one record per e-mail address (NFC, trimmed, lower-case): the first to arrive (collector seq), consents merged to the most restrictive', false)
     .addOption(conflictsOption('conflicts.ndjson'))
     .option('--campaign <id>', 'reject envelopes of any other campaign')
+    .option('--confirmed-only', 'keep only signatures whose e-mail address\'s owner confirmed them (the confirmation lines pull brought); combines with every --format', false)
     .option('-j, --jobs <n>', 'worker threads (default: every core)', positiveInt('--jobs', 256))
     .option('--csv-bom', 'start CSV with a byte order mark (for Excel)', false)
     .option('-f, --force', 'overwrite output files; allow output to a terminal', false)
@@ -331,21 +335,28 @@ Withdrawals and operator removals that pull brought (lines "withdrawal", "remova
 leave those signatures out, counted on stderr, even when the withdrawal comes after the envelope
 (the input is read twice; a pipe is first copied to a private temporary file). A withdrawal whose
 secret does not hash to the envelope's wh is forged: the signature is kept and named.
+Signatures disowned by the owner of their e-mail address ("this wasn't me", lines "confirmation"
+with decision disown) are left out like withdrawn ones. --confirmed-only keeps only signatures
+confirmed by the owner of their e-mail address (see secure-sign confirm send), and says how many
+it left out; a confirmation counts only if its secret hashes to the ch of the envelope that
+opened. A confirmation line whose secret does not hash to that ch is forged: it confirms nothing
+and the run ends with status 6.
 --format actionnetwork, civicrm, mailchimp or osdi writes a file that tool imports, with its own
 column names (docs/exports.md). Signers who did not agree to be contacted are never in the
 mailchimp or actionnetwork file; civicrm flags them "No Bulk Emails (User Opt Out)"; osdi
 carries the consent as the e-mail address's status. The name is never split: it goes whole into
 the first-name field.
 Exit status: 0 if every record opened; 3 if some could not be (counts by reason on stderr); 6 if
-the input holds forged withdrawals.
+the input holds forged withdrawals or confirmations.
 
 Examples:
   secure-sign decrypt --key campaign.key -i envelopes.ndjson -o signatures.csv
   cat envelopes.ndjson | secure-sign decrypt --key campaign.key --key old.key --campaign open-letter \\
     --rejects rejects.ndjson --dedupe-email > signatures.ndjson
-  secure-sign decrypt --key campaign.key -i envelopes.ndjson --format mailchimp --dedupe-email -o mailchimp.csv`,
+  secure-sign decrypt --key campaign.key -i envelopes.ndjson --format mailchimp --dedupe-email -o mailchimp.csv
+  secure-sign decrypt --key campaign.key -i envelopes.ndjson --confirmed-only --format civicrm -o confirmed.csv`,
     )
-    .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; conflicts?: string; campaign?: string; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
+    .action(async (opts: { key: string[]; input: string; output: string; format?: string; rejects?: string; dedupeEmail: boolean; conflicts?: string; campaign?: string; confirmedOnly: boolean; jobs?: number; csvBom: boolean; force: boolean; passphraseFile?: string }) => {
       if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
       if (opts.campaign !== undefined) campaignId(opts.campaign);
       // Checked before the passphrase is asked for: a command that cannot run should not ask.
@@ -369,8 +380,9 @@ Examples:
         force: opts.force,
         jobs: opts.jobs,
         csvBom: opts.csvBom,
+        confirmedOnly: opts.confirmedOnly,
       });
-      process.exitCode = report(summary, opts.dedupeEmail);
+      process.exitCode = report(summary, opts.dedupeEmail, opts.confirmedOnly);
     });
 
   const wall = cli.command('wall').description('build, sign and publish the public signer wall');
@@ -381,7 +393,8 @@ Examples:
     .option('--from <file>', 'decrypted records (NDJSON from `decrypt`), or - for stdin', '-')
     .option('--allow <file>', 'allow list: one submission id per line (# starts a comment)')
     .option('--campaign <id>', 'only accept records of this campaign')
-    .option('--envelopes <file>', 'the envelope file `pull` writes: signers who withdrew since (or whom the operator removed) are left out')
+    .option('--envelopes <file>', 'the envelope file `pull` writes: signers who withdrew since (or whom the operator removed, or who said "this wasn\'t me") are left out')
+    .option('--confirmed-only', 'only signers whose e-mail address\'s owner confirmed the signature (needs --envelopes, which holds the confirmations)', false)
     .option('-o, --output <file>', 'output file (created 0600), or - for stdout', '-')
     .addOption(conflictsOption('wall-conflicts.ndjson'))
     .option('-f, --force', 'overwrite the output and conflicts files', false)
@@ -391,7 +404,10 @@ Examples:
 With --envelopes (the file pull writes), signers who withdrew their signature, or whom the
 collector's operator removed, are left out and counted, even if the decrypted records are older
 than the withdrawal. A withdrawal whose secret does not hash to the envelope's wh is forged: the
-signer stays on the wall, and the command ends with status 6.
+signer stays on the wall, and the command ends with status 6. Signatures disowned by the owner of
+their e-mail address are left out too. With --confirmed-only (and --envelopes), only signers
+whose signature was confirmed are on the wall (a confirmation counts only if its secret hashes to
+the envelope's ch; a forged one confirms nothing and ends the command with status 6).
 
 Records are taken in arrival order (the collector's seq; records without one count as earlier,
 in file order), never by createdAt. A replayed submission id is dropped; records with the same
@@ -399,7 +415,10 @@ e-mail address and content become one entry whose consents are the most restrict
 the same e-mail with other content (or the same submission id with other content) is a conflict:
 the first arrival is kept and both sides go to the conflicts file for review.`,
     )
-    .action(async (opts: { from: string; allow?: string; campaign?: string; envelopes?: string; output: string; conflicts?: string; force: boolean }) => {
+    .action(async (opts: { from: string; allow?: string; campaign?: string; envelopes?: string; confirmedOnly: boolean; output: string; conflicts?: string; force: boolean }) => {
+      if (opts.confirmedOnly && opts.envelopes === undefined) {
+        throw new CliError('--confirmed-only needs --envelopes', 'the confirmations are in the envelope file pull writes: pass --envelopes envelopes.ndjson', EXIT.USAGE);
+      }
       const withdrawals = opts.envelopes === undefined ? NO_WITHDRAWALS : await scanWithdrawals(opts.envelopes);
       const allow = opts.allow === undefined ? undefined : parseAllowList(await readSmallFile(opts.allow, 64 * 1024 * 1024, 'allow list'));
       const path = conflictsPath(opts.conflicts, opts.output, 'wall-conflicts.ndjson');
@@ -407,7 +426,7 @@ the first arrival is kept and both sides go to the conflicts file for review.`,
       const conflicts = new ConflictsFile(path, opts.force);
       let built;
       try {
-        built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign), conflicts, withdrawals });
+        built = await buildWall({ from: opts.from, allow, campaign: opts.campaign === undefined ? undefined : campaignId(opts.campaign), conflicts, withdrawals, confirmedOnly: opts.confirmedOnly });
         await conflicts.close();
       } finally {
         conflicts.abandon();
@@ -418,7 +437,8 @@ the first arrival is kept and both sides go to the conflicts file for review.`,
       if (built.duplicates > 0) say(`merged ${built.duplicates} duplicates by e-mail into the first arrival (consents: the most restrictive)`);
       reportConflicts(built.sidConflicts, built.emailConflicts, conflicts.written > 0 ? path : undefined, 'other content');
       for (const line of withdrawalSummary(withdrawals)) say(line);
-      if (withdrawals.forged.size > 0) process.exitCode = EXIT.MISBEHAVIOUR;
+      if (opts.confirmedOnly) say(unconfirmedLine(built.unconfirmed));
+      if (hasForgeries(withdrawals)) process.exitCode = EXIT.MISBEHAVIOUR;
     });
 
   wall

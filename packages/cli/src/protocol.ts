@@ -9,6 +9,8 @@ export interface WorkerData {
   readonly campaign: string | undefined;
   /** Output format: workers format each record, so the main thread only orders and writes. */
   readonly format: Format;
+  /** Records carry their confirmation secret and language (for `confirm send`; never formatted). */
+  readonly confirmation?: boolean | undefined;
 }
 
 /**
@@ -29,6 +31,8 @@ interface Opened {
   /** SHA-256 of the envelope's `ct`, first 16 bytes, base64url: tells a replay from a conflict. */
   readonly digest: string;
   readonly seq: number | undefined;
+  /** The envelope's `ch` (checked against the sealed confirmation secret when it opened), if it has one. */
+  readonly ch: string | undefined;
 }
 
 /**

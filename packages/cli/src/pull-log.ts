@@ -11,11 +11,15 @@ import { formatNote, isLogError, verifyConsistency, type LogClient, type Verifie
 import type { FileHandle } from 'node:fs/promises';
 import { CliError } from './errors.js';
 import { say, splitLines } from './io.js';
+import { isEventLine } from './withdrawals.js';
 import {
+  KIND_CONFIRMED,
+  KIND_DISOWNED,
   KIND_REMOVED,
   KIND_STORED,
   KIND_WITHDRAWAL,
   checkWitnesses,
+  checkpointConfirmedCount,
   checkpointCount,
   collectorLog,
   envelopeText,
@@ -39,8 +43,12 @@ export interface LogState {
   witnesses?: { keys: string[]; quorum: number } | undefined;
   /** The last checkpoint every line was verified against: its size, root (base64) and signed note. */
   checkpoint?: { size: number; root: string; note: string } | undefined;
-  /** How far the file is verified: the seq (= that checkpoint's size), the byte offset after its line, and the entry counts. */
-  verified?: { seq: number; bytes: number; stored: number; withdrawn: number; removed: number } | undefined;
+  /**
+   * How far the file is verified: the seq (= that checkpoint's size), the byte offset after its
+   * line, and the entry counts. `confirmed` is the live confirmed signatures, `disowned` the 05
+   * entries (both absent in a state written before confirmations existed: 0).
+   */
+  verified?: { seq: number; bytes: number; stored: number; withdrawn: number; removed: number; confirmed?: number | undefined; disowned?: number | undefined } | undefined;
 }
 
 /** The log as checked before pulling. */
@@ -167,7 +175,14 @@ interface LineEntry {
 }
 
 function describe(entry: Uint8Array): string {
-  const kind = entry[0] === KIND_STORED ? 'a stored envelope' : entry[0] === KIND_WITHDRAWAL ? 'a withdrawal' : entry[0] === KIND_REMOVED ? 'an operator removal' : 'an unknown kind';
+  const kinds: Record<number, string> = {
+    [KIND_STORED]: 'a stored envelope',
+    [KIND_WITHDRAWAL]: 'a withdrawal',
+    [KIND_REMOVED]: 'an operator removal',
+    [KIND_CONFIRMED]: 'a confirmation',
+    [KIND_DISOWNED]: 'a disowning',
+  };
+  const kind = kinds[entry[0] as number] ?? 'an unknown kind';
   return `${kind} of submission ${Buffer.from(entry.subarray(1, 17)).toString('base64url')}`;
 }
 
@@ -177,6 +192,8 @@ export interface LineCheck {
   readonly size: number;
   /** Its signed count, if it has a count line. */
   readonly count: number | undefined;
+  /** Its signed confirmed count, if it has a confirmed line. */
+  readonly confirmed: number | undefined;
   /** Lines pulled past the checkpoint, not yet covered by it. */
   readonly pending: number;
 }
@@ -195,11 +212,16 @@ export async function verifyLines(
   statePath: string,
 ): Promise<LineCheck> {
   const done = state.verified ?? { seq: 0, bytes: 0, stored: 0, withdrawn: 0, removed: 0 };
-  if (log.checkpoint === undefined) return { size: 0, count: undefined, pending: lastSeq - done.seq };
+  if (log.checkpoint === undefined) return { size: 0, count: undefined, confirmed: undefined, pending: lastSeq - done.seq };
   const { checkpoint, note } = log.checkpoint;
   const size = checkpoint.size;
   const signedCount = checkpointCount(checkpoint);
-  const next = { ...done };
+  const signedConfirmed = checkpointConfirmedCount(checkpoint);
+  const next = { ...done, confirmed: done.confirmed ?? 0, disowned: done.disowned ?? 0 };
+  // Confirmed signatures stop counting as confirmed when withdrawn or removed later: the sids
+  // confirmed in this run are kept here; those confirmed before are looked up in the file (rare).
+  const confirmedNow = new Set<string>();
+  const cancelledLater: string[] = [];
   const misbehaved = (message: string) => new CliError(message, EVIDENCE(statePath));
 
   let batch: LineEntry[] = [];
@@ -219,9 +241,17 @@ export async function verifyLines(
       if (!Buffer.from(logged).equals(line.entry)) {
         throw misbehaved(`the export line seq ${line.seq} (${describe(line.entry)}) is not the log's entry ${line.seq - 1} (${describe(logged)}): the collector gave staff something other than what it logged`);
       }
+      const sid = Buffer.from(logged.subarray(1, 17)).toString('base64url');
       if (logged[0] === KIND_STORED) next.stored++;
-      else if (logged[0] === KIND_WITHDRAWAL) next.withdrawn++;
-      else if (logged[0] === KIND_REMOVED) next.removed++;
+      else if (logged[0] === KIND_WITHDRAWAL || logged[0] === KIND_REMOVED) {
+        if (logged[0] === KIND_WITHDRAWAL) next.withdrawn++;
+        else next.removed++;
+        if (confirmedNow.delete(sid)) next.confirmed--;
+        else cancelledLater.push(sid);
+      } else if (logged[0] === KIND_CONFIRMED) {
+        next.confirmed++;
+        confirmedNow.add(sid);
+      } else if (logged[0] === KIND_DISOWNED) next.disowned++;
     });
     next.seq += batch.length;
     next.bytes = (batch.at(-1) as LineEntry).end;
@@ -246,15 +276,41 @@ export async function verifyLines(
   if (next.seq < size) {
     throw misbehaved(`the log's checkpoint holds ${size} entries but the export ended at seq ${lastSeq}: ${size - next.seq} entries were not given to staff`);
   }
-  const recount = next.stored - next.withdrawn - next.removed;
+  // Withdrawals and removals of signatures confirmed on an earlier pull.
+  if (cancelledLater.length > 0) next.confirmed -= await confirmedBefore(handle, done.bytes, new Set(cancelledLater));
+  const recount = next.stored - next.withdrawn - next.removed - next.disowned;
   if (signedCount !== undefined && signedCount !== recount) {
-    throw misbehaved(`the log's checkpoint signs a count of ${signedCount}, but its ${size} entries count ${recount} (${next.stored} stored, ${next.withdrawn} withdrawn, ${next.removed} removed)`);
+    const disowned = next.disowned > 0 ? `, ${next.disowned} disowned` : '';
+    throw misbehaved(`the log's checkpoint signs a count of ${signedCount}, but its ${size} entries count ${recount} (${next.stored} stored, ${next.withdrawn} withdrawn, ${next.removed} removed${disowned})`);
+  }
+  if (signedConfirmed !== undefined && signedConfirmed !== next.confirmed) {
+    throw misbehaved(`the log's checkpoint signs a confirmed count of ${signedConfirmed}, but its ${size} entries count ${next.confirmed} confirmed signatures`);
   }
   if (signedCount === undefined) say('warning: the log\'s checkpoint carries no signed count, so the public count could not be checked');
   state.verified = next;
   // The note kept as evidence carries the log's signature and the pinned witnesses' cosignatures.
   state.checkpoint = { size, root: Buffer.from(checkpoint.rootHash).toString('base64'), note: formatNote(note.text, [...note.verified, ...(log.cosigned?.signatures ?? [])]) };
-  return { size, count: signedCount, pending: Math.max(0, lastSeq - size) };
+  return { size, count: signedCount, confirmed: signedConfirmed, pending: Math.max(0, lastSeq - size) };
+}
+
+/**
+ * How many of `sids` have a confirmation line (decision confirm) in the first `end` bytes of the
+ * file (lines already verified against the log).
+ */
+async function confirmedBefore(handle: FileHandle, end: number, sids: Set<string>): Promise<number> {
+  let found = 0;
+  for await (const { bytes } of splitLines(readRange(handle, 0, end), 1024 * 1024)) {
+    if (bytes === undefined || !isEventLine(bytes)) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      continue;
+    }
+    const event = eventLineSchema.safeParse(value);
+    if (event.success && 'confirmation' in event.data && event.data.confirmation.decision === 'confirm' && sids.delete(event.data.confirmation.sid)) found++;
+  }
+  return found;
 }
 
 /** The entry a line of the file (as pull wrote it) must be in the log. */
@@ -267,7 +323,7 @@ function lineEntry(bytes: Uint8Array, end: number, statePath: string): LineEntry
     throw damaged();
   }
   if (typeof value !== 'object' || value === null) throw damaged();
-  const record = value as { seq?: unknown; envelope?: { v: number; campaign: string; kid: string; sid: string; wh?: string; ct: string } };
+  const record = value as { seq?: unknown; envelope?: { v: number; campaign: string; kid: string; sid: string; wh?: string; ch?: string; ct: string } };
   if (typeof record.seq !== 'number') throw damaged();
   if (record.envelope !== undefined) {
     if (typeof record.envelope.sid !== 'string') throw damaged();

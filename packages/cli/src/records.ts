@@ -33,10 +33,19 @@ export interface DecryptedRecord {
   /** When the signer's browser sealed it (ISO 8601 UTC, from the signer's clock). */
   readonly createdAt: string;
   readonly signer: Signer;
+  /**
+   * Only inside `confirm send`, never written to any output: the sealed confirmation secret (`cs`)
+   * and the language of the signer's form, when the envelope has them.
+   */
+  readonly confirmation?: { readonly secret: string; readonly lang: string | undefined };
 }
 
-/** Turns an opened submission (and where it arrived, if known) into the record written to the output. */
-export function toRecord(opened: OpenedSubmission, arrival: Arrival = {}): DecryptedRecord {
+/**
+ * Turns an opened submission (and where it arrived, if known) into the record written to the
+ * output; with `confirmation`, it also carries the confirmation secret and language (for
+ * `confirm send` only).
+ */
+export function toRecord(opened: OpenedSubmission, arrival: Arrival = {}, confirmation = false): DecryptedRecord {
   return {
     campaign: opened.campaign,
     submissionId: opened.submissionId,
@@ -44,6 +53,7 @@ export function toRecord(opened: OpenedSubmission, arrival: Arrival = {}): Decry
     ...(arrival.receivedAt === undefined ? {} : { receivedAt: arrival.receivedAt }),
     createdAt: new Date(opened.createdAt).toISOString(),
     signer: opened.signer,
+    ...(confirmation && opened.confirmationSecret !== undefined ? { confirmation: { secret: opened.confirmationSecret, lang: opened.lang } } : {}),
   };
 }
 
@@ -115,6 +125,11 @@ export function isJsonArray(format: Format): boolean {
  * signer who did not agree to be contacted, in an export that subscribes everyone in it.
  */
 export function formatRecord(record: DecryptedRecord, format: Format): string {
+  // The confirmation secret never leaves `confirm send`.
+  if (record.confirmation !== undefined) {
+    const { confirmation: _secret, ...plain } = record;
+    record = plain;
+  }
   if (format === 'csv') return stringify([csvRow(record)]);
   if (format === 'ndjson') return JSON.stringify(record) + '\n';
   if (format === 'json') return JSON.stringify(record);

@@ -16,7 +16,7 @@ import { CliError } from './errors.js';
 import { openInput, splitLines } from './io.js';
 import { MAX_LINE_BYTES } from './decrypt.js';
 import { parseRecord } from './records.js';
-import type { Withdrawals } from './withdrawals.js';
+import { isCancelled, type Withdrawals } from './withdrawals.js';
 
 /** One signer on the wall, with its fields in this order. */
 export interface WallEntry {
@@ -58,6 +58,8 @@ export interface BuildOptions {
   readonly conflicts: ConflictsFile;
   /** Withdrawals and removals read from the pulled envelope file (`--envelopes`): those signers are left out. */
   readonly withdrawals?: Withdrawals | undefined;
+  /** Only signatures confirmed by the owner of their e-mail address (in {@link withdrawals}). */
+  readonly confirmedOnly?: boolean | undefined;
 }
 
 /** What {@link buildWall} did. */
@@ -72,6 +74,8 @@ export interface BuiltWall {
   readonly emailConflicts: number;
   /** Records left out because their signer withdrew or the operator removed them (with `withdrawals`). */
   readonly leftOut: number;
+  /** Records left out as unconfirmed (with `confirmedOnly`). */
+  readonly unconfirmed: number;
 }
 
 /**
@@ -85,6 +89,7 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
   const sids = new SubmissionIds();
   const groups = new EmailGroups();
   let leftOut = 0;
+  let unconfirmed = 0;
   for await (const { number, bytes } of splitLines(openInput(options.from), MAX_LINE_BYTES)) {
     if (bytes === undefined) throw new CliError(`line ${number} of the decrypted records is too long`, 'pass the NDJSON written by `secure-sign decrypt --format ndjson`');
     const text = Buffer.from(bytes).toString('utf8').trim();
@@ -93,8 +98,12 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
     if (!record) {
       throw new CliError(`line ${number} of the decrypted records is not a decrypted record`, 'pass the NDJSON written by `secure-sign decrypt --format ndjson`');
     }
-    if (options.withdrawals?.withdrawn.has(record.submissionId) || options.withdrawals?.removed.has(record.submissionId)) {
+    if (options.withdrawals !== undefined && isCancelled(options.withdrawals, record.submissionId)) {
       leftOut++;
+      continue;
+    }
+    if (options.confirmedOnly && !options.withdrawals?.confirmed.has(record.submissionId)) {
+      unconfirmed++;
       continue;
     }
     campaign ??= record.campaign;
@@ -137,6 +146,7 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
     campaign,
     skipped,
     leftOut,
+    unconfirmed,
     replays: sids.replays,
     duplicates: grouped.merged,
     sidConflicts: sids.conflicts,

@@ -82,9 +82,9 @@ async function main(): Promise<void> {
         return { ok: false, reason: 'KEY_MISMATCH' };
       }
       const opened = await openSubmission(pair, text, data.campaign === undefined ? {} : { campaign: data.campaign });
-      const record = toRecord(opened, arrival);
+      const record = toRecord(opened, arrival, data.confirmation === true);
       const digest = createHash('sha256').update(String(field('ct'))).digest().subarray(0, 16).toString('base64url');
-      const where = { ok: true as const, sid: opened.submissionId, digest, seq: arrival.seq };
+      const where = { ok: true as const, sid: opened.submissionId, digest, seq: arrival.seq, ch: opened.ch };
       return as === 'record' ? { ...where, record } : { ...where, text: formatRecord(record, data.format) };
     } catch (error) {
       if (isSecureSignError(error)) return { ok: false, reason: error.code };
