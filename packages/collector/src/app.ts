@@ -16,6 +16,7 @@ import { ProblemError } from './problems.js';
 import { RateLimiter } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { confirmationRoutes } from './routes/confirmations.js';
 import { CAMPAIGN_ID, isDatabaseError, safeDecode, sendProblem, type Clock, type Env, type RouteDeps } from './routes/context.js';
 import { exportRoutes } from './routes/export.js';
 import { fileRoutes } from './routes/files.js';
@@ -59,6 +60,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     clock: options.clock ?? { now: () => Date.now() },
     submissionLimiter: new RateLimiter(config.rateLimit, config.rateWindowSeconds),
     withdrawalLimiter: new RateLimiter(config.rateLimit, config.rateWindowSeconds),
+    confirmationLimiter: new RateLimiter(config.rateLimit, config.rateWindowSeconds),
     challengeLimiter: new RateLimiter(config.challengeRateLimit, config.rateWindowSeconds),
     campaignLimiter: new RateLimiter(config.campaignRateLimit, config.rateWindowSeconds),
     authFailureLimiter: new RateLimiter(config.authFailureLimit, config.rateWindowSeconds),
@@ -124,6 +126,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.route('/', campaignRoutes(deps));
   app.route('/', submissionRoutes(deps));
   app.route('/', withdrawalRoutes(deps));
+  app.route('/', confirmationRoutes(deps));
   app.route('/', fileRoutes(deps));
   app.route('/', exportRoutes(deps));
   app.route('/', logRoutes(deps));

@@ -9,7 +9,7 @@ import { hashToken, newStaffToken } from './tokens.js';
 export type RegisterResult = { readonly ok: true; readonly token: string } | { readonly ok: false; readonly reason: 'exists' };
 
 /** The members a campaign registration may have. */
-const CAMPAIGN_MEMBERS = ['campaign', 'key', 'origins', 'goal', 'opensAt', 'closesAt'] as const;
+const CAMPAIGN_MEMBERS = ['campaign', 'key', 'origins', 'goal', 'opensAt', 'closesAt', 'countShown'] as const;
 
 /**
  * The first problem of an invalid campaign registration, as `path: message`. Never the input:
@@ -60,14 +60,16 @@ export async function registerCampaign(store: Store, input: unknown): Promise<Re
     goal: campaign.goal ?? null,
     opensAt: campaign.opensAt ?? null,
     closesAt: campaign.closesAt ?? null,
+    countShown: campaign.countShown ?? 'all',
     tokenHash: hashToken(token),
   });
   return created ? { ok: true, token } : { ok: false, reason: 'exists' };
 }
 
 /**
- * Changes a campaign's origins, goal or dates; fields left undefined keep their value, `null`
- * clears one (an empty origins list allows any origin). The result is validated as a whole.
+ * Changes a campaign's origins, goal, dates or shown count; fields left undefined keep their
+ * value, `null` clears one (an empty origins list allows any origin). The result is validated as
+ * a whole.
  *
  * @returns false if there is no such campaign.
  * @throws TypeError if the resulting settings are invalid (the message names the field).
@@ -75,7 +77,7 @@ export async function registerCampaign(store: Store, input: unknown): Promise<Re
 export async function updateCampaign(
   store: Store,
   id: string,
-  changes: { origins?: string[]; goal?: number | null; opensAt?: string | null; closesAt?: string | null },
+  changes: { origins?: string[]; goal?: number | null; opensAt?: string | null; closesAt?: string | null; countShown?: unknown },
 ): Promise<boolean> {
   const current = await store.getCampaign(id);
   if (!current) return false;
@@ -86,6 +88,7 @@ export async function updateCampaign(
     goal: changes.goal === undefined ? current.goal : changes.goal,
     opensAt: changes.opensAt === undefined ? current.opensAt : changes.opensAt,
     closesAt: changes.closesAt === undefined ? current.closesAt : changes.closesAt,
+    countShown: changes.countShown === undefined ? current.countShown : changes.countShown,
   };
   const problem = describeCampaignInputError(input);
   if (problem !== undefined) throw new TypeError(problem);
@@ -95,6 +98,7 @@ export async function updateCampaign(
     goal: valid.goal ?? null,
     opensAt: valid.opensAt ?? null,
     closesAt: valid.closesAt ?? null,
+    countShown: valid.countShown ?? 'all',
   });
 }
 

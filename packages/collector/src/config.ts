@@ -177,6 +177,8 @@ export const campaignInputSchema = z
     goal: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000)))),
     opensAt: z.optional(z.nullable(isoInstant)),
     closesAt: z.optional(z.nullable(isoInstant)),
+    /** Which count widgets show: `all` signatures (the default) or the `confirmed` ones. */
+    countShown: z.optional(z.enum(['all', 'confirmed'])),
   })
   .check(
     z.refine(

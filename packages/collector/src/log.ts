@@ -7,8 +7,9 @@
 //   checkpoint per campaign whose log grew, and the store keeps it only if it is larger than the
 //   stored one. The tree is deterministic and so is Ed25519, so two processes signing the same
 //   size produce the same checkpoint.
-// - A checkpoint carries one extension line, `count <N>`: the public count at exactly its size,
-//   read from the row of that seq (fixed once committed), never from the live campaign count.
+// - A checkpoint carries two extension lines, `count <N>` then `confirmed <N>`: the public count
+//   and the confirmed count at exactly its size, read from the row of that seq (fixed once
+//   committed), never from the live campaign counts.
 // - Receipts carry a promise, a signed note over `secure-sign promise/v1`, the origin, the index
 //   and the entry, signed per request (one Ed25519 signature and its note, about 0.1-0.3 ms on the benchmark machine). Its first
 //   line is not an origin of ours, so no checkpoint parser mistakes it for a checkpoint.
@@ -16,6 +17,7 @@ import {
   ed25519NoteSigner,
   ed25519NoteVerifier,
   formatCheckpoint,
+  formatConfirmedLine,
   formatCountLine,
   formatVerifierKey,
   signNote,
@@ -107,10 +109,11 @@ export async function signPromise(key: LogKey, origin: string, index: number, en
  */
 export async function issueCheckpoints(store: Store, key: LogKey, logName: string, now: () => number = Date.now): Promise<number> {
   let stored = 0;
-  for (const { campaign, size, count } of await store.pendingCheckpoints()) {
+  for (const { campaign, size, count, confirmed } of await store.pendingCheckpoints()) {
     const origin = logOrigin(logName, campaign);
     const root = await treeRoot({ readHashes: (ids) => store.readLogHashes(campaign, ids) }, size);
-    const note = await signNote(formatCheckpoint({ origin, size, rootHash: root, extensions: [formatCountLine(count)] }), [key.signer(origin)]);
+    const extensions = [formatCountLine(count), formatConfirmedLine(confirmed)];
+    const note = await signNote(formatCheckpoint({ origin, size, rootHash: root, extensions }), [key.signer(origin)]);
     if (await store.putCheckpoint(campaign, { size, root, note, signedAt: new Date(now()).toISOString() })) stored++;
   }
   return stored;

@@ -25,9 +25,9 @@ export const USAGE = `Usage:
                   [--rate-limit N] [--rate-window SECONDS] [--campaign-rate-limit N]
                   [--ipv6-prefix BITS] [--clock-skew SECONDS] [--trust-proxy] [--log-level LEVEL]
   ${NAME} campaign add ID --key sspk1... [--origin URL]... [--goal N] [--opens ISO] [--closes ISO]
-                  [storage options]
+                  [--count-shown all|confirmed] [storage options]
   ${NAME} campaign set ID [--origin URL]... [--any-origin] [--goal N|none] [--opens ISO|none]
-                  [--closes ISO|none] [storage options]
+                  [--closes ISO|none] [--count-shown all|confirmed] [storage options]
   ${NAME} campaign close ID --delete-after PERIOD [storage options]
   ${NAME} campaign token ID [storage options]
   ${NAME} campaign list [storage options]
@@ -79,9 +79,14 @@ Logs are JSON lines on stderr. SIGTERM or SIGINT stops it gracefully.
 
 campaign add prints the new staff token (sst_...) alone on stdout, once: give it to the
 campaign's staff. campaign token replaces it with a new one (the old one stops working).
-campaign set changes origins (--origin replaces the list, --any-origin empties it), goal or
-dates (none clears one) and prints the campaign's list line. campaign list prints one
-tab-separated line per campaign.
+campaign set changes origins (--origin replaces the list, --any-origin empties it), goal,
+dates (none clears one) or the count shown, and prints the campaign's list line. campaign list
+prints one tab-separated line per campaign.
+
+--count-shown says which count the campaign's widgets show: all (the default) counts every
+signature, confirmed only those whose signer clicked the confirmation link of staff's e-mail
+(docs/api.md, Confirmation). The campaign answer and the signed checkpoints carry both counts
+whatever it says; the list line shows them as count=N and confirmed=N.
 
 campaign close ends a campaign for good: it refuses new signatures from now on (whatever its
 dates say), and once PERIOD has passed the collector deletes every stored ciphertext of it
@@ -134,6 +139,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         opens: { type: 'string' },
         closes: { type: 'string' },
         'delete-after': { type: 'string' },
+        'count-shown': { type: 'string' },
       },
     });
   } catch (error) {
@@ -368,6 +374,7 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
       ...(goal === undefined ? {} : { goal }),
       ...(str(values, 'opens') === undefined ? {} : { opensAt: str(values, 'opens') }),
       ...(str(values, 'closes') === undefined ? {} : { closesAt: str(values, 'closes') }),
+      ...countShownOption(values),
     };
     const store = await openStore(values, env);
     try {
@@ -395,6 +402,7 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
       ...renameKey(clearable('goal', (text) => integer(text, '--goal')), 'goal', 'goal'),
       ...renameKey(clearable('opens', (text) => text), 'opens', 'opensAt'),
       ...renameKey(clearable('closes', (text) => text), 'closes', 'closesAt'),
+      ...countShownOption(values),
     };
     const store = await openStore(values, env);
     try {
@@ -424,6 +432,14 @@ async function campaignCommand(args: string[], values: Values, env: NodeJS.Proce
   }
 }
 
+/** `--count-shown all|confirmed`, as the campaign's `countShown`; a usage error for anything else. */
+function countShownOption(values: Values): { countShown?: 'all' | 'confirmed' } {
+  const text = str(values, 'count-shown');
+  if (text === undefined) return {};
+  if (text !== 'all' && text !== 'confirmed') throw new UsageError('--count-shown: expected all or confirmed');
+  return { countShown: text };
+}
+
 /** `SECURE_SIGN_TEST_SHORT_RETENTION=1`: retention periods in seconds, for tests only. */
 function shortRetentionForTests(env: NodeJS.ProcessEnv): boolean {
   return env['SECURE_SIGN_TEST_SHORT_RETENTION'] === '1';
@@ -434,8 +450,8 @@ function renameKey(object: Record<string, unknown>, from: string, to: string): R
 }
 
 /**
- * One line of `campaign list`: tab-separated `id count=.. goal=.. open=.. opens=.. closes=.. origins=.. key=..`,
- * then `closed=.. delete=..` (or `deleted=..`) for a closed campaign.
+ * One line of `campaign list`: tab-separated `id count=.. goal=.. open=.. opens=.. closes=.. origins=.. key=..
+ * confirmed=.. count-shown=..`, then `closed=.. delete=..` (or `deleted=..`) for a closed campaign.
  */
 function listLine(c: CampaignRecord): string {
   const facts = [
@@ -447,6 +463,8 @@ function listLine(c: CampaignRecord): string {
     `closes=${c.closesAt ?? '-'}`,
     `origins=${c.origins.length > 0 ? c.origins.join(',') : '*'}`,
     `key=${c.key}`,
+    `confirmed=${c.confirmed}`,
+    `count-shown=${c.countShown}`,
     ...(c.retention === null ? [] : [`closed=${c.retention.closedAt}`, `${c.retention.deletedAt === null ? 'delete' : 'deleted'}=${c.retention.deletedAt ?? c.retention.deleteAt}`]),
   ];
   return `${facts.join('\t')}\n`;

@@ -7,6 +7,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly accepted: Counter<'campaign'>;
   readonly withdrawn: Counter<'campaign'>;
+  readonly decided: Counter<'campaign' | 'decision'>;
   readonly rejected: Counter<'code'>;
   readonly campaignCeiling: Counter<'campaign'>;
   readonly retentionDeleted: Counter<'campaign'>;
@@ -29,6 +30,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: 'secure_sign_withdrawals_total',
       help: 'Signatures withdrawn by their signers (not repeats), by campaign.',
       labelNames: ['campaign'],
+      registers: [registry],
+    }),
+    decided: new Counter({
+      name: 'secure_sign_confirmations_total',
+      help: 'Decisions of e-mail owners (not repeats), by campaign and decision (confirm or disown).',
+      labelNames: ['campaign', 'decision'],
       registers: [registry],
     }),
     rejected: new Counter({

@@ -25,6 +25,7 @@ export function submissionInsert(n: number, over: Partial<SubmissionInsert> = {}
     envelope: `{"n":${n}}`,
     envelopeHash: `hash-${n}`,
     wh: `wh-${n}`,
+    ch: null,
     receivedAt: '2026-11-27T10:00:00.000Z',
     powId: `pow-${n}`,
     powExpiresAt: 2_000_000_000_000,

@@ -127,12 +127,12 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
     const store = await open(fresh());
     await store.createCampaign({ id: 'c1', key: 'k', keyId: 'k', origins: [], goal: null, opensAt: null, closesAt: null, tokenHash: 'h' });
     const cp = (size: number, note: string) => ({ size, root: new Uint8Array(32).fill(size), note, signedAt: '2026-11-28T00:00:00.000Z' });
-    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 0, count: 0 }]);
+    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 0, count: 0, confirmed: 0 }]);
     expect(await store.putCheckpoint('c1', cp(0, 'zero'))).toBe(true);
     expect(await store.pendingCheckpoints()).toEqual([]);
     await store.insertSubmission(submissionInsert(1));
     await store.insertSubmission(submissionInsert(2));
-    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 2, count: 2 }]);
+    expect(await store.pendingCheckpoints()).toEqual([{ campaign: 'c1', size: 2, count: 2, confirmed: 0 }]);
     expect(await store.putCheckpoint('c1', cp(2, 'two'))).toBe(true);
     expect(await store.putCheckpoint('c1', cp(2, 'other two'))).toBe(false);
     expect(await store.putCheckpoint('c1', cp(1, 'one'))).toBe(false);
@@ -183,7 +183,7 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
     expect(first.checkpoint.size).toBe(3);
     expect(first.text.split('\n')[0]).toBe(`${LOG_NAME}/open-letter`);
     // One extension line: the count at exactly that size.
-    expect(first.checkpoint.extensions).toEqual(['count 3']);
+    expect(first.checkpoint.extensions).toEqual(['count 3', 'confirmed 0']);
     expect(checkpointCount(first.checkpoint)).toBe(3);
     // Each receipt's promise is a note signed by the log key over its origin, index and entry,
     // which no checkpoint parser accepts.
@@ -281,7 +281,7 @@ describe.each(ENGINES)('the log on $name', ({ make }) => {
         ...mine.map((r) => ({ kind: 'stored', submissionId: r.sid, envelopeHash: new Uint8Array(Buffer.from(r.envelope_hash, 'hex')) })),
         ...deleted.map((r) => ({ kind: 'removed', submissionId: r.sid })),
       ]);
-      expect((await store.pendingCheckpoints()).find((p) => p.campaign === id)).toEqual({ campaign: id, size, count: mine.length - deleted.length });
+      expect((await store.pendingCheckpoints()).find((p) => p.campaign === id)).toEqual({ campaign: id, size, count: mine.length - deleted.length, confirmed: 0 });
       for (const r of mine) if (r.envelope !== null) expect(createHash('sha256').update(r.envelope).digest('hex')).toBe(r.envelope_hash);
       const tree = new MemoryTree();
       for (const e of entries) tree.appendEntry(e);

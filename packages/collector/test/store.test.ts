@@ -39,7 +39,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     expect(await store.createCampaign(campaign('c1'))).toBe(false);
     expect(await store.createCampaign(campaign('c0'))).toBe(true);
     const got = await store.getCampaign('c1');
-    expect(got).toEqual({ ...campaign('c1'), count: 0, logSize: 0, retention: null });
+    expect(got).toEqual({ ...campaign('c1'), count: 0, logSize: 0, retention: null, confirmed: 0, countShown: 'all' });
     expect((await store.listCampaigns()).map((c) => c.id)).toEqual(['c0', 'c1']);
     expect(await store.getCampaign('nope')).toBeUndefined();
   });
@@ -47,7 +47,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
   it('changes the settings of existing campaigns only', async () => {
     const settings = { origins: [], goal: null, opensAt: '2026-01-01T00:00:00.000Z', closesAt: null };
     expect(await store.updateCampaign('c1', settings)).toBe(true);
-    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0, logSize: 0, retention: null });
+    expect(await store.getCampaign('c1')).toEqual({ ...campaign('c1'), ...settings, count: 0, logSize: 0, retention: null, confirmed: 0, countShown: 'all' });
     expect(await store.updateCampaign('nope', settings)).toBe(false);
   });
 
@@ -162,6 +162,7 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
       envelope: inserts[0]!.envelope,
       envelopeHash: inserts[0]!.envelopeHash,
       wh: inserts[0]!.wh,
+      ch: null,
       receivedAt: inserts[0]!.receivedAt,
     });
     const page = [];
@@ -190,8 +191,8 @@ describe.each(ENGINES)('store on $name', ({ make }) => {
     const rows = [];
     for await (const row of store.exportEvents('c1', 0, 10)) rows.push(row);
     expect(rows).toEqual([
-      { kind: 'stored', seq: 1, sid: a.sid, receivedAt: a.receivedAt, envelope: null, envelopeHash: a.envelopeHash, wh: a.wh },
-      { kind: 'stored', seq: 2, sid: b.sid, receivedAt: b.receivedAt, envelope: b.envelope, envelopeHash: b.envelopeHash, wh: b.wh },
+      { kind: 'stored', seq: 1, sid: a.sid, receivedAt: a.receivedAt, envelope: null, envelopeHash: a.envelopeHash, wh: a.wh, ch: null },
+      { kind: 'stored', seq: 2, sid: b.sid, receivedAt: b.receivedAt, envelope: b.envelope, envelopeHash: b.envelopeHash, wh: b.wh, ch: null },
       { kind: 'removal', seq: 3, sid: a.sid, receivedAt: '2026-11-28T12:00:00.000Z' },
     ]);
     expect(await store.findSubmission('c1', a.sid)).toEqual({ seq: 1, envelopeHash: a.envelopeHash, receivedAt: a.receivedAt, deleted: true });

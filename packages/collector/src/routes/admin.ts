@@ -1,12 +1,12 @@
-// The admin API (off unless an admin token is configured): register campaigns, rotate tokens,
-// close a campaign with a retention period.
+// The admin API (off unless an admin token is configured): register campaigns, change which count
+// they show, rotate tokens, close a campaign with a retention period.
 import { Hono } from 'hono';
-import { describeCampaignInputError, registerCampaign, rotateStaffToken } from '../campaigns.js';
+import { describeCampaignInputError, registerCampaign, rotateStaffToken, updateCampaign } from '../campaigns.js';
 import { ProblemError } from '../problems.js';
 import { closeCampaign, parseRetentionPeriod } from '../retention.js';
 import { MAX_ADMIN_BODY_BYTES, campaignOf, readJsonBody, requireAdmin, type Env, type RouteDeps } from './context.js';
 
-/** `POST /v1/admin/campaigns`, `POST /v1/admin/campaigns/{campaign}/token` and `.../close`. */
+/** `POST /v1/admin/campaigns`, `PATCH /v1/admin/campaigns/{campaign}`, `POST /v1/admin/campaigns/{campaign}/token` and `.../close`. */
 export function adminRoutes(deps: RouteDeps): Hono<Env> {
   const app = new Hono<Env>();
 
@@ -25,6 +25,19 @@ export function adminRoutes(deps: RouteDeps): Hono<Env> {
     }
     if (!result.ok) throw new ProblemError('campaign-exists', 'A campaign with this id exists.');
     return c.json({ campaign: (value as { campaign: string }).campaign, token: result.token }, 201);
+  });
+
+  // Changes which count the campaign shows (docs/api.md "Admin"): body {"countShown": "all" | "confirmed"}.
+  app.patch('/v1/admin/campaigns/:campaign', async (c) => {
+    requireAdmin(deps, c);
+    const campaign = await campaignOf(deps, c);
+    const { value } = await readJsonBody(c, MAX_ADMIN_BODY_BYTES);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProblemError('invalid-request', 'The body must be {"countShown": "all" | "confirmed"}.');
+    const { countShown, ...rest } = value as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) throw new ProblemError('invalid-request', 'body: unknown member (allowed: countShown)');
+    if (countShown !== 'all' && countShown !== 'confirmed') throw new ProblemError('invalid-request', 'countShown: expected "all" or "confirmed"');
+    if (!(await updateCampaign(deps.store, campaign.id, { countShown }))) throw new ProblemError('unknown-campaign', 'No campaign has this id.');
+    return c.json({ campaign: campaign.id, countShown }, 200);
   });
 
   app.post('/v1/admin/campaigns/:campaign/token', async (c) => {

@@ -24,6 +24,9 @@ export function campaignRoutes(deps: RouteDeps): Hono<Env> {
       campaign: campaign.id,
       keyId: campaign.keyId,
       count: campaign.count,
+      // Signatures confirmed by the owner of their e-mail address, and which count to show.
+      confirmed: campaign.confirmed,
+      countShown: campaign.countShown,
       goal: campaign.goal,
       opensAt: campaign.opensAt,
       closesAt: campaign.closesAt,

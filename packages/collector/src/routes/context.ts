@@ -50,6 +50,8 @@ export interface RouteDeps {
   readonly submissionLimiter: RateLimiter;
   /** Withdrawal attempts per client (same limit and window as submissions). */
   readonly withdrawalLimiter: RateLimiter;
+  /** Confirmation decisions per client (same limit and window as submissions, their own buckets). */
+  readonly confirmationLimiter: RateLimiter;
   readonly challengeLimiter: RateLimiter;
   /** Stored submissions per campaign (all clients together): the campaign ceiling. */
   readonly campaignLimiter: RateLimiter;

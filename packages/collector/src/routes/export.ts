@@ -1,10 +1,13 @@
 // Staff export: every event of the campaign's sequence as NDJSON, one line per seq in log order
 // (docs/api.md "Export"), resumable from the last seq the client saved:
 //   {"seq","receivedAt","envelope":{...}}                  an envelope, still stored (its exact bytes)
-//   {"seq","receivedAt","removed":{"sid","hash","wh"}}     an envelope whose ciphertext is gone
+//   {"seq","receivedAt","removed":{"sid","hash","wh","ch"}} an envelope whose ciphertext is gone
 //   {"seq","receivedAt","withdrawal":{"sid","secret"}}     a withdrawal by the signer
 //   {"seq","receivedAt","removal":{"sid"}}                 a removal by the collector's operator
-// `wh` is left out of `removed` for an envelope stored before withdrawal existed (it had none).
+//   {"seq","receivedAt","confirmation":{"sid","secret","decision"}}
+//                                                           a decision of the e-mail's owner
+// `wh` is left out of `removed` for an envelope stored before withdrawal existed (it had none),
+// `ch` for an envelope without a confirmation hash. `decision` is `confirm` (0x04) or `disown` (0x05).
 import { Hono } from 'hono';
 import { ProblemError } from '../problems.js';
 import type { ExportedEvent } from '../store/types.js';
@@ -19,12 +22,14 @@ export function exportLine(event: ExportedEvent): string {
     case 'stored': {
       if (event.envelope !== null) return `${head},"envelope":${event.envelope}}`;
       const hash = Buffer.from(event.envelopeHash, 'hex').toString('base64');
-      return `${head},"removed":${JSON.stringify({ sid: event.sid, hash, ...(event.wh === null ? {} : { wh: event.wh }) })}}`;
+      return `${head},"removed":${JSON.stringify({ sid: event.sid, hash, ...(event.wh === null ? {} : { wh: event.wh }), ...(event.ch === null ? {} : { ch: event.ch }) })}}`;
     }
     case 'withdrawal':
       return `${head},"withdrawal":${JSON.stringify({ sid: event.sid, secret: event.secret })}}`;
     case 'removal':
       return `${head},"removal":${JSON.stringify({ sid: event.sid })}}`;
+    case 'confirmation':
+      return `${head},"confirmation":${JSON.stringify({ sid: event.sid, secret: event.secret, decision: event.decision })}}`;
   }
 }
 

@@ -54,8 +54,8 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
   const app = new Hono<Env>();
   const powDifficulty = new PowDifficulty(config, { logger: deps.logger, registry: metrics.registry }); // per app: bursts per campaign
 
-  // Preflight for the two browser POSTs.
-  app.options('/v1/campaigns/:campaign/:action{challenge|submissions|withdrawals}', async (c) => {
+  // Preflight for the browser POSTs.
+  app.options('/v1/campaigns/:campaign/:action{challenge|submissions|withdrawals|confirmations}', async (c) => {
     const campaign = await campaignOf(deps, c);
     const origin = c.req.header('origin');
     if (origin !== undefined && (campaign.origins.length === 0 || campaign.origins.includes(origin))) {
@@ -147,6 +147,7 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
       envelope: text,
       envelopeHash,
       wh: envelope.wh,
+      ch: envelope.ch ?? null,
       receivedAt: new Date(now).toISOString(),
       powId: pow.id,
       powExpiresAt: pow.expiresAt,

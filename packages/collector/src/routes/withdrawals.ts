@@ -9,14 +9,15 @@
 // - Nothing the client sent is echoed, not in problems and not in the HTML pages (the campaign
 //   id in a page is the validated one from the store).
 // - A GET never changes anything. The page runs no script and loads nothing: its CSP is
-//   `default-src 'none'`, its one inline style allowed by hash, its form posting to this origin.
+//   `default-src 'none'`, its one inline style allowed by hash, its form posting to this origin
+//   (src/routes/page.ts, shared with the confirmation pages).
 import { parseWithdrawalCode, withdrawalHash } from '@secure-sign/crypto';
 import { Hono, type Context } from 'hono';
-import { createHash } from 'node:crypto';
 import { ProblemError, PROBLEMS, type ProblemCode } from '../problems.js';
 import { isSubmissionId, isWithdrawalSecret, withdrawalEntry } from '../store/log-entries.js';
 import type { CampaignRecord } from '../store/types.js';
 import { campaignOf, checkOrigin, clientAddress, readFormBody, readJsonBody, type Env, type RouteDeps } from './context.js';
+import { PAGE_CSP, escapeHtml, htmlPage, languageOfHeader } from './page.js';
 import { logReceipt, type LogReceipt } from './submissions.js';
 
 /** Largest withdrawal request body (JSON or form): a code is 66 characters. */
@@ -53,6 +54,8 @@ async function withdraw(deps: RouteDeps, c: Context<Env>, campaign: CampaignReco
       return { ok: false, code: 'submission-removed', detail: "The collector's operator already removed this submission." };
     case 'deleted':
       return { ok: false, code: 'signatures-deleted', detail: "This campaign's signatures were deleted at the end of its retention period: nothing is left to withdraw, and its count no longer changes." };
+    case 'disowned':
+      return { ok: false, code: 'submission-disowned', detail: "The owner of the signature's e-mail address already disowned it: it no longer counts." };
   }
 }
 
@@ -113,21 +116,8 @@ export function withdrawalRoutes(deps: RouteDeps): Hono<Env> {
 
 // --- The page ----------------------------------------------------------------------------------
 
-const STYLE =
-  'body{font:1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}' +
-  'h1{font-size:1.5rem}label{display:block;font-weight:600;margin-top:1rem}' +
-  'input{width:100%;box-sizing:border-box;font:inherit;font-family:ui-monospace,monospace;padding:.5rem;border:1px solid #555;border-radius:4px}' +
-  'button{margin-top:1rem;font:inherit;padding:.5rem 1rem;border:0;border-radius:4px;background:#1a4fa0;color:#fff}' +
-  '.hint{color:#444;font-size:.9rem}.ok{border-left:4px solid #1b7a3a;padding-left:.75rem}.bad{border-left:4px solid #b3261e;padding-left:.75rem}' +
-  '@media (prefers-color-scheme:dark){body{color:#eee;background:#121212}.hint{color:#bbb}input{background:#1e1e1e;color:#eee;border-color:#aaa}}';
-
-/** The page's Content-Security-Policy: nothing loads, nothing runs, the form posts here only. */
-export const WITHDRAW_PAGE_CSP =
-  `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; ` +
-  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+/** The page's Content-Security-Policy (the one of every signer page, src/routes/page.ts). */
+export const WITHDRAW_PAGE_CSP = PAGE_CSP;
 
 function form(t: PageText, campaign: string): string {
   return (
@@ -140,25 +130,13 @@ function form(t: PageText, campaign: string): string {
 }
 
 function page(c: Context<Env>, status: number, t: PageText, campaign: string, main: string): Response {
-  const html =
-    `<!doctype html><html lang="${t.lang}"><head><meta charset="utf-8">` +
-    '<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">' +
-    `<title>${t.title}</title><style>${STYLE}</style></head>` +
-    `<body><main><h1>${t.title}</h1><p class="hint">${t.campaign} <strong>${escapeHtml(campaign)}</strong></p>${main}</main></body></html>\n`;
-  return c.body(html, status as 200, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Security-Policy': WITHDRAW_PAGE_CSP,
-    'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
-    'X-Frame-Options': 'DENY',
-    Vary: 'Accept-Language',
-  });
+  return htmlPage(c, status, t, campaign, main);
 }
 
 // --- Its words (the widget's languages that have them; English otherwise) ----------------------
 
 interface PageText {
-  readonly lang: string;
+  readonly lang: 'en' | 'fr' | 'de';
   readonly title: string;
   readonly campaign: string;
   readonly intro: string;
@@ -193,6 +171,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
       'not-found': 'No signature with this code is stored for this campaign. Check that you pasted the whole code.',
       'withdrawal-refused': 'This code does not withdraw that signature. Check that you pasted the whole code.',
       'submission-removed': 'The campaign already removed this signature: it no longer counts.',
+      'submission-disowned': 'This signature was already removed with the “this wasn’t me” link of its e-mail: it no longer counts.',
       'signatures-deleted': 'This campaign has ended and its signatures were deleted, yours included: nothing is left to withdraw.',
       'rate-limited': 'Too many attempts from your network. Wait a minute, then try again.',
       internal: 'The collector could not do it just now. Try again later.',
@@ -220,6 +199,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
       'not-found': 'Aucune signature de cette campagne ne correspond à ce code. Vérifiez que vous avez collé le code complet.',
       'withdrawal-refused': 'Ce code ne retire pas cette signature. Vérifiez que vous avez collé le code complet.',
       'submission-removed': 'La campagne a déjà supprimé cette signature : elle ne compte plus.',
+      'submission-disowned': 'Cette signature a déjà été retirée avec le lien « ce n’était pas moi » de son e-mail : elle ne compte plus.',
       'signatures-deleted': 'Cette campagne est terminée et ses signatures ont été supprimées, la vôtre aussi : il n’y a plus rien à retirer.',
       'rate-limited': 'Trop de tentatives depuis votre réseau. Attendez une minute, puis réessayez.',
       internal: 'Le serveur n’a pas pu le faire pour l’instant. Veuillez réessayer plus tard.',
@@ -247,6 +227,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
       'not-found': 'Zu diesem Code ist in dieser Kampagne keine Unterschrift gespeichert. Prüfen Sie, ob Sie den ganzen Code eingefügt haben.',
       'withdrawal-refused': 'Dieser Code zieht diese Unterschrift nicht zurück. Prüfen Sie, ob Sie den ganzen Code eingefügt haben.',
       'submission-removed': 'Die Kampagne hat diese Unterschrift bereits entfernt: Sie zählt nicht mehr.',
+      'submission-disowned': 'Diese Unterschrift wurde bereits über den Link „Das war ich nicht“ ihrer E-Mail entfernt: Sie zählt nicht mehr.',
       'signatures-deleted': 'Diese Kampagne ist beendet und ihre Unterschriften wurden gelöscht, auch Ihre: Es gibt nichts mehr zurückzuziehen.',
       'rate-limited': 'Zu viele Versuche aus Ihrem Netz. Warten Sie eine Minute und versuchen Sie es dann erneut.',
       internal: 'Der Server konnte es gerade nicht ausführen. Bitte versuchen Sie es später erneut.',
@@ -254,19 +235,7 @@ const TEXT: Record<'en' | 'fr' | 'de', PageText> = {
   },
 };
 
-/**
- * The page's language from `Accept-Language` (RFC 9110 §12.5.4): the supported language with the
- * highest weight (a tag like `fr-CH` counts as `fr`), English if none is asked for.
- */
+/** The page's words for an `Accept-Language` header (English if it asks for none of en, fr, de). */
 export function pickLanguage(header: string | undefined): PageText {
-  let best: { lang: keyof typeof TEXT; q: number } | undefined;
-  for (const part of (header ?? '').slice(0, 512).split(',')) {
-    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-    const lang = tag.split('-')[0];
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
-    if (!Number.isFinite(q) || q <= 0 || (lang !== 'en' && lang !== 'fr' && lang !== 'de')) continue;
-    if (!best || q > best.q) best = { lang, q };
-  }
-  return TEXT[best?.lang ?? 'en'];
+  return TEXT[languageOfHeader(header)];
 }

@@ -3,17 +3,23 @@
 //   0x01 stored envelope:      value = SHA-256 of the exact stored envelope bytes
 //   0x02 withdrawal by signer: value = the withdrawal secret itself (revealed)
 //   0x03 removal by operator:  value = 32 zero bytes
-// The public count at a log size is the number of 0x01 entries minus the 0x02 and 0x03 ones among
-// the first `size`: each row keeps the running count after its own entry (`log_count`), written in
-// the transaction that appends it, so a checkpoint signer reads the count at any size in one row.
+//   0x04 confirmed by the e-mail's owner: value = the confirmation secret itself (revealed)
+//   0x05 disowned by the e-mail's owner:  value = the confirmation secret itself (revealed)
+// The public count at a log size is the number of 0x01 entries minus the 0x02, 0x03 and 0x05 ones
+// among the first `size`; the confirmed count is the number of 0x04 entries whose signature is
+// still counted. Each row keeps both running counts after its own entry (`log_count`,
+// `log_confirmed`), written in the transaction that appends it, so a checkpoint signer reads them
+// at any size in one row.
 import { encodeEntry } from '@secure-sign/crypto/log';
 import { createHash } from 'node:crypto';
-import type { ExportedEvent } from './types.js';
+import type { Decision, ExportedEvent } from './types.js';
 
 /** Entry kind bytes. */
 export const KIND_STORED = 0x01;
 export const KIND_WITHDRAWAL = 0x02;
 export const KIND_REMOVAL = 0x03;
+export const KIND_CONFIRMED = 0x04;
+export const KIND_DISOWNED = 0x05;
 
 const SID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 const SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
@@ -50,6 +56,18 @@ export function removalEntry(sid: string): Uint8Array {
   return encodeEntry({ kind: 'removed', submissionId: sid });
 }
 
+/**
+ * The 0x04 (confirm) or 0x05 (disown) entry of a decision by the e-mail's owner: the confirmation
+ * secret (base64url of 32 bytes, 43 characters) revealed.
+ *
+ * @throws TypeError if the sid or the secret is not canonical.
+ */
+export function decisionEntry(sid: string, secret: string, decision: Decision): Uint8Array {
+  if (!isWithdrawalSecret(secret)) throw new TypeError('secret: expected 32 bytes in base64url without padding (43 characters)');
+  const confirmationSecret = new Uint8Array(Buffer.from(secret, 'base64url'));
+  return encodeEntry({ kind: decision === 'confirm' ? 'confirmed' : 'disowned', submissionId: sid, confirmationSecret });
+}
+
 /** Whether a string is a canonical withdrawal secret (or `wh`): base64url of 32 bytes, 43 characters. */
 export function isWithdrawalSecret(text: unknown): text is string {
   return typeof text === 'string' && SECRET.test(text);
@@ -60,9 +78,10 @@ export function isSubmissionId(text: unknown): text is string {
   return typeof text === 'string' && SID.test(text);
 }
 
-/** How an entry of this kind changes the public count. */
-export function countDelta(kind: number): 1 | -1 {
-  return kind === KIND_STORED ? 1 : -1;
+/** How an entry of this kind changes the public count (a confirmation changes only the confirmed count). */
+export function countDelta(kind: number): 1 | 0 | -1 {
+  if (kind === KIND_STORED) return 1;
+  return kind === KIND_CONFIRMED ? 0 : -1;
 }
 
 /** A row of the export query (both engines): a submission (kind 1) or an event. */
@@ -74,6 +93,7 @@ export interface EventRow {
   envelope: string | null;
   envelope_hash: string | null;
   wh: string | null;
+  ch: string | null;
   secret: string | null;
 }
 
@@ -81,9 +101,12 @@ export interface EventRow {
 export function toEvent(row: EventRow): ExportedEvent {
   const seq = Number(row.seq);
   if (row.kind === KIND_STORED) {
-    return { kind: 'stored', seq, sid: row.sid, receivedAt: row.received_at, envelope: row.envelope, envelopeHash: row.envelope_hash!, wh: row.wh };
+    return { kind: 'stored', seq, sid: row.sid, receivedAt: row.received_at, envelope: row.envelope, envelopeHash: row.envelope_hash!, wh: row.wh, ch: row.ch };
   }
   if (row.kind === KIND_WITHDRAWAL) return { kind: 'withdrawal', seq, sid: row.sid, receivedAt: row.received_at, secret: row.secret! };
+  if (row.kind === KIND_CONFIRMED || row.kind === KIND_DISOWNED) {
+    return { kind: 'confirmation', seq, sid: row.sid, receivedAt: row.received_at, secret: row.secret!, decision: row.kind === KIND_CONFIRMED ? 'confirm' : 'disown' };
+  }
   return { kind: 'removal', seq, sid: row.sid, receivedAt: row.received_at };
 }
 

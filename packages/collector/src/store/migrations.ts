@@ -218,6 +218,56 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE campaigns ADD COLUMN delete_at TEXT;
       ALTER TABLE campaigns ADD COLUMN deleted_at TEXT;`,
   },
+  {
+    version: 6,
+    // Confirmation by the e-mail's owner (docs/api.md "Confirmation", docs/log.md entries 04/05).
+    // submissions.ch: the envelope's confirmation hash (NULL when it has none: it cannot be
+    // confirmed). campaigns.count_shown: which count the widget shows ('all' or 'confirmed');
+    // campaigns.confirmed: the live confirmed tally at last_seq, moved with count by every event.
+    // log_decisions: one decision per submission id (kind 4 confirmed, 5 disowned, with the
+    // revealed secret), each with its own seq of the campaign's one sequence. log_confirmed on
+    // the three event tables: the confirmed count after that entry (NULL on rows written before
+    // this version, when nothing could be confirmed yet: it reads as 0).
+    description: 'confirmation: submissions.ch, campaigns.count_shown and confirmed, log_decisions, log_confirmed',
+    sqlite: `
+      ALTER TABLE submissions ADD COLUMN ch TEXT;
+      ALTER TABLE submissions ADD COLUMN log_confirmed INTEGER;
+      ALTER TABLE log_events ADD COLUMN log_confirmed INTEGER;
+      ALTER TABLE campaigns ADD COLUMN count_shown TEXT NOT NULL DEFAULT 'all';
+      ALTER TABLE campaigns ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE log_decisions (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        seq INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        sid TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        log_entry BLOB NOT NULL,
+        log_count INTEGER NOT NULL,
+        log_confirmed INTEGER NOT NULL,
+        PRIMARY KEY (campaign, seq),
+        UNIQUE (campaign, sid)
+      );`,
+    postgres: `
+      ALTER TABLE submissions ADD COLUMN ch TEXT;
+      ALTER TABLE submissions ADD COLUMN log_confirmed BIGINT;
+      ALTER TABLE log_events ADD COLUMN log_confirmed BIGINT;
+      ALTER TABLE campaigns ADD COLUMN count_shown TEXT NOT NULL DEFAULT 'all';
+      ALTER TABLE campaigns ADD COLUMN confirmed BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE log_decisions (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        seq BIGINT NOT NULL,
+        kind INTEGER NOT NULL,
+        sid TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        log_entry BYTEA NOT NULL,
+        log_count BIGINT NOT NULL,
+        log_confirmed BIGINT NOT NULL,
+        PRIMARY KEY (campaign, seq),
+        UNIQUE (campaign, sid)
+      );`,
+  },
 ];
 
 /** The schema version this build creates and understands: the last migration's. */

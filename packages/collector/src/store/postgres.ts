@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import {
   EXPORT_PAGE_SIZE,
   type CampaignRecord,
+  type DecisionRequest,
+  type DecisionResult,
   type ExportedEvent,
   type InsertResult,
   type NewCampaign,
@@ -17,7 +19,19 @@ import {
   type WithdrawalRequest,
   type WithdrawalResult,
 } from './types.js';
-import { CATCH_UP_BATCH, KIND_REMOVAL, KIND_STORED, KIND_WITHDRAWAL, countDelta, removalEntry, storedEntry, toEvent, type EventRow } from './log-entries.js';
+import {
+  CATCH_UP_BATCH,
+  KIND_CONFIRMED,
+  KIND_DISOWNED,
+  KIND_REMOVAL,
+  KIND_STORED,
+  KIND_WITHDRAWAL,
+  countDelta,
+  removalEntry,
+  storedEntry,
+  toEvent,
+  type EventRow,
+} from './log-entries.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 
 /** Most submissions written by one transaction (see the group commit comment below). */
@@ -118,6 +132,8 @@ interface CampaignRow {
   closed_at: string | null;
   delete_at: string | null;
   deleted_at: string | null;
+  confirmed: string;
+  count_shown: string;
 }
 
 function toCampaign(row: CampaignRow): CampaignRecord {
@@ -133,6 +149,8 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     count: Number(row.count),
     logSize: Number(row.log_size),
     retention: row.closed_at === null || row.delete_at === null ? null : { closedAt: row.closed_at, deleteAt: row.delete_at, deletedAt: row.deleted_at },
+    confirmed: Number(row.confirmed),
+    countShown: row.count_shown === 'confirmed' ? 'confirmed' : 'all',
   };
 }
 
@@ -222,6 +240,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         `SELECT seq, 1 AS kind, sid, envelope, envelope_hash, log_entry, log_count FROM submissions WHERE campaign = $1 AND seq > $2 AND seq <= $3
          UNION ALL
          SELECT seq, kind, sid, NULL, NULL, log_entry, log_count FROM log_events WHERE campaign = $1 AND seq > $2 AND seq <= $3
+         UNION ALL
+         SELECT seq, kind, sid, NULL, NULL, log_entry, log_count FROM log_decisions WHERE campaign = $1 AND seq > $2 AND seq <= $3
          ORDER BY seq`,
         [campaign, logSize, before],
       );
@@ -268,29 +288,54 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   async function countAt(c: pg.PoolClient, campaign: string, seq: number): Promise<number | null> {
     const { rows } = await c.query<{ log_count: string | null }>(
       `SELECT log_count FROM submissions WHERE campaign = $1 AND seq = $2
-       UNION ALL SELECT log_count FROM log_events WHERE campaign = $1 AND seq = $2`,
+       UNION ALL SELECT log_count FROM log_events WHERE campaign = $1 AND seq = $2
+       UNION ALL SELECT log_count FROM log_decisions WHERE campaign = $1 AND seq = $2`,
       [campaign, seq],
     );
     return rows[0]?.log_count == null ? null : Number(rows[0].log_count);
   }
 
+  /** The decision made on a submission, if any (kind 4 or 5), inside the caller's transaction. */
+  async function decisionOf(c: pg.PoolClient, campaign: string, sid: string): Promise<{ seq: number; kind: number; receivedAt: string } | undefined> {
+    const { rows } = await c.query<{ seq: string; kind: number; received_at: string }>(
+      'SELECT seq, kind, received_at FROM log_decisions WHERE campaign = $1 AND sid = $2',
+      [campaign, sid],
+    );
+    return rows[0] && { seq: Number(rows[0].seq), kind: rows[0].kind, receivedAt: rows[0].received_at };
+  }
+
   /**
-   * Appends a withdrawal or removal event inside the caller's transaction, which holds the
-   * campaign row lock and has deleted the envelope: the next seq, the count lowered, the entry
-   * and its hashes, the new log size.
+   * Appends an event inside the caller's transaction, which holds the campaign row lock: the next
+   * seq, the counts moved by `countBy` and `confirmedBy`, the row in `table` with both running
+   * counts, the entry and its hashes, the new log size.
    */
-  async function appendEvent(c: pg.PoolClient, campaign: string, logSize: number, kind: number, sid: string, secret: string | null, entry: Uint8Array, receivedAt: string): Promise<number> {
-    const { rows } = await c.query<{ last_seq: string; count: string }>(
-      'UPDATE campaigns SET last_seq = last_seq + 1, count = count - 1, log_size = last_seq + 1 WHERE id = $1 RETURNING last_seq, count',
-      [campaign],
+  async function appendRow(
+    c: pg.PoolClient,
+    table: 'log_events' | 'log_decisions',
+    row: { campaign: string; logSize: number; kind: number; sid: string; secret: string | null; entry: Uint8Array; receivedAt: string; countBy: number; confirmedBy: number },
+  ): Promise<number> {
+    const { rows } = await c.query<{ last_seq: string; count: string; confirmed: string }>(
+      `UPDATE campaigns SET last_seq = last_seq + 1, count = count + $2, confirmed = confirmed + $3, log_size = last_seq + 1
+       WHERE id = $1 RETURNING last_seq, count, confirmed`,
+      [row.campaign, row.countBy, row.confirmedBy],
     );
     const seq = Number(rows[0]!.last_seq);
     await c.query(
-      'INSERT INTO log_events (campaign, seq, kind, sid, secret, received_at, log_entry, log_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [campaign, seq, kind, sid, secret, receivedAt, Buffer.from(entry), rows[0]!.count],
+      `INSERT INTO ${table} (campaign, seq, kind, sid, secret, received_at, log_entry, log_count, log_confirmed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [row.campaign, seq, row.kind, row.sid, row.secret, row.receivedAt, Buffer.from(row.entry), rows[0]!.count, rows[0]!.confirmed],
     );
-    await appendLog(c, campaign, logSize, seq, [entry]);
+    await appendLog(c, row.campaign, row.logSize, seq, [row.entry]);
     return seq;
+  }
+
+  /**
+   * Appends a withdrawal or removal event inside the caller's transaction, which holds the
+   * campaign row lock and has deleted the envelope: the count lowered (and the confirmed count,
+   * if the signature was confirmed), the entry and its hashes, the new log size.
+   */
+  async function appendEvent(c: pg.PoolClient, campaign: string, logSize: number, kind: number, sid: string, secret: string | null, entry: Uint8Array, receivedAt: string): Promise<number> {
+    const wasConfirmed = (await decisionOf(c, campaign, sid))?.kind === KIND_CONFIRMED;
+    return appendRow(c, 'log_events', { campaign, logSize, kind, sid, secret, entry, receivedAt, countBy: -1, confirmedBy: wasConfirmed ? -1 : 0 });
   }
 
   // Envelopes stored before the log existed (schema version 2 and older) are logged when a store
@@ -402,16 +447,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       // The log takes every seq up to the new last one (leaf index = seq - 1), in this transaction.
       // campaigns.count is the running count at last_seq (every event moves both): the count
       // after each new entry follows from the one after the last.
-      const bumped = await c.query<{ last_seq: string; count: string }>(
-        'UPDATE campaigns SET last_seq = last_seq + $2, count = count + $2, log_size = last_seq + $2 WHERE id = $1 RETURNING last_seq, count',
+      const bumped = await c.query<{ last_seq: string; count: string; confirmed: string }>(
+        'UPDATE campaigns SET last_seq = last_seq + $2, count = count + $2, log_size = last_seq + $2 WHERE id = $1 RETURNING last_seq, count, confirmed',
         [campaign, created.length],
       );
       const last = Number(bumped.rows[0]!.last_seq);
       const lastCount = Number(bumped.rows[0]!.count);
+      const confirmed = Number(bumped.rows[0]!.confirmed);
       first = last - created.length + 1;
       await c.query(
-        `INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, wh, received_at, log_entry, log_count)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::bigint[])`,
+        `INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, wh, ch, received_at, log_entry, log_count, log_confirmed)
+         SELECT $1, *, $11::bigint FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bigint[])`,
         [
           campaign,
           created.map((_, k) => first + k),
@@ -419,9 +465,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           created.map((i) => i.envelope),
           created.map((i) => i.envelopeHash),
           created.map((i) => i.wh),
+          created.map((i) => i.ch),
           created.map((i) => i.receivedAt),
           entries.map((e) => Buffer.from(e)),
           created.map((_, k) => lastCount - created.length + k + 1),
+          // A new envelope changes no confirmation: the confirmed count after each is the current one.
+          confirmed,
         ],
       );
       await appendLog(c, campaign, logSize, last, entries);
@@ -445,9 +494,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async createCampaign(c: NewCampaign) {
       const result = await pool.query(
-        `INSERT INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [c.id, c.key, c.keyId, JSON.stringify(c.origins), c.goal, c.opensAt, c.closesAt, c.tokenHash],
+        `INSERT INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash, count_shown)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [c.id, c.key, c.keyId, JSON.stringify(c.origins), c.goal, c.opensAt, c.closesAt, c.tokenHash, c.countShown ?? 'all'],
       );
       return result.rowCount === 1;
     },
@@ -460,12 +509,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return rows.map(toCampaign);
     },
     async updateCampaign(id, settings) {
-      const result = await pool.query('UPDATE campaigns SET origins = $2, goal = $3, opens_at = $4, closes_at = $5 WHERE id = $1', [
+      const result = await pool.query('UPDATE campaigns SET origins = $2, goal = $3, opens_at = $4, closes_at = $5, count_shown = coalesce($6, count_shown) WHERE id = $1', [
         id,
         JSON.stringify(settings.origins),
         settings.goal,
         settings.opensAt,
         settings.closesAt,
+        settings.countShown ?? null,
       ]);
       return result.rowCount === 1;
     },
@@ -534,10 +584,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         // One statement, one snapshot: the log size bounds both tables alike.
         const { rows } = await pool.query<EventRow>(
           `WITH size AS (SELECT log_size FROM campaigns WHERE id = $1)
-           SELECT seq, 1 AS kind, sid, received_at, envelope, envelope_hash, wh, NULL AS secret FROM submissions
+           SELECT seq, 1 AS kind, sid, received_at, envelope, envelope_hash, wh, ch, NULL AS secret FROM submissions
            WHERE campaign = $1 AND seq > $2 AND seq <= (SELECT log_size FROM size)
            UNION ALL
-           SELECT seq, kind, sid, received_at, NULL, NULL, NULL, secret FROM log_events
+           SELECT seq, kind, sid, received_at, NULL, NULL, NULL, NULL, secret FROM log_events
+           WHERE campaign = $1 AND seq > $2 AND seq <= (SELECT log_size FROM size)
+           UNION ALL
+           SELECT seq, kind, sid, received_at, NULL, NULL, NULL, NULL, secret FROM log_decisions
            WHERE campaign = $1 AND seq > $2 AND seq <= (SELECT log_size FROM size)
            ORDER BY seq LIMIT $3`,
           [campaign, cursor, page],
@@ -577,6 +630,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         );
         const done = event.rows[0];
         if (done) return done.kind === KIND_WITHDRAWAL ? { status: 'already-withdrawn', seq: Number(done.seq), receivedAt: done.received_at } : { status: 'removed' };
+        if ((await decisionOf(c, campaign, sid))?.kind === KIND_DISOWNED) return { status: 'disowned' };
         // After the retention deletion nothing changes any more (the count stays as it was).
         const deletedAt = locked.rows[0]!.deleted_at;
         if (deletedAt !== null) return { status: 'deleted', deletedAt };
@@ -584,6 +638,43 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         if (deleted.rowCount === 0) return { status: 'removed' };
         const seq = await appendEvent(c, campaign, Number(locked.rows[0]!.log_size), KIND_WITHDRAWAL, sid, request.secret, request.entry, request.receivedAt);
         return { status: 'withdrawn', seq, receivedAt: request.receivedAt };
+      });
+    },
+    async decideSubmission(request: DecisionRequest): Promise<DecisionResult> {
+      const { campaign, sid } = request;
+      const kind = request.decision === 'confirm' ? KIND_CONFIRMED : KIND_DISOWNED;
+      return transaction(async (c): Promise<DecisionResult> => {
+        // The campaign row lock: decisions, withdrawals, removals and inserts take seqs in commit order.
+        const locked = await c.query<{ log_size: string; deleted_at: string | null }>('SELECT log_size, deleted_at FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+        if (locked.rowCount === 0) return { status: 'not-found' };
+        const found = await c.query<{ ch: string | null }>('SELECT ch FROM submissions WHERE campaign = $1 AND sid = $2', [campaign, sid]);
+        if (found.rowCount === 0) return { status: 'not-found' };
+        const ch = found.rows[0]!.ch;
+        if (ch === null || ch !== request.secretHash) return { status: 'refused' };
+        const prior = await decisionOf(c, campaign, sid);
+        if (prior) return prior.kind === kind ? { status: 'repeated', seq: prior.seq, receivedAt: prior.receivedAt } : { status: 'already-decided' };
+        const event = await c.query<{ kind: number }>('SELECT kind FROM log_events WHERE campaign = $1 AND sid = $2', [campaign, sid]);
+        if (event.rows[0]) return { status: event.rows[0].kind === KIND_WITHDRAWAL ? 'withdrawn' : 'removed' };
+        // After the retention deletion nothing changes any more (the counts stay as they were).
+        const deletedAt = locked.rows[0]!.deleted_at;
+        if (deletedAt !== null) return { status: 'deleted', deletedAt };
+        if (kind === KIND_DISOWNED) {
+          // Disowned: the signature no longer counts, and its ciphertext goes as for a withdrawal.
+          const deleted = await c.query('UPDATE submissions SET envelope = NULL WHERE campaign = $1 AND sid = $2 AND envelope IS NOT NULL', [campaign, sid]);
+          if (deleted.rowCount === 0) return { status: 'removed' };
+        }
+        const seq = await appendRow(c, 'log_decisions', {
+          campaign,
+          logSize: Number(locked.rows[0]!.log_size),
+          kind,
+          sid,
+          secret: request.secret,
+          entry: request.entry,
+          receivedAt: request.receivedAt,
+          countBy: kind === KIND_DISOWNED ? -1 : 0,
+          confirmedBy: kind === KIND_CONFIRMED ? 1 : 0,
+        });
+        return { status: 'decided', seq, receivedAt: request.receivedAt };
       });
     },
     async putFile(campaign, name, file) {
@@ -629,6 +720,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
          SELECT seq, log_entry FROM submissions WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM size)
          UNION ALL
          SELECT seq, log_entry FROM log_events WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM size)
+         UNION ALL
+         SELECT seq, log_entry FROM log_decisions WHERE campaign = $1 AND seq > $2 AND seq <= $3 AND seq <= (SELECT log_size FROM size)
          ORDER BY seq`,
         [campaign, start, start + count],
       );
@@ -637,17 +730,23 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async pendingCheckpoints() {
       // One statement: the size and the count at exactly that size come from one snapshot (and
       // the row of seq = size never changes once committed).
-      const { rows } = await pool.query<{ campaign: string; size: string; count: string | null }>(
+      // A row written before confirmations existed has no confirmed count: nothing was confirmed then.
+      const { rows } = await pool.query<{ campaign: string; size: string; count: string | null; confirmed: string }>(
         `SELECT c.id AS campaign, c.log_size AS size,
                 CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
                   (SELECT s.log_count FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
-                  (SELECT e.log_count FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size)) END AS count
+                  (SELECT e.log_count FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size),
+                  (SELECT d.log_count FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size)) END AS count,
+                CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
+                  (SELECT s.log_confirmed FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
+                  (SELECT e.log_confirmed FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size),
+                  (SELECT d.log_confirmed FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size), 0) END AS confirmed
          FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
          WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
       );
       return rows.map((r) => {
         if (r.count === null) throw new Error('log: no count at the log size');
-        return { campaign: r.campaign, size: Number(r.size), count: Number(r.count) };
+        return { campaign: r.campaign, size: Number(r.size), count: Number(r.count), confirmed: Number(r.confirmed) };
       });
     },
     async putCheckpoint(campaign, checkpoint: StoredCheckpoint) {

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import {
   EXPORT_PAGE_SIZE,
   type CampaignRecord,
+  type CountShown,
+  type DecisionRequest,
+  type DecisionResult,
   type ExportedEvent,
   type InsertResult,
   type NewCampaign,
@@ -22,7 +25,19 @@ import {
   type WithdrawalResult,
 } from './types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
-import { CATCH_UP_BATCH, KIND_REMOVAL, KIND_STORED, KIND_WITHDRAWAL, countDelta, removalEntry, storedEntry, toEvent, type EventRow } from './log-entries.js';
+import {
+  CATCH_UP_BATCH,
+  KIND_CONFIRMED,
+  KIND_DISOWNED,
+  KIND_REMOVAL,
+  KIND_STORED,
+  KIND_WITHDRAWAL,
+  countDelta,
+  removalEntry,
+  storedEntry,
+  toEvent,
+  type EventRow,
+} from './log-entries.js';
 import { nativeModuleError } from './native.js';
 
 /**
@@ -70,6 +85,8 @@ interface CampaignRow {
   closed_at: string | null;
   delete_at: string | null;
   deleted_at: string | null;
+  confirmed: number;
+  count_shown: string;
 }
 
 function toCampaign(row: CampaignRow): CampaignRecord {
@@ -85,6 +102,8 @@ function toCampaign(row: CampaignRow): CampaignRecord {
     count: row.count,
     logSize: row.log_size,
     retention: row.closed_at === null || row.delete_at === null ? null : { closedAt: row.closed_at, deleteAt: row.delete_at, deletedAt: row.deleted_at },
+    confirmed: row.confirmed,
+    countShown: row.count_shown === 'confirmed' ? 'confirmed' : 'all',
   };
 }
 
@@ -132,36 +151,44 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     getSecret: db.prepare<[string], { value: string }>('SELECT value FROM secrets WHERE name = ?'),
     putSecret: db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)'),
     insertCampaign: db.prepare(
-      `INSERT OR IGNORE INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash)
-       VALUES (@id, @key, @keyId, @origins, @goal, @opensAt, @closesAt, @tokenHash)`,
+      `INSERT OR IGNORE INTO campaigns (id, key, key_id, origins, goal, opens_at, closes_at, token_hash, count_shown)
+       VALUES (@id, @key, @keyId, @origins, @goal, @opensAt, @closesAt, @tokenHash, @countShown)`,
     ),
     getCampaign: db.prepare<[string], CampaignRow>('SELECT * FROM campaigns WHERE id = ?'),
     listCampaigns: db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY id'),
     setToken: db.prepare('UPDATE campaigns SET token_hash = ? WHERE id = ?'),
-    updateCampaign: db.prepare('UPDATE campaigns SET origins = @origins, goal = @goal, opens_at = @opensAt, closes_at = @closesAt WHERE id = @id'),
+    updateCampaign: db.prepare(
+      'UPDATE campaigns SET origins = @origins, goal = @goal, opens_at = @opensAt, closes_at = @closesAt, count_shown = coalesce(@countShown, count_shown) WHERE id = @id',
+    ),
     findSubmission: db.prepare<[string, string], { seq: number; envelope_hash: string; received_at: string; deleted: number }>(
       'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
     ),
     spend: db.prepare('INSERT OR IGNORE INTO spent_challenges (id, expires_at) VALUES (?, ?)'),
-    // campaigns.count is the running count at last_seq (every event moves both), so the count
-    // after a new entry is read back with its seq.
-    bumpSeq: db.prepare<[string], { last_seq: number; count: number }>(
-      'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq, count',
+    // campaigns.count and campaigns.confirmed are the running counts at last_seq (every event
+    // moves them), so the counts after a new entry are read back with its seq.
+    bumpSeq: db.prepare<[string], { last_seq: number; count: number; confirmed: number }>(
+      'UPDATE campaigns SET last_seq = last_seq + 1, count = count + 1 WHERE id = ? RETURNING last_seq, count, confirmed',
     ),
-    bumpEvent: db.prepare<[string], { last_seq: number; count: number; log_size: number }>(
-      'UPDATE campaigns SET last_seq = last_seq + 1, count = count - 1 WHERE id = ? RETURNING last_seq, count, log_size',
+    bumpEvent: db.prepare<{ id: string; count: number; confirmed: number }, { last_seq: number; count: number; confirmed: number; log_size: number }>(
+      'UPDATE campaigns SET last_seq = last_seq + 1, count = count + @count, confirmed = confirmed + @confirmed WHERE id = @id RETURNING last_seq, count, confirmed, log_size',
     ),
     insertSubmission: db.prepare(
-      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, wh, received_at, log_entry, log_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO submissions (campaign, seq, sid, envelope, envelope_hash, wh, ch, received_at, log_entry, log_count, log_confirmed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertEvent: db.prepare(
-      'INSERT INTO log_events (campaign, seq, kind, sid, secret, received_at, log_entry, log_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO log_events (campaign, seq, kind, sid, secret, received_at, log_entry, log_count, log_confirmed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertDecision: db.prepare(
+      'INSERT INTO log_decisions (campaign, seq, kind, sid, secret, received_at, log_entry, log_count, log_confirmed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     findEvent: db.prepare<[string, string], { seq: number; kind: number; received_at: string }>(
       'SELECT seq, kind, received_at FROM log_events WHERE campaign = ? AND sid = ?',
     ),
-    findForWithdrawal: db.prepare<[string, string], { wh: string | null; deleted: number }>(
-      'SELECT wh, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
+    findDecision: db.prepare<[string, string], { seq: number; kind: number; received_at: string }>(
+      'SELECT seq, kind, received_at FROM log_decisions WHERE campaign = ? AND sid = ?',
+    ),
+    findForWithdrawal: db.prepare<[string, string], { wh: string | null; ch: string | null; deleted: number }>(
+      'SELECT wh, ch, envelope IS NULL AS deleted FROM submissions WHERE campaign = ? AND sid = ?',
     ),
     // The log (migrations 3 and 4). Leaf index = seq - 1 for every event of both tables.
     unlogged: db.prepare<
@@ -171,11 +198,14 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       `SELECT seq, 1 AS kind, sid, envelope, envelope_hash, log_entry, log_count FROM submissions WHERE campaign = @campaign AND seq > @after AND seq <= @upTo
        UNION ALL
        SELECT seq, kind, sid, NULL, NULL, log_entry, log_count FROM log_events WHERE campaign = @campaign AND seq > @after AND seq <= @upTo
+       UNION ALL
+       SELECT seq, kind, sid, NULL, NULL, log_entry, log_count FROM log_decisions WHERE campaign = @campaign AND seq > @after AND seq <= @upTo
        ORDER BY seq`,
     ),
     countAt: db.prepare<{ campaign: string; seq: number }, { log_count: number | null }>(
       `SELECT log_count FROM submissions WHERE campaign = @campaign AND seq = @seq
-       UNION ALL SELECT log_count FROM log_events WHERE campaign = @campaign AND seq = @seq`,
+       UNION ALL SELECT log_count FROM log_events WHERE campaign = @campaign AND seq = @seq
+       UNION ALL SELECT log_count FROM log_decisions WHERE campaign = @campaign AND seq = @seq`,
     ),
     setEntry: db.prepare('UPDATE submissions SET log_entry = ?, log_count = ? WHERE campaign = ? AND seq = ?'),
     setEventEntry: db.prepare('UPDATE log_events SET log_entry = ?, log_count = ? WHERE campaign = ? AND seq = ?'),
@@ -189,14 +219,23 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
        UNION ALL
        SELECT seq, log_entry FROM log_events
        WHERE campaign = @campaign AND seq > @after AND seq <= @upTo AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
+       UNION ALL
+       SELECT seq, log_entry FROM log_decisions
+       WHERE campaign = @campaign AND seq > @after AND seq <= @upTo AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
        ORDER BY seq`,
     ),
-    // The count at the log's size is in the row of seq = size (fixed once committed).
-    pending: db.prepare<[], { campaign: string; size: number; count: number | null }>(
+    // The counts at the log's size are in the row of seq = size (fixed once committed). A row
+    // written before confirmations existed has no confirmed count: nothing was confirmed then.
+    pending: db.prepare<[], { campaign: string; size: number; count: number | null; confirmed: number }>(
       `SELECT c.id AS campaign, c.log_size AS size,
               CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
                 (SELECT s.log_count FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
-                (SELECT e.log_count FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size)) END AS count
+                (SELECT e.log_count FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size),
+                (SELECT d.log_count FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size)) END AS count,
+              CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
+                (SELECT s.log_confirmed FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
+                (SELECT e.log_confirmed FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size),
+                (SELECT d.log_confirmed FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size), 0) END AS confirmed
        FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
        WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
     ),
@@ -209,10 +248,13 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       'SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign = ?',
     ),
     exportPage: db.prepare<{ campaign: string; after: number; limit: number }, EventRow>(
-      `SELECT seq, 1 AS kind, sid, received_at, envelope, envelope_hash, wh, NULL AS secret FROM submissions
+      `SELECT seq, 1 AS kind, sid, received_at, envelope, envelope_hash, wh, ch, NULL AS secret FROM submissions
        WHERE campaign = @campaign AND seq > @after AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
        UNION ALL
-       SELECT seq, kind, sid, received_at, NULL, NULL, NULL, secret FROM log_events
+       SELECT seq, kind, sid, received_at, NULL, NULL, NULL, NULL, secret FROM log_events
+       WHERE campaign = @campaign AND seq > @after AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
+       UNION ALL
+       SELECT seq, kind, sid, received_at, NULL, NULL, NULL, NULL, secret FROM log_decisions
        WHERE campaign = @campaign AND seq > @after AND seq <= (SELECT log_size FROM campaigns WHERE id = @campaign)
        ORDER BY seq LIMIT @limit`,
     ),
@@ -313,8 +355,8 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     if (campaignRow.closed_at !== null) return { status: 'closed' };
     if (stmt.spend.run(insert.powId, insert.powExpiresAt).changes === 0) return { status: 'pow-replayed' };
     const entry = storedEntry(insert.sid, insert.envelope, insert.envelopeHash);
-    const { last_seq: seq, count } = stmt.bumpSeq.get(insert.campaign)!;
-    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.wh, insert.receivedAt, entry, count);
+    const { last_seq: seq, count, confirmed } = stmt.bumpSeq.get(insert.campaign)!;
+    stmt.insertSubmission.run(insert.campaign, seq, insert.sid, insert.envelope, insert.envelopeHash, insert.wh, insert.ch, insert.receivedAt, entry, count, confirmed);
     // Logged by writeBatch, in this same transaction, once per campaign for the whole batch.
     return { status: 'created', seq, receivedAt: insert.receivedAt };
   });
@@ -364,10 +406,14 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     return { status: 'stale', currentSerial: stmt.getFile.get(campaign, name)!.serial };
   });
 
-  /** Appends a withdrawal or removal event inside the caller's transaction, after the envelope was deleted. */
+  /**
+   * Appends a withdrawal or removal event inside the caller's transaction, after the envelope was
+   * deleted: the count drops, and the confirmed count too if the signature was confirmed.
+   */
   function appendEvent(campaign: string, kind: number, sid: string, secret: string | null, entry: Uint8Array, receivedAt: string): number {
-    const { last_seq: seq, count, log_size: logSize } = stmt.bumpEvent.get(campaign)!;
-    stmt.insertEvent.run(campaign, seq, kind, sid, secret, receivedAt, entry, count);
+    const wasConfirmed = stmt.findDecision.get(campaign, sid)?.kind === KIND_CONFIRMED;
+    const { last_seq: seq, count, confirmed, log_size: logSize } = stmt.bumpEvent.get({ id: campaign, count: -1, confirmed: wasConfirmed ? -1 : 0 })!;
+    stmt.insertEvent.run(campaign, seq, kind, sid, secret, receivedAt, entry, count, confirmed);
     appendLog(campaign, logSize, seq);
     return seq;
   }
@@ -379,6 +425,27 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     return true;
   });
 
+  const decideTx = db.transaction((request: DecisionRequest): DecisionResult => {
+    const { campaign, sid } = request;
+    const kind = request.decision === 'confirm' ? KIND_CONFIRMED : KIND_DISOWNED;
+    const row = stmt.findForWithdrawal.get(campaign, sid);
+    if (!row) return { status: 'not-found' };
+    if (row.ch === null || row.ch !== request.secretHash) return { status: 'refused' };
+    const prior = stmt.findDecision.get(campaign, sid);
+    if (prior) return prior.kind === kind ? { status: 'repeated', seq: prior.seq, receivedAt: prior.received_at } : { status: 'already-decided' };
+    const event = stmt.findEvent.get(campaign, sid);
+    if (event) return { status: event.kind === KIND_WITHDRAWAL ? 'withdrawn' : 'removed' };
+    // After the retention deletion nothing changes any more (the counts stay as they were).
+    const deletedAt = stmt.getCampaign.get(campaign)?.deleted_at ?? null;
+    if (deletedAt !== null) return { status: 'deleted', deletedAt };
+    // Disowned: the signature no longer counts, and its ciphertext goes as for a withdrawal.
+    if (kind === KIND_DISOWNED && stmt.deleteSubmission.run(campaign, sid).changes === 0) return { status: 'removed' };
+    const bumped = stmt.bumpEvent.get({ id: campaign, count: kind === KIND_DISOWNED ? -1 : 0, confirmed: kind === KIND_CONFIRMED ? 1 : 0 })!;
+    stmt.insertDecision.run(campaign, bumped.last_seq, kind, sid, request.secret, request.receivedAt, request.entry, bumped.count, bumped.confirmed);
+    appendLog(campaign, bumped.log_size, bumped.last_seq);
+    return { status: 'decided', seq: bumped.last_seq, receivedAt: request.receivedAt };
+  });
+
   const withdrawTx = db.transaction((request: WithdrawalRequest): WithdrawalResult => {
     const { campaign, sid } = request;
     const row = stmt.findForWithdrawal.get(campaign, sid);
@@ -386,6 +453,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     if (row.wh === null || row.wh !== request.secretHash) return { status: 'refused' };
     const event = stmt.findEvent.get(campaign, sid);
     if (event) return event.kind === KIND_WITHDRAWAL ? { status: 'already-withdrawn', seq: event.seq, receivedAt: event.received_at } : { status: 'removed' };
+    if (stmt.findDecision.get(campaign, sid)?.kind === KIND_DISOWNED) return { status: 'disowned' };
     // After the retention deletion nothing changes any more (the count stays as it was).
     const deletedAt = stmt.getCampaign.get(campaign)?.deleted_at ?? null;
     if (deletedAt !== null) return { status: 'deleted', deletedAt };
@@ -419,7 +487,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       return stmt.getSecret.get(name)!.value;
     },
     async createCampaign(c: NewCampaign) {
-      const result = stmt.insertCampaign.run({ ...c, origins: JSON.stringify(c.origins) });
+      const result = stmt.insertCampaign.run({ ...c, origins: JSON.stringify(c.origins), countShown: c.countShown ?? ('all' satisfies CountShown) });
       return result.changes === 1;
     },
     async getCampaign(id) {
@@ -430,7 +498,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
       return stmt.listCampaigns.all().map(toCampaign);
     },
     async updateCampaign(id, settings) {
-      return stmt.updateCampaign.run({ id, ...settings, origins: JSON.stringify(settings.origins) }).changes === 1;
+      return stmt.updateCampaign.run({ id, ...settings, origins: JSON.stringify(settings.origins), countShown: settings.countShown ?? null }).changes === 1;
     },
     async setTokenHash(id, tokenHash) {
       return stmt.setToken.run(tokenHash, id).changes === 1;
@@ -478,6 +546,9 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     async withdrawSubmission(request) {
       return withdrawTx.immediate(request);
     },
+    async decideSubmission(request) {
+      return decideTx.immediate(request);
+    },
     async putFile(campaign, name, file) {
       // IMMEDIATE: the write lock is taken first, so the stale answer reads the row that won.
       return putFileTx.immediate(campaign, name, file);
@@ -501,7 +572,7 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
     async pendingCheckpoints() {
       return stmt.pending.all().map((row) => {
         if (row.count === null) throw new Error('log: no count at the log size');
-        return { campaign: row.campaign, size: row.size, count: row.count };
+        return { campaign: row.campaign, size: row.size, count: row.count, confirmed: row.confirmed };
       });
     },
     async putCheckpoint(campaign, checkpoint: StoredCheckpoint) {

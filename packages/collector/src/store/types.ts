@@ -25,7 +25,17 @@ export interface CampaignRecord {
   readonly logSize: number;
   /** Set once the campaign is closed with a retention period (`campaign close`); null before. */
   readonly retention: Retention | null;
+  /**
+   * Number of confirmed signatures: stored, not withdrawn, removed or disowned, and confirmed by
+   * the owner of their e-mail address (a 0x04 entry).
+   */
+  readonly confirmed: number;
+  /** Which count the campaign asks widgets to show: every signature, or the confirmed ones. */
+  readonly countShown: CountShown;
 }
+
+/** The values of a campaign's `countShown`. */
+export type CountShown = 'all' | 'confirmed';
 
 /**
  * The retention of a closed campaign (docs/operations.md "Retention"). ISO 8601 UTC instants as
@@ -41,7 +51,10 @@ export interface Retention {
 }
 
 /** A new campaign. */
-export type NewCampaign = Omit<CampaignRecord, 'count' | 'logSize' | 'retention'>;
+export type NewCampaign = Omit<CampaignRecord, 'count' | 'logSize' | 'retention' | 'confirmed' | 'countShown'> & {
+  /** `all` when left out. */
+  readonly countShown?: CountShown;
+};
 
 /** Outcome of {@link Store.deleteExpired}: what one campaign's deletion did. */
 export interface RetentionDeletion {
@@ -52,7 +65,10 @@ export interface RetentionDeletion {
 }
 
 /** The settings of a campaign that can change after it is registered. */
-export type CampaignSettings = Pick<CampaignRecord, 'origins' | 'goal' | 'opensAt' | 'closesAt'>;
+export type CampaignSettings = Pick<CampaignRecord, 'origins' | 'goal' | 'opensAt' | 'closesAt'> & {
+  /** Left as it is when left out. */
+  readonly countShown?: CountShown;
+};
 
 /**
  * One event of a campaign's sequence as exported (docs/api.md "Export"): every seq has exactly
@@ -71,11 +87,18 @@ export type ExportedEvent =
       readonly envelopeHash: string;
       /** The envelope's withdrawal hash; null for an envelope stored before withdrawal existed. */
       readonly wh: string | null;
+      /** The envelope's confirmation hash; null when it has none. */
+      readonly ch: string | null;
     }
   /** A withdrawal by the signer (kind 0x02), with the secret it revealed. */
   | { readonly kind: 'withdrawal'; readonly seq: number; readonly sid: string; readonly receivedAt: string; readonly secret: string }
   /** A removal by the collector's operator (kind 0x03). */
-  | { readonly kind: 'removal'; readonly seq: number; readonly sid: string; readonly receivedAt: string };
+  | { readonly kind: 'removal'; readonly seq: number; readonly sid: string; readonly receivedAt: string }
+  /** A decision of the e-mail's owner (kind 0x04 confirm, 0x05 disown), with the secret it revealed. */
+  | { readonly kind: 'confirmation'; readonly seq: number; readonly sid: string; readonly receivedAt: string; readonly secret: string; readonly decision: Decision };
+
+/** A decision of the owner of a signature's e-mail address. */
+export type Decision = 'confirm' | 'disown';
 
 /** What {@link Store.insertSubmission} needs. */
 export interface SubmissionInsert {
@@ -87,6 +110,8 @@ export interface SubmissionInsert {
   readonly envelopeHash: string;
   /** The envelope's `wh` (base64url SHA-256 of its withdrawal secret), kept in its own column. */
   readonly wh: string;
+  /** The envelope's `ch` (base64url SHA-256 of its confirmation secret), or null when it has none. */
+  readonly ch: string | null;
   readonly receivedAt: string;
   /** Identity of the proof-of-work challenge spent on it (single use across processes). */
   readonly powId: string;
@@ -142,6 +167,41 @@ export type WithdrawalResult =
   /** The operator removed this submission already (a 0x03 entry): nothing to withdraw. */
   | { readonly status: 'removed' }
   /** The campaign's ciphertexts were deleted at the end of its retention period: nothing changes any more. */
+  | { readonly status: 'deleted'; readonly deletedAt: string }
+  /** The owner of the e-mail address disowned this signature already (a 0x05 entry): nothing to withdraw. */
+  | { readonly status: 'disowned' };
+
+/** What {@link Store.decideSubmission} needs. */
+export interface DecisionRequest {
+  readonly campaign: string;
+  readonly sid: string;
+  readonly decision: Decision;
+  /** The confirmation secret the e-mail's owner revealed (base64url, 43 characters). */
+  readonly secret: string;
+  /** Its hash as envelopes carry it (`ch`): compared with the stored one inside the transaction. */
+  readonly secretHash: string;
+  /** The 49-byte 0x04 (confirm) or 0x05 (disown) entry for it. */
+  readonly entry: Uint8Array;
+  readonly receivedAt: string;
+}
+
+/** Outcome of {@link Store.decideSubmission}. */
+export type DecisionResult =
+  /** Decided now: entry appended at index `seq - 1`; confirmed count raised (confirm) or count lowered and ciphertext deleted (disown). */
+  | { readonly status: 'decided'; readonly seq: number; readonly receivedAt: string }
+  /** The same decision was made before: nothing changed; the original event. */
+  | { readonly status: 'repeated'; readonly seq: number; readonly receivedAt: string }
+  /** The other decision was made before: the first decision stands. */
+  | { readonly status: 'already-decided' }
+  /** No submission has this id. */
+  | { readonly status: 'not-found' }
+  /** The secret's hash is not the envelope's `ch` (or the envelope has none). */
+  | { readonly status: 'refused' }
+  /** The signer withdrew this submission (a 0x02 entry). */
+  | { readonly status: 'withdrawn' }
+  /** The collector's operator removed this submission (a 0x03 entry). */
+  | { readonly status: 'removed' }
+  /** The campaign's ciphertexts were deleted at the end of its retention period. */
   | { readonly status: 'deleted'; readonly deletedAt: string };
 
 /** A published file. */
@@ -236,6 +296,14 @@ export interface Store {
    */
   withdrawSubmission(request: WithdrawalRequest): Promise<WithdrawalResult>;
   /**
+   * The decision of the e-mail's owner, in one transaction (checks in this order: the submission
+   * exists, the secret's hash is its `ch`, an earlier decision, a withdrawal or removal, the
+   * retention deletion): appends the 0x04 or 0x05 entry with the next seq; a confirmation raises
+   * the confirmed count, a disowning deletes the ciphertext and lowers the count. The first
+   * decision stands: a repeat answers the original event, the other decision `already-decided`.
+   */
+  decideSubmission(request: DecisionRequest): Promise<DecisionResult>;
+  /**
    * Stores a file only if its serial is strictly greater than that of the file stored under this
    * name (if any), as one atomic step: of concurrent puts with the same serial, from any number
    * of processes sharing the database, exactly one is stored. Resolves after commit (durable).
@@ -254,10 +322,11 @@ export interface Store {
   /**
    * Campaigns whose log has grown past their stored checkpoint (or that have none), with the log
    * size and the public count at exactly that size (stored envelopes minus withdrawals and
-   * removals among the first `size` entries). Both are fixed once an entry is committed, so
-   * whatever commits after this read, (size, root of size, count) stay consistent.
+   * removals among the first `size` entries) and the confirmed count at that size. They are fixed
+   * once an entry is committed, so whatever commits after this read, (size, root of size, count,
+   * confirmed) stay consistent.
    */
-  pendingCheckpoints(): Promise<{ readonly campaign: string; readonly size: number; readonly count: number }[]>;
+  pendingCheckpoints(): Promise<{ readonly campaign: string; readonly size: number; readonly count: number; readonly confirmed: number }[]>;
   /**
    * Stores a checkpoint only if it is larger than the stored one (or there is none), as one atomic
    * step across processes; true if stored.
