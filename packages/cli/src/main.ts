@@ -28,6 +28,7 @@ import { registerFrameCommand } from './frame.js';
 import { buildWall, checkWallData, parseAllowList } from './wall.js';
 import { logKey, witnessesFrom } from './log.js';
 import { checkReceipt } from './receipt.js';
+import { SMTP_PASSWORD_ENV, confirmReport, confirmSend, fromAddress, readConfig, smtpSettings, type SmtpSettings } from './confirm.js';
 import { NO_WITHDRAWALS, hasForgeries, scanWithdrawals, withdrawalSummary } from './withdrawals.js';
 
 const VERSION = '0.1.0';
@@ -383,6 +384,102 @@ Examples:
         confirmedOnly: opts.confirmedOnly,
       });
       process.exitCode = report(summary, opts.dedupeEmail, opts.confirmedOnly);
+    });
+
+  const confirm = cli.command('confirm').description('e-mail confirmation of signatures (double opt-in) through your own SMTP server');
+  confirm
+    .command('send')
+    .description('e-mail each signer not yet confirmed a confirmation link and a "this wasn\'t me" link, in the language of their form; resumable, never twice')
+    .option('-k, --key <file>', 'key file (repeatable, for a campaign that rotated keys)', collect, [])
+    .requiredOption('--in <file>', 'the envelope file pull writes (envelopes, withdrawals, confirmations)')
+    .option('--from <address>', 'the sender: campaign@example.org or "Open letter <campaign@example.org>" (else from --config)')
+    .option('--smtp <url>', 'smtp://[user@]host[:port] (STARTTLS, 587) or smtps://[user@]host[:port] (TLS, 465); no password here: $SECURE_SIGN_SMTP_PASSWORD or the config file')
+    .option('--smtp-insecure', 'allow an SMTP server without STARTTLS, and do not check its certificate (never over the internet)', false)
+    .option('--config <file>', 'JSON settings: {"smtp":{"url","user","password","insecure"},"from","collector","campaignName"}; flags win')
+    .option('--collector <url>', 'the collector base URL the links point to (else from --config)')
+    .option('--campaign <id>', 'only signers of this campaign')
+    .option('--campaign-name <text>', 'the campaign\'s name as the message shows it (default: the campaign id)')
+    .option('--dry-run <dir>', 'write each message to DIR/<submission id>.eml (0600) and send nothing')
+    .option('--state <file>', 'journal of what was sent (default: IN.confirm-state.ndjson)')
+    .option('--limit <n>', 'send at most N messages in this run', positiveInt('--limit', Number.MAX_SAFE_INTEGER))
+    .option('--resend-uncertain', 'also send again the messages an interrupted run may or may not have sent', false)
+    .option('-j, --jobs <n>', 'decryption worker threads (default: every core)', positiveInt('--jobs', 256))
+    .addOption(passphraseOption())
+    .addHelpText(
+      'after',
+      `
+It opens the envelope file as decrypt does (same keys, replays dropped, withdrawn, removed and
+disowned signatures left out) and keeps one signer per e-mail address, the first to arrive. It
+mails each of them whose envelope carries a confirmation secret (forms since issue 16) and who
+has not confirmed yet nor been mailed before. The message, plain text in the language of the
+signer's form (English, French or German; else English), holds two links to the collector:
+  COLLECTOR/v1/campaigns/CAMPAIGN/confirm?code=SID.SECRET&lang=LANG
+  COLLECTOR/v1/campaigns/CAMPAIGN/disown?code=SID.SECRET&lang=LANG
+Opening a link changes nothing (mail scanners follow links): the page's button does. Nothing the
+signer typed (not even the name) goes into the message. Run pull first so that signers who
+already confirmed are not mailed again.
+
+The SMTP password comes from $SECURE_SIGN_SMTP_PASSWORD or the config file (smtp.password), never
+from a flag. smtp:// must upgrade with STARTTLS and a valid certificate, except to this machine
+(localhost) or with --smtp-insecure.
+
+Never twice: before each message the state file records "sending" (fsynced), after the server
+accepted it "sent". Run the same command again after a failure or a crash: the sent ones are
+skipped; one recorded "sending" but not "sent" may or may not have left, so it is listed as
+uncertain and sent again only with --resend-uncertain. A message the server refuses (4xx, 5xx)
+is recorded, named, and tried again on the next run; the run goes on and ends with status 1. A
+connection failure stops the run with what to do.
+
+Exit status: 0 done (uncertain messages are a warning); 1 failure, or some message refused;
+2 usage; 6 the envelope file holds forged withdrawals or confirmations.
+
+Examples:
+  SECURE_SIGN_SMTP_PASSWORD=... secure-sign confirm send --key campaign.key --in envelopes.ndjson \\
+    --from "Open letter <team@example.org>" --smtp smtp://team@mail.example.org \\
+    --collector https://collector.example.org --campaign-name "Open letter on encryption"
+  secure-sign confirm send --key campaign.key --in envelopes.ndjson --config mail.json --dry-run outbox/`,
+    )
+    .action(async (opts: { key: string[]; in: string; from?: string; smtp?: string; smtpInsecure: boolean; config?: string; collector?: string; campaign?: string; campaignName?: string; dryRun?: string; state?: string; limit?: number; resendUncertain: boolean; jobs?: number; passphraseFile?: string }) => {
+      // Everything is checked before the passphrase is asked for.
+      if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
+      if (opts.campaign !== undefined) campaignId(opts.campaign);
+      const config = await readConfig(opts.config);
+      const fromText = opts.from ?? config.from;
+      if (fromText === undefined) throw new CliError('no sender', 'pass --from ADDRESS (or "from" in --config)', EXIT.USAGE);
+      const from = fromAddress(fromText);
+      const collectorText = opts.collector ?? config.collector;
+      if (collectorText === undefined) throw new CliError('no collector URL for the links', 'pass --collector URL (or "collector" in --config)', EXIT.USAGE);
+      const collector = collectorUrl(collectorText);
+      const campaignName = opts.campaignName ?? config.campaignName;
+      if (campaignName !== undefined && (/[\u0000-\u001f\u007f-\u009f]/.test(campaignName) || [...campaignName].length > 200)) {
+        throw new CliError('--campaign-name must be one line of at most 200 characters', undefined, EXIT.USAGE);
+      }
+      const smtpUrl = opts.smtp ?? config.smtp?.url;
+      let smtp: SmtpSettings | undefined;
+      if (opts.dryRun === undefined) {
+        if (smtpUrl === undefined) throw new CliError('no SMTP server', 'pass --smtp smtp://user@host (or smtp.url in --config), or --dry-run DIR to write the messages to files', EXIT.USAGE);
+        smtp = smtpSettings(smtpUrl, config.smtp?.user, process.env[SMTP_PASSWORD_ENV] ?? config.smtp?.password, opts.smtpInsecure || config.smtp?.insecure === true);
+      }
+      const secretKeys: string[] = [];
+      for (const path of opts.key) {
+        const keys = await unlockKeyFile(path, () => getPassphrase({ file: opts.passphraseFile }, `key file ${path}`));
+        secretKeys.push(formatCampaignSecretKey(keys));
+      }
+      const summary = await confirmSend({
+        secretKeys,
+        input: opts.in,
+        campaign: opts.campaign,
+        from,
+        collector,
+        campaignName,
+        smtp,
+        dryRun: opts.dryRun,
+        state: opts.state ?? `${opts.in}.confirm-state.ndjson`,
+        limit: opts.limit,
+        resendUncertain: opts.resendUncertain,
+        jobs: opts.jobs,
+      });
+      process.exitCode = confirmReport(summary, opts.dryRun);
     });
 
   const wall = cli.command('wall').description('build, sign and publish the public signer wall');
