@@ -11,6 +11,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   canonicalJson,
+  confirmationHash,
   formatCampaignSecretKey,
   formatEnvelope,
   MAX_ENVELOPE_BYTES,
@@ -21,7 +22,7 @@ import {
   withdrawalHash,
 } from '../dist/index.js';
 import { encodeKeyString } from '../dist/keys.js';
-import { encodeEntry, envelopeHash, formatCheckpoint, leafHash } from '../dist/log/index.js';
+import { encodeEntry, envelopeHash, formatCheckpoint, formatConfirmedLine, formatCountLine, leafHash } from '../dist/log/index.js';
 
 await sodium.ready;
 const outDir = fileURLToPath(new URL('../test-vectors/', import.meta.url));
@@ -48,6 +49,9 @@ const CREATED = 1795740000000;
 // The withdrawal secret of every envelope vector, and its hash (format.md §3.6).
 const SECRET = b64url(hash('secure-sign test vector withdrawal secret 1'));
 const WH = withdrawalHash(SECRET);
+// The confirmation secret of the confirmable envelope vectors, and its hash (format.md §3.7).
+const CONFIRMATION = b64url(hash('secure-sign test vector confirmation secret 1'));
+const CH = confirmationHash(CONFIRMATION);
 const individual = {
   kind: 'individual',
   name: 'Ada Lovelace',
@@ -313,6 +317,28 @@ vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is 
     crafted(sealPadded(padTo(sodium.from_string(canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, createdAt: CREATED, signer: individual })), 1024))));
 }
 
+// --- envelopes: the confirmation hash (§3.7) ------------------------------------------------
+{
+  const confirmable = await seal(individual, { confirmationSecret: CONFIRMATION, lang: 'fr' });
+  if (confirmable.ch !== CH) throw new Error('confirmable envelope: ch is not the hash of the confirmation secret');
+  const confirmHeader = (expect, comment, extra = {}) => envelopeHeader(expect, comment, { 'confirmation-secret': CONFIRMATION, ...extra });
+  vector('envelope-success-confirmable', confirmHeader('success', 'an envelope with ch (between wh and ct); its plaintext carries the confirmation secret as cs, and lang', {
+    plaintext: canonicalJson({ v: 1, campaign: CAMPAIGN, sid: SID, wh: WH, createdAt: CREATED, signer: individual, cs: CONFIRMATION, lang: 'fr' }),
+  }), formatEnvelope(confirmable));
+  const otherCh = confirmationHash(b64url(hash('secure-sign test vector confirmation secret 2')));
+  vector('envelope-confirmation-mismatch', confirmHeader('confirmation mismatch', 'the outer ch replaced by the hash of another secret (cs inside is the real one)'),
+    formatEnvelope({ ...confirmable, ch: otherCh }));
+  const { ch: _omitCh, ...noCh } = confirmable;
+  vector('envelope-confirmation-mismatch-no-ch', confirmHeader('confirmation mismatch', 'the plaintext carries cs, the envelope has no ch (removed)'), formatEnvelope(noCh));
+  vector('envelope-confirmation-mismatch-no-cs', confirmHeader('confirmation mismatch', 'the envelope has ch, the plaintext no cs'),
+    crafted(sealPadded(padTo(plaintext(individual), 1024)), { ch: CH }));
+  const last = CH.at(-1);
+  const lenient = CH.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1);
+  vector('envelope-non-canonical-ch', confirmHeader('malformed envelope', 'ch whose last character has a non-zero unused bit'), json({ ...confirmable, ch: lenient }));
+  vector('envelope-schema-bad-lang', envelopeHeader('schema violation', 'lang is "EN": a language tag starts with 2 or 3 lower-case letters'),
+    crafted(sealPadded(padTo(plaintext(individual, { lang: 'EN' }), 1024))));
+}
+
 // --- log entries (§8) -----------------------------------------------------------------------
 // Fixed values, so that these vectors never change: sid = bytes 00..0f, secret = 32 bytes f0.
 {
@@ -338,9 +364,20 @@ vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is 
   nonZero[48] = 1;
   vector('log-entry-removed-non-zero', entryHeader('malformed entry', 'kind 0x03 whose value is not all zero'), hex(nonZero));
   const unknown = removed.slice();
-  unknown[0] = 4;
-  vector('log-entry-unknown-kind', entryHeader('malformed entry', 'kind 0x04 is not defined'), hex(unknown));
+  unknown[0] = 6;
+  vector('log-entry-unknown-kind', entryHeader('malformed entry', 'kind 0x06 is not defined'), hex(unknown));
   vector('log-entry-short', entryHeader('malformed entry', '48 bytes, one short'), hex(stored.subarray(0, 48)));
+  // Confirmation entries (kinds 04 and 05): the value is the confirmation secret, 32 bytes cc.
+  const confirmationBytes = new Uint8Array(32).fill(0xcc);
+  const confirmationSecret = b64url(confirmationBytes);
+  const confirmed = encodeEntry({ kind: 'confirmed', submissionId: entrySid, confirmationSecret: confirmationBytes });
+  const disowned = encodeEntry({ kind: 'disowned', submissionId: entrySid, confirmationSecret: confirmationBytes });
+  vector('log-entry-confirmed', entryHeader('success', 'kind 0x04: confirmed by the owner of the e-mail address, the value is the confirmation secret, whose SHA-256 is ch', {
+    'confirmation-secret': confirmationSecret, ch: confirmationHash(confirmationSecret), sid: entrySid, value: hex(confirmationBytes), 'leaf-hash': hex(leafHash(confirmed)),
+  }), hex(confirmed));
+  vector('log-entry-disowned', entryHeader('success', 'kind 0x05: disowned by the owner of the e-mail address ("this wasn\'t me"), the value is the confirmation secret', {
+    'confirmation-secret': confirmationSecret, ch: confirmationHash(confirmationSecret), sid: entrySid, value: hex(confirmationBytes), 'leaf-hash': hex(leafHash(disowned)),
+  }), hex(disowned));
 
   // Sequences of entries and the count they give (§8.3): one entry per line, in log order.
   const sidOf = (n) => b64url(hash(`secure-sign test vector log sid ${n}`).subarray(0, 16));
@@ -355,6 +392,16 @@ vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is 
   vector('log-entries-stored-twice', countHeader('inconsistent entries', 'one submission id stored twice'), [st(1), st(1)].join('\n'));
   vector('log-entries-withdrawn-twice', countHeader('inconsistent entries', 'a withdrawal, then a removal, of one submission'),
     [st(1), wd(1), rm(1)].join('\n'));
+  const cf = (n) => hex(encodeEntry({ kind: 'confirmed', submissionId: sidOf(n), confirmationSecret: hash(`confirmation ${n}`) }));
+  const dw = (n) => hex(encodeEntry({ kind: 'disowned', submissionId: sidOf(n), confirmationSecret: hash(`confirmation ${n}`) }));
+  vector('log-entries-confirmed', countHeader('success', 'stored 1, 2, 3; confirmed 1, disowned 2, confirmed 3, withdrawn 3; stored 4: count 2, confirmed 1 at size 8', { count: 2, confirmed: 1 }),
+    [st(1), st(2), st(3), cf(1), dw(2), cf(3), wd(3), st(4)].join('\n'));
+  vector('log-entries-confirm-after-disown', countHeader('inconsistent entries', 'a confirmation after a disowning of one submission'),
+    [st(1), dw(1), cf(1)].join('\n'));
+  vector('log-entries-disown-after-confirm', countHeader('inconsistent entries', 'a disowning after a confirmation of one submission (the first decision stands)'),
+    [st(1), cf(1), dw(1)].join('\n'));
+  vector('log-entries-confirm-withdrawn', countHeader('inconsistent entries', 'a confirmation of a withdrawn submission'),
+    [st(1), wd(1), cf(1)].join('\n'));
 
   // Checkpoint bodies and their count line (docs/log.md §4.1).
   const root = hash('secure-sign test vector root');
@@ -366,6 +413,14 @@ vector('envelope-empty-ciphertext', envelopeHeader('malformed envelope', 'ct is 
   vector('checkpoint-count-twice', cpHeader('malformed checkpoint', 'two count lines'), body(6, 'count 2', 'count 2').slice(0, -1));
   vector('checkpoint-count-leading-zero', cpHeader('malformed checkpoint', 'count 02'), body(6, 'count 02').slice(0, -1));
   vector('checkpoint-count-over-size', cpHeader('malformed checkpoint', 'count 7 in a tree of 6'), body(6, 'count 7').slice(0, -1));
+  // The confirmed line (docs/log.md §4.1), after the count line.
+  const cfHeader = (expect, comment, extra = {}) => ({ kind: 'checkpoint-confirmed', expect, comment, ...extra });
+  vector('checkpoint-confirmed', cfHeader('success', 'size 8, count 2, confirmed 1', { confirmed: 1 }),
+    body(8, formatCountLine(2), formatConfirmedLine(1)).slice(0, -1));
+  vector('checkpoint-confirmed-absent', cfHeader('success', 'a count line and no confirmed line: no confirmed count', { confirmed: 'none' }),
+    body(8, 'count 2').slice(0, -1));
+  vector('checkpoint-confirmed-twice', cfHeader('malformed checkpoint', 'two confirmed lines'), body(8, 'count 2', 'confirmed 1', 'confirmed 1').slice(0, -1));
+  vector('checkpoint-confirmed-over-count', cfHeader('malformed checkpoint', 'confirmed 3 with count 2'), body(8, 'count 2', 'confirmed 3').slice(0, -1));
 }
 
 // --- signed documents ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ describe('test vectors', () => {
       'success', 'authentication failed', 'key mismatch', 'malformed envelope', 'unsupported version',
       'campaign mismatch', 'submission mismatch', 'bad padding', 'schema violation', 'oversize',
       'malformed document', 'document type mismatch', 'document rolled back', 'document expired', 'invalid key',
-      'withdrawal mismatch', 'malformed entry', 'inconsistent entries', 'malformed checkpoint',
+      'withdrawal mismatch', 'malformed entry', 'inconsistent entries', 'malformed checkpoint', 'confirmation mismatch',
     ]) expect(expects).toContain(outcome);
   });
 
@@ -33,6 +33,11 @@ describe('test vectors', () => {
       'envelope-schema-missing-wh', 'log-entry-stored', 'log-entry-withdrawal', 'log-entry-removed', 'log-entry-removed-non-zero',
       'log-entry-unknown-kind', 'log-entries-count', 'log-entries-withdraw-unknown', 'log-entries-stored-twice',
       'log-entries-withdrawn-twice', 'checkpoint-count', 'checkpoint-count-twice', 'checkpoint-count-over-size',
+      'envelope-success-confirmable', 'envelope-confirmation-mismatch', 'envelope-confirmation-mismatch-no-ch',
+      'envelope-confirmation-mismatch-no-cs', 'envelope-non-canonical-ch', 'envelope-schema-bad-lang', 'log-entry-confirmed',
+      'log-entry-disowned', 'log-entries-confirmed', 'log-entries-confirm-after-disown', 'log-entries-disown-after-confirm',
+      'log-entries-confirm-withdrawn', 'checkpoint-confirmed', 'checkpoint-confirmed-absent', 'checkpoint-confirmed-twice',
+      'checkpoint-confirmed-over-count',
     ]) expect(index).toContain(`${name}.txt`);
   });
 
@@ -47,6 +52,13 @@ describe('test vectors', () => {
         const wh = whOf(header['withdrawal-secret']!);
         expect(JSON.parse(header['plaintext']!).wh, file).toBe(wh);
         expect(JSON.parse(body).wh, file).toBe(wh);
+        // With ch: the plaintext's cs is the vector's confirmation secret, whose hash is the envelope's ch.
+        if (header['confirmation-secret']) {
+          expect(JSON.parse(header['plaintext']!).cs, file).toBe(header['confirmation-secret']);
+          expect(JSON.parse(body).ch, file).toBe(whOf(header['confirmation-secret']));
+        } else {
+          expect(JSON.parse(body).ch, file).toBeUndefined();
+        }
         envelopes++;
       }
       if (header['kind'] === 'log-entry' && header['expect'] === 'success') {
@@ -56,6 +68,10 @@ describe('test vectors', () => {
         if (header['withdrawal-secret']) {
           expect(toHex(Buffer.from(header['withdrawal-secret'], 'base64url')), file).toBe(header['value']);
           expect(whOf(header['withdrawal-secret']), file).toBe(header['wh']);
+        }
+        if (header['confirmation-secret']) {
+          expect(toHex(Buffer.from(header['confirmation-secret'], 'base64url')), file).toBe(header['value']);
+          expect(whOf(header['confirmation-secret']), file).toBe(header['ch']);
         }
       }
     }

@@ -8,7 +8,7 @@ import {
   parseCampaignSecretKey,
   verifyDocument,
 } from '@secure-sign/crypto';
-import { checkpointCount, countEntries, decodeEntry, isLogError, leafHash, parseCheckpoint } from '@secure-sign/crypto/log';
+import { checkpointConfirmed, checkpointCount, decodeEntry, isLogError, leafHash, parseCheckpoint, tallyEntries } from '@secure-sign/crypto/log';
 
 export interface Vector {
   readonly header: Readonly<Record<string, string>>;
@@ -55,6 +55,8 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
           wh: opened.withdrawalHash,
           createdAt: opened.createdAt,
           signer: opened.signer,
+          ...(opened.confirmationSecret === undefined ? {} : { cs: opened.confirmationSecret }),
+          ...(opened.lang === undefined ? {} : { lang: opened.lang }),
         });
         return { outcome: 'success', output };
       }
@@ -78,13 +80,25 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
       case 'log-entry': {
         const bytes = fromHex(body);
         const entry = decodeEntry(bytes);
-        const value = entry.kind === 'stored' ? entry.envelopeHash : entry.kind === 'withdrawal' ? entry.withdrawalSecret : new Uint8Array(32);
+        const value =
+          entry.kind === 'stored'
+            ? entry.envelopeHash
+            : entry.kind === 'withdrawal'
+              ? entry.withdrawalSecret
+              : entry.kind === 'removed'
+                ? new Uint8Array(32)
+                : entry.confirmationSecret;
         return { outcome: 'success', output: `${entry.submissionId} ${toHex(value)} ${toHex(leafHash(bytes))}` };
       }
-      case 'log-entries':
-        return { outcome: 'success', output: String(countEntries(body.split('\n').map(fromHex))) };
+      case 'log-entries': {
+        const { count, confirmed } = tallyEntries(body.split('\n').map(fromHex));
+        // Vectors written before the confirmed count (issue 16) state the count only.
+        return { outcome: 'success', output: header['confirmed'] === undefined ? String(count) : `${count} ${confirmed}` };
+      }
       case 'checkpoint-count':
         return { outcome: 'success', output: String(checkpointCount(parseCheckpoint(`${body}\n`)) ?? 'none') };
+      case 'checkpoint-confirmed':
+        return { outcome: 'success', output: String(checkpointConfirmed(parseCheckpoint(`${body}\n`)) ?? 'none') };
       default:
         throw new Error(`unknown vector kind ${header['kind']}`);
     }
@@ -97,6 +111,8 @@ export async function runVector({ header, body }: Vector): Promise<{ outcome: st
 export function expectedOutput(header: Readonly<Record<string, string>>): string | undefined {
   if (header['kind'] === 'public-key-string') return `${header['key-id']} ${header['fingerprint']}`;
   if (header['kind'] === 'log-entry') return `${header['sid']} ${header['value']} ${header['leaf-hash']}`;
-  if (header['kind'] === 'log-entries' || header['kind'] === 'checkpoint-count') return header['count'];
+  if (header['kind'] === 'log-entries') return header['confirmed'] === undefined ? header['count'] : `${header['count']} ${header['confirmed']}`;
+  if (header['kind'] === 'checkpoint-count') return header['count'];
+  if (header['kind'] === 'checkpoint-confirmed') return header['confirmed'];
   return header['plaintext'] ?? header['payload'];
 }
