@@ -23,7 +23,8 @@ const vectors = files.map((name) => ({ name, ...parseVector(readFileSync(new URL
 async function outcome(open: OpenFunction, keys: CampaignKeyPair, body: string, campaign: string | undefined): Promise<{ outcome: string; output?: string }> {
   try {
     const opened = await open(keys, body, campaign === undefined ? {} : { campaign });
-    return { outcome: 'success', output: canonicalJson({ v: 1, campaign: opened.campaign, sid: opened.submissionId, wh: opened.withdrawalHash, createdAt: opened.createdAt, signer: opened.signer }) };
+    const confirmation = { ...(opened.confirmationSecret === undefined ? {} : { cs: opened.confirmationSecret }), ...(opened.lang === undefined ? {} : { lang: opened.lang }) };
+    return { outcome: 'success', output: canonicalJson({ v: 1, campaign: opened.campaign, sid: opened.submissionId, wh: opened.withdrawalHash, createdAt: opened.createdAt, signer: opened.signer, ...confirmation }) };
   } catch (error) {
     if (!isSecureSignError(error)) throw error;
     return { outcome: error.code.toLowerCase().replaceAll('_', ' ') };
