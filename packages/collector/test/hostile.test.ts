@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { PAGE_CSP } from '../src/routes/page.js';
 import { WITHDRAW_PAGE_CSP } from '../src/routes/withdrawals.js';
 import { rotateStaffToken } from '../src/campaigns.js';
 import { resolveConfig } from '../src/config.js';
@@ -25,6 +26,10 @@ const ADMIN_TOKEN = 'admin-token-for-hostile-tests-0123456789';
 const CANARY = 'CANARY7q3x';
 const HEADERS_TIMEOUT_MS = 300;
 const WITHDRAW_PAGE = '/v1/campaigns/target/withdraw';
+const CONFIRM_PAGE = '/v1/campaigns/target/confirm';
+const DISOWN_PAGE = '/v1/campaigns/target/disown';
+/** The signer pages: they answer in HTML (their form's outcomes, and a malformed link). */
+const PAGES = [WITHDRAW_PAGE, CONFIRM_PAGE, DISOWN_PAGE];
 const REQUEST_TIMEOUT_MS = 600;
 
 const execFileAsync = promisify(execFile);
@@ -112,7 +117,7 @@ function expectSafeAnswer(label: string, status: number, contentType: string | u
   expect(status, `${label}: no 5xx`).toBeLessThan(500);
   expect(body, `${label}: nothing echoed`).not.toContain(CANARY);
   if (html) {
-    // An HTML page of the withdrawal form: the status of a documented problem, no script.
+    // An HTML page of a signer page (withdraw, confirm, disown): the status of a documented problem, no script.
     expect(Object.values(PROBLEMS).map((p) => p.status).concat(200), `${label}: documented status`).toContain(status);
     expect(body, `${label}: no script`).not.toMatch(/<script/i);
     return;
@@ -190,10 +195,14 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
       `/v1/campaigns/target/submissions/${'A'.repeat(22)}`,
       '/v1/campaigns/target/withdrawals',
       WITHDRAW_PAGE,
+      '/v1/campaigns/target/confirmations',
+      CONFIRM_PAGE,
+      DISOWN_PAGE,
       '/v1/campaigns/target/export',
       '/v1/campaigns/target/files/wall.json',
       '/v1/admin/campaigns',
       '/v1/admin/campaigns/target/token',
+      '/v1/admin/campaigns/target',
     ];
     const bodies: [string, string | Uint8Array][] = [
       ['truncated', `{"envelope":"${CANARY}`],
@@ -267,11 +276,38 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
       ['withdraw bad UTF-8', WITHDRAW_PAGE, { method: 'POST', headers: form, body: new Uint8Array([0x63, 0x6f, 0x64, 0x65, 0x3d, 0xff, 0xfe]) }],
       ['withdraw form as multipart', WITHDRAW_PAGE, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: `--x\r\ncontent-disposition: form-data; name="code"\r\n\r\n${CANARY}\r\n--x--` }],
       ['withdraw language', WITHDRAW_PAGE, { headers: { 'accept-language': `${CANARY};q=2, fr;q=NaN, de;q=-1, *;q=0.1${',x'.repeat(2000)}` } }],
+      // Confirmation: the JSON endpoint, the two pages (GET and their button), the admin PATCH.
+      ['confirmation sid', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: CANARY, secret: 'A'.repeat(43), decision: 'confirm' }) }],
+      ['confirmation secret', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: `${CANARY}${'A'.repeat(33)}`, decision: 'confirm' }) }],
+      ['confirmation decision', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43), decision: CANARY }) }],
+      ['confirmation types', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: [CANARY], secret: { [CANARY]: 1 }, decision: ['confirm'] }) }],
+      ['confirmation member', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43), decision: 'disown', [CANARY]: 1 }) }],
+      ['confirmation unknown sid', '/v1/campaigns/target/confirmations', { method: 'POST', headers: { ...json, 'x-canary': CANARY }, body: JSON.stringify({ sid: 'B'.repeat(21) + 'A', secret: 'A'.repeat(43), decision: 'confirm' }) }],
+      ['confirmation without ch', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43), decision: 'confirm', x: undefined }) }],
+      ['confirmation origin', '/v1/campaigns/target/confirmations', { method: 'POST', headers: { ...json, origin: `https://${CANARY}.example` }, body: JSON.stringify({ sid: good.envelope.sid, secret: 'A'.repeat(43), decision: 'disown' }) }],
+      ['confirmation too large', '/v1/campaigns/target/confirmations', { method: 'POST', headers: json, body: JSON.stringify({ sid: CANARY.repeat(1000) }) }],
+      ['confirm link canary', `${CONFIRM_PAGE}?code=${CANARY}.${CANARY}&lang=${CANARY}`, {}],
+      ['confirm link script', `${CONFIRM_PAGE}?code=%3Cscript%3E${CANARY}%3C%2Fscript%3E`, { method: 'HEAD' }],
+      ['confirm link two codes', `${DISOWN_PAGE}?code=${good.envelope.sid}.${'A'.repeat(43)}&code=${CANARY}`, {}],
+      ['confirm link bad percent', `${DISOWN_PAGE}?code=%ZZ${CANARY}&lang=%ZZ`, {}],
+      ['confirm link huge', `${CONFIRM_PAGE}?code=${CANARY.repeat(500)}`, {}],
+      ['confirm link language', `${CONFIRM_PAGE}?code=${good.envelope.sid}.${'A'.repeat(43)}&lang=${'x-'.repeat(300)}`, { headers: { 'accept-language': `${CANARY};q=2, fr;q=NaN${',x'.repeat(2000)}` } }],
+      ['confirm code', CONFIRM_PAGE, { method: 'POST', headers: form, body: `code=${CANARY}.${CANARY}&lang=${CANARY}` }],
+      ['confirm code script', CONFIRM_PAGE, { method: 'POST', headers: form, body: `code=%3Cscript%3E${CANARY}%3C%2Fscript%3E` }],
+      ['confirm code wrong secret', CONFIRM_PAGE, { method: 'POST', headers: form, body: `code=${good.envelope.sid}.${'A'.repeat(43)}&x=${CANARY}` }],
+      ['disown code unknown sid', DISOWN_PAGE, { method: 'POST', headers: form, body: `code=${'B'.repeat(21)}A.${'A'.repeat(43)}&lang=${CANARY}` }],
+      ['disown code twice', DISOWN_PAGE, { method: 'POST', headers: form, body: `code=${good.envelope.sid}.${'A'.repeat(43)}&code=${CANARY}` }],
+      ['disown code huge', DISOWN_PAGE, { method: 'POST', headers: form, body: `code=${CANARY.repeat(2000)}` }],
+      ['disown bad UTF-8', DISOWN_PAGE, { method: 'POST', headers: form, body: new Uint8Array([0x63, 0x6f, 0x64, 0x65, 0x3d, 0xff, 0xfe]) }],
+      ['confirm form as JSON', CONFIRM_PAGE, { method: 'POST', headers: json, body: JSON.stringify({ code: CANARY }) }],
+      ['admin PATCH value', '/v1/admin/campaigns/target', { method: 'PATCH', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ countShown: CANARY }) }],
+      ['admin PATCH member', '/v1/admin/campaigns/target', { method: 'PATCH', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ countShown: 'all', [CANARY]: 1 }) }],
+      ['admin PATCH unknown', `/v1/admin/campaigns/${CANARY.toLowerCase()}`, { method: 'PATCH', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ countShown: 'all' }) }],
     ];
     const ids = ['%00', '%ZZ', 'A', '-a', 'a-', `${'a'.repeat(65)}`, '%E2%80%AE', '..', '.%2e', `${CANARY}%2F..`, '%C0%AF'];
     for (const id of ids) {
-      for (const suffix of ['', '/challenge', '/submissions', '/withdrawals', '/withdraw', '/export', '/files/wall.json']) {
-        cases.push([`id ${id}${suffix}`, `/v1/campaigns/${id}${suffix}`, { method: ['/challenge', '/submissions', '/withdrawals'].includes(suffix) ? 'POST' : 'GET' }]);
+      for (const suffix of ['', '/challenge', '/submissions', '/withdrawals', '/withdraw', '/confirmations', '/confirm', '/disown', '/export', '/files/wall.json']) {
+        cases.push([`id ${id}${suffix}`, `/v1/campaigns/${id}${suffix}`, { method: ['/challenge', '/submissions', '/withdrawals', '/confirmations'].includes(suffix) ? 'POST' : 'GET' }]);
       }
     }
     cases.push(...odd);
@@ -279,15 +315,19 @@ describe.each(ENGINES)('hostile input on $name', ({ make }) => {
     for (const [label, path, init] of cases) {
       const response = await fetch(`${server.url}${path}`, init);
       const body = await response.text();
-      // The withdrawal page answers its form in HTML (same statuses, same rules, its strict CSP).
-      const page = path === WITHDRAW_PAGE && (init.method ?? 'GET') === 'POST' && response.headers.get('content-type') === 'text/html; charset=utf-8';
+      // The signer pages answer in HTML (same statuses, same rules, their strict CSP): the withdraw
+      // page's form, and the confirm and disown pages (a malformed link too, with no form).
+      const page = PAGES.includes(path.split('?')[0]!) && response.headers.get('content-type') === 'text/html; charset=utf-8';
       if (page) expect(response.headers.get('content-security-policy'), label).toBe(WITHDRAW_PAGE_CSP);
+      if (page) expect(PAGE_CSP).toBe(WITHDRAW_PAGE_CSP);
+      if (page && path.split('?')[0] !== WITHDRAW_PAGE && response.status !== 200) expect(body, `${label}: no form on a refusal`).not.toContain('<form');
       expectSafeAnswer(label, response.status, response.headers.get('content-type') ?? undefined, body, init.method === 'HEAD', page);
       expect(response.headers.get('x-content-type-options'), label).toBe('nosniff');
     }
-    // None of it withdrew or removed anything.
+    // None of it withdrew, removed, confirmed or disowned anything.
     const after = (await store.getCampaign('target'))!;
     expect(after.count).toBe(after.logSize);
+    expect(after.confirmed).toBe(0);
     await healthy('after the HTTP cases');
     expect(cases.length).toBeGreaterThan(400);
   });
