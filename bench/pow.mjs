@@ -1,16 +1,23 @@
 // Proof-of-work benchmarks, on their own or from bench/run.mjs:
-//   node bench/pow.mjs [--smoke] [--verify-only] [--difficulties 50000,100000,...] [--solves N]
+//   node bench/pow.mjs [--smoke] [--verify-only] [--difficulties 500000,1000000,...] [--solves N]
+//                      [--compare DIFFICULTY|0] [--compare-solves N]
 // 1. Verification on the collector: `pow.verify_us_p50` (the collector's checkPow, synchronous
 //    node:crypto HMACs) against `pow.verify_altcha_us_p50` (altcha-lib's verifySolution, WebCrypto),
 //    same run, same challenges, interleaved so that noise hits both alike.
 // 2. Solving in the widget: challenges issued by the collector's issueChallenge at several
 //    difficulties, each solved in the widget's built worker (dist/pow-worker.js), a fresh worker
-//    per challenge as the widget's solver starts one, in headless Chromium: p50 and p95 per
-//    difficulty, worker start included. That is what the default difficulty is chosen from.
+//    per challenge started from a blob: URL as the widget's solver starts one, in headless
+//    Chromium: p50 and p95 per difficulty, worker start included, with each solve broken down
+//    (start-up, evaluation, solve, reply, timed from inside the worker) and the hashing rate.
+//    That is what the default difficulty is chosen from. Every solution is checked by the
+//    collector's checkPow.
+// 3. With --compare D (default 75000; 0 for none): the same challenges at difficulty D solved by
+//    the widget's worker and by altcha-lib's own solver (the widget's worker until issue 15's
+//    last change), interleaved, so the ratio holds however busy the machine is.
 // Needs the built packages (npm run build). Prints JSON on stdout, progress on stderr.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median, percentile, say } from './lib.mjs';
@@ -78,71 +85,189 @@ export async function benchVerify({ count }) {
   return { 'pow.verify_us_p50': p50, 'pow.verify_altcha_us_p50': altchaP50, 'pow.verify_speedup': altchaP50 / p50 };
 }
 
-const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.map': 'application/json' };
-
-/** Serves the widget's dist under /widget/ and an empty page at /. */
-function serveWidget() {
-  const server = createServer(async (request, response) => {
-    const path = new URL(request.url, 'http://x').pathname;
-    if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>pow bench</title>');
-      return;
-    }
-    const file = normalize(join(widgetDist, path.replace(/^\/widget\//, '')));
-    if (!path.startsWith('/widget/') || !file.startsWith(widgetDist)) return void response.writeHead(404).end();
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
+/** Serves an empty page at / (the workers are started from blob: URLs of its origin, as the widget starts them). */
+function servePage() {
+  const server = createServer((request, response) => {
+    if (new URL(request.url, 'http://x').pathname !== '/') return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>pow bench</title>');
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 /**
- * Solve times in the widget's worker (a fresh one per challenge), per difficulty:
- * { [difficulty]: { p50, p95, max, n } } in ms.
+ * The code of the widget's worker until issue 15's last change, rebuilt from altcha-lib as it was
+ * bundled then: altcha-lib's solveChallenge awaiting one WebCrypto `crypto.subtle.digest` per
+ * counter. The comparison's yardstick, same protocol as dist/pow-worker.js.
  */
-export async function benchSolve(browser, { difficulties, solves }) {
-  const { issueChallenge } = await import(pathToFileURL(collectorDist).href);
-  const server = await serveWidget();
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const out = {};
+export async function altchaWorkerCode() {
+  const { rollup } = await import('rollup');
+  const { default: terser } = await import('@rollup/plugin-terser');
+  const entry = '\0altcha-worker';
+  const source = `
+    import { solveChallenge } from ${JSON.stringify(join(altchaDir, 'pow.js'))};
+    import { deriveKey } from ${JSON.stringify(join(altchaDir, 'algorithms/web/sha.js'))};
+    self.addEventListener('message', (event) => {
+      const { type, challenge, timeout } = event.data ?? {};
+      if (type !== 'work') return;
+      solveChallenge({ challenge, deriveKey, timeout, controller: new AbortController() }).then(
+        (s) => self.postMessage(s ? { counter: s.counter, derivedKey: s.derivedKey } : null),
+        () => self.postMessage(null),
+      );
+    });`;
+  const bundle = await rollup({
+    input: entry,
+    plugins: [{ name: 'entry', resolveId: (id) => (id === entry ? id : null), load: (id) => (id === entry ? source : null) }, terser({ module: true })],
+    onwarn: () => {},
+  });
+  const { output } = await bundle.generate({ format: 'es', inlineDynamicImports: true });
+  await bundle.close();
+  return output[0].code;
+}
+
+// Wrapped around a worker's code to time it from inside, on the shared clock
+// (performance.timeOrigin + performance.now() is the same clock in the page and in its workers):
+// when its code starts and ends evaluating, when it receives the challenge and posts its answer.
+const PROBE_BEFORE =
+  'const __at=()=>performance.timeOrigin+performance.now(),__post=self.postMessage.bind(self),__t={start:__at()};' +
+  "self.addEventListener('message',()=>{__t.received=__at()});" +
+  'self.postMessage=(answer)=>{__t.answered=__at();__post({answer,t:__t})};\n';
+const PROBE_AFTER = '\n;__t.evaluated=__at();';
+
+/**
+ * Solves `challenges` in fresh workers of each kind, interleaved (challenge by challenge, the
+ * order of the kinds alternating), each worker started from a blob: URL of its code as the
+ * widget's solver starts one and sent the challenge at once. Per solve: ms from just before the
+ * blob: URL to the answer received, and its parts: `startup` (to the worker's first statement:
+ * thread, blob fetch, module compile), `evaluation`, `waiting` (the challenge queued until then),
+ * `solve` (in the worker, challenge received to answer posted), `reply`; and the counter found.
+ */
+async function solveIn(page, kinds, challenges) {
+  return page.evaluate(
+    async ({ kinds, challenges, before, after }) => {
+      const out = Object.fromEntries(Object.keys(kinds).map((kind) => [kind, []]));
+      const names = Object.keys(kinds);
+      const at = () => performance.timeOrigin + performance.now();
+      for (const [i, challenge] of challenges.entries()) {
+        for (const kind of i % 2 ? [...names].reverse() : names) {
+          const t0 = at();
+          const url = URL.createObjectURL(new Blob([before + kinds[kind] + after], { type: 'text/javascript' }));
+          const worker = new Worker(url, { type: 'module', name: 'secure-sign-pow' });
+          const data = await new Promise((resolve, reject) => {
+            worker.addEventListener('message', (event) => resolve(event.data));
+            worker.addEventListener('error', () => reject(new Error(`the ${kind} worker failed`)));
+            worker.postMessage({ type: 'work', challenge, timeout: 90_000 });
+          });
+          const t1 = at();
+          worker.terminate();
+          URL.revokeObjectURL(url);
+          const { answer, t } = data;
+          if (!answer || typeof answer.counter !== 'number') throw new Error(`the ${kind} worker found no solution`);
+          out[kind].push({
+            total: t1 - t0,
+            startup: t.start - t0,
+            evaluation: t.evaluated - t.start,
+            waiting: Math.max(0, t.received - t.evaluated),
+            solve: t.answered - t.received,
+            reply: t1 - t.answered,
+            counter: answer.counter,
+            derivedKey: answer.derivedKey,
+          });
+        }
+      }
+      return out;
+    },
+    { kinds, challenges, before: PROBE_BEFORE, after: PROBE_AFTER },
+  );
+}
+
+/** p50, p95, max of the totals, the parts' medians and the hashing rate, from solveIn's records. */
+function summarize(records) {
+  const totals = records.map((r) => r.total);
+  const part = (name) => median(records.map((r) => r[name]));
+  // Hashes per ms inside the worker over all solves (counter + 1 hashes each): the rate, which
+  // does not depend on the luck of the draw.
+  const hashesPerMs = records.reduce((a, r) => a + r.counter + 1, 0) / records.reduce((a, r) => a + r.solve, 0);
+  return {
+    p50: median(totals),
+    p95: percentile(totals, 95),
+    max: Math.max(...totals),
+    n: records.length,
+    hashesPerMs,
+    parts_p50: { startup: part('startup'), evaluation: part('evaluation'), waiting: part('waiting'), solve: part('solve'), reply: part('reply') },
+  };
+}
+
+function describe(figures) {
+  const p = figures.parts_p50;
+  return (
+    `p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, max ${figures.max.toFixed(0)} ms, ${figures.hashesPerMs.toFixed(0)} hashes/ms ` +
+    `(medians: start-up ${p.startup.toFixed(1)}, evaluation ${p.evaluation.toFixed(1)}, solve ${p.solve.toFixed(1)}, reply ${p.reply.toFixed(1)} ms; ${figures.n} solves)`
+  );
+}
+
+/** ms of one `page.evaluate` round trip (the harness's own cost, outside every figure above), p50 of 20. */
+async function harnessMs(page) {
+  const times = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    await page.evaluate(() => 0);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/**
+ * Solve times in the widget's built worker (a fresh one per challenge), per difficulty:
+ * { solve_ms: { [difficulty]: summarize() }, and with `compare`, at that difficulty, the same
+ * challenges solved by altcha-lib's solver (the widget's worker before) and the new one,
+ * interleaved: compare: { difficulty, widget, altcha, hash_rate_ratio, p50_ratio } }.
+ */
+export async function benchSolve(browser, { difficulties, solves, compare, compareSolves = solves }) {
+  const { issueChallenge, checkPow } = await import(pathToFileURL(collectorDist).href);
+  const kinds = { widget: await readFile(join(widgetDist, 'pow-worker.js'), 'utf8') };
+  if (compare) kinds.altcha = await altchaWorkerCode();
+  const server = await servePage();
+  const out = { solve_ms: {} };
+  const issue = async (difficulty, count) => {
+    const challenges = [];
+    const times = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint();
+      challenges.push(await issueChallenge(SECRETS, 'bench', difficulty, 600, Date.now()));
+      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    return { challenges, issueUs: median(times) };
+  };
+  // Every answer must be one the collector accepts: a fast wrong solver would be no news.
+  const check = (challenges, records, kind) =>
+    records.forEach((r, i) => {
+      const result = checkPow(SECRETS, JSON.parse(JSON.stringify({ challenge: challenges[i], solution: { counter: r.counter, derivedKey: r.derivedKey } })), 'bench', Date.now());
+      if (!result.ok) throw new Error(`the ${kind} worker's solution was refused by the collector: ${result.code}`);
+    });
   try {
     const page = await browser.newPage();
-    await page.goto(`${origin}/`);
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    out.harness_ms = await harnessMs(page);
+    say(`pow: the harness's page.evaluate round trip: ${out.harness_ms.toFixed(1)} ms (outside every figure)`);
+    if (compare) {
+      const { challenges, issueUs } = await issue(compare, compareSolves);
+      out.challenge_issue_us_p50 = issueUs;
+      const records = await solveIn(page, kinds, challenges);
+      for (const kind of Object.keys(kinds)) check(challenges, records[kind], kind);
+      const widget = summarize(records.widget);
+      const altcha = summarize(records.altcha);
+      out.compare = { difficulty: compare, widget, altcha, hash_rate_ratio: widget.hashesPerMs / altcha.hashesPerMs, p50_ratio: altcha.p50 / widget.p50 };
+      say(`pow: difficulty ${compare}, same challenges: altcha-lib's solver (before): ${describe(altcha)}`);
+      say(`pow: difficulty ${compare}, same challenges: the widget's solver (now):    ${describe(widget)}`);
+      say(`pow: the widget's solver hashes ${out.compare.hash_rate_ratio.toFixed(1)} x faster; median solve ${out.compare.p50_ratio.toFixed(1)} x shorter`);
+    }
     for (const difficulty of difficulties) {
-      const challenges = [];
-      for (let i = 0; i < solves; i++) challenges.push(await issueChallenge(SECRETS, 'bench', difficulty, 600, Date.now()));
-      const { times, counters } = await page.evaluate(
-        async ({ challenges }) => {
-          // As the widget's solver does (src/pow/solver.ts): a fresh module worker per challenge,
-          // from pow-worker.js next to the bundle, terminated once it answers.
-          const times = [];
-          const counters = [];
-          for (const challenge of challenges) {
-            const t0 = performance.now();
-            const worker = new Worker('/widget/pow-worker.js', { type: 'module', name: 'secure-sign-pow' });
-            const solution = await new Promise((resolve, reject) => {
-              worker.addEventListener('message', (event) => resolve(event.data));
-              worker.addEventListener('error', () => reject(new Error('the worker failed')));
-              worker.postMessage({ type: 'work', challenge, timeout: 90_000 });
-            });
-            worker.terminate();
-            if (!solution) throw new Error('the worker found no solution');
-            times.push(performance.now() - t0);
-            counters.push(solution.counter);
-          }
-          return { times, counters };
-        },
-        { challenges },
-      );
-      // Hashes per ms over all solves (counter + 1 hashes each): the rate, independent of the luck
-      // of the draw, from which any difficulty's figures follow.
-      const hashesPerMs = counters.reduce((a, c) => a + c + 1, 0) / times.reduce((a, t) => a + t, 0);
-      out[difficulty] = { p50: median(times), p95: percentile(times, 95), max: Math.max(...times), n: times.length, hashesPerMs };
-      say(`pow: difficulty ${difficulty}: p50 ${out[difficulty].p50.toFixed(0)} ms, p95 ${out[difficulty].p95.toFixed(0)} ms, max ${out[difficulty].max.toFixed(0)} ms, ${hashesPerMs.toFixed(1)} hashes/ms (${solves} solves)`);
+      const { challenges, issueUs } = await issue(difficulty, solves);
+      out.challenge_issue_us_p50 ??= issueUs;
+      const records = await solveIn(page, { widget: kinds.widget }, challenges);
+      check(challenges, records.widget, 'widget');
+      out.solve_ms[difficulty] = summarize(records.widget);
+      say(`pow: difficulty ${difficulty}: ${describe(out.solve_ms[difficulty])}`);
     }
     await page.close();
   } finally {
@@ -159,6 +284,8 @@ async function main() {
       difficulties: { type: 'string' },
       solves: { type: 'string' },
       verifies: { type: 'string' },
+      compare: { type: 'string' },
+      'compare-solves': { type: 'string' },
     },
   });
   const result = await benchCalibration();
@@ -169,10 +296,12 @@ async function main() {
   say(`pow: verify p50 ${result['pow.verify_us_p50'].toFixed(1)} us (altcha-lib ${result['pow.verify_altcha_us_p50'].toFixed(1)} us, ${result['pow.verify_speedup'].toFixed(1)} x)`);
   if (!values['verify-only']) {
     const { launch } = await import('./browser.mjs');
-    const difficulties = (values.difficulties ?? (values.smoke ? '1000' : '25000,50000,100000,150000,200000')).split(',').map(Number);
+    const difficulties = (values.difficulties ?? (values.smoke ? '1000' : '500000,1000000,1500000,2000000')).split(',').map(Number);
+    const solves = Number(values.solves ?? (values.smoke ? 3 : 40));
+    const compare = values.compare === '0' ? undefined : Number(values.compare ?? (values.smoke ? 1000 : 75000));
     const browser = await launch();
     try {
-      result.solve_ms = await benchSolve(browser, { difficulties, solves: Number(values.solves ?? (values.smoke ? 3 : 40)) });
+      Object.assign(result, await benchSolve(browser, { difficulties, solves, compare, compareSolves: Number(values['compare-solves'] ?? solves) }));
     } finally {
       await browser.close();
     }

@@ -28,7 +28,7 @@ export const POW_ALGORITHM = 'SHA-256';
  * factor: the widget's solver refuses to run past it (packages/widget/src/pow/limits.ts holds the
  * same number; test/pow-burst.test.ts checks they agree).
  */
-export const MAX_POW_DIFFICULTY = 2_000_000;
+export const MAX_POW_DIFFICULTY = 16_000_000;
 
 /** A challenge as issued by `POST /v1/campaigns/{campaign}/challenge`. */
 export type IssuedChallenge = Challenge & { readonly expiresAt: string };

@@ -7,7 +7,7 @@
  * Challenges are "deterministic" (the collector picks the counter from 0 to the difficulty), so
  * no honest challenge needs more.
  */
-export const MAX_POW_COUNTER = 2_000_000;
+export const MAX_POW_COUNTER = 16_000_000;
 
 /**
  * Why a challenge asks for more work per attempt than the collector ever issues (one SHA-256 per
@@ -19,6 +19,11 @@ export function outOfBounds(parameters: { readonly algorithm: unknown; readonly 
   if (parameters.cost !== 1) return 'its cost is not 1';
   if (parameters.keyLength !== undefined && parameters.keyLength !== 32) return 'its key length is not 32';
   if (typeof parameters.keyPrefix !== 'string' || !/^[0-9a-fA-F]{1,64}$/.test(parameters.keyPrefix)) return 'its key prefix is not 1 to 64 hex digits';
+  // The collector's are 32 digits each (and it refuses more than 256 when verifying).
+  for (const name of ['nonce', 'salt']) {
+    const value = parameters[name];
+    if (typeof value !== 'string' || !/^(?:[0-9a-fA-F]{2}){1,128}$/.test(value)) return `its ${name} is not 2 to 256 hex digits in pairs`;
+  }
   for (const name of ['memoryCost', 'parallelism']) if (parameters[name] !== undefined) return `it sets ${name}`;
   return undefined;
 }

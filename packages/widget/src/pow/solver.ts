@@ -1,7 +1,8 @@
 // Solves the collector's ALTCHA v2 proof of work off the main thread.
 //
-// The worker (pow-worker.ts) runs altcha-lib's own solveChallenge with its WebCrypto key
-// derivations. Every file that runs is integrity-checked (issue 12), the worker too. Import maps do
+// The worker (pow-worker.ts) runs solve.ts: altcha's challenge format, hashed synchronously in
+// JavaScript (sha256.ts), many times faster than altcha-lib's solver, which awaits one WebCrypto
+// digest per counter. Every file that runs is integrity-checked (issue 12), the worker too. Import maps do
 // not cover a worker's script URL, so a built widget never starts a worker from a URL: the worker's
 // program comes as text in a module of its own (worker-code.ts, built as ss-worker-code-<hash>.js),
 // which the snippet's import map pins like every other chunk, and the worker is started from a
@@ -11,10 +12,10 @@
 //     loaded: nothing is solved and nothing falls back; the console says so, and the signer is
 //     asked to try again (a non-transient error: the envelope is not kept for a later retry).
 //   - A CSP that forbids blob: workers: the same solver on the main thread (solve.ts, itself in a
-//     pinned chunk, ss-solve-<hash>.js). crypto.subtle does the hashing asynchronously, so the page
-//     stays responsive, only slower. Never silently: the console names the directive that would
-//     allow the worker (a partner who tests on a fast laptop would otherwise never learn that
-//     phones solve slower).
+//     pinned chunk, ss-solve-<hash>.js), hashing in slices of a few milliseconds between the
+//     page's own tasks, so the page stays responsive but shares its thread with the hashing. Never
+//     silently: the console names the directive that would allow the worker (a partner who tests
+//     on a fast laptop would otherwise never learn that phones solve slower and less smoothly).
 // A challenge asking for more work than the collector ever issues is refused before any of this
 // (limits.ts), and the solver never tries a counter past MAX_POW_COUNTER.
 

@@ -1,9 +1,10 @@
 // The proof-of-work solver's bounds (src/pow/limits.ts) and its refusal to fall back to the main
 // thread silently. Challenges are made by altcha-lib itself, as the collector makes them.
 import { expect } from '@open-wc/testing';
-import { createChallenge } from 'altcha-lib';
+import { createChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/web/sha';
 import type { Challenge } from '../../src/collector.js';
+import { CounterHasher } from '../../src/pow/sha256.js';
 import { solve } from '../../src/pow/solve.js';
 import { MAIN_THREAD_WARNING, solveChallenge } from '../../src/pow/solver.js';
 import { COLLECTOR, setupCampaign, waitUntil } from './helpers.js';
@@ -41,6 +42,8 @@ describe('proof-of-work solver bounds', () => {
     ['a longer key', { keyLength: 64 }],
     ['a memory cost', { memoryCost: 1 << 20 }],
     ['no key prefix', { keyPrefix: '' }],
+    ['a nonce that is not hex', { nonce: 'not hex' }],
+    ['a salt longer than the collector accepts', { salt: 'ab'.repeat(5000) }],
   ] as const) {
     it(`refuses before it starts a challenge with ${name}, and says so on the console`, async () => {
       const challenge = await collectorLike(5);
@@ -54,10 +57,59 @@ describe('proof-of-work solver bounds', () => {
     });
   }
 
-  it('solves a collector-like challenge in a worker, with nothing said on the console', async () => {
-    const { result, warned } = await warnings(async () => solveChallenge(await collectorLike(1000), new AbortController().signal));
+  it('solves a collector-like challenge in a worker, with nothing said on the console, and altcha-lib verifies the solution', async () => {
+    const challenge = await collectorLike(1000);
+    const { result, warned } = await warnings(async () => solveChallenge(challenge, new AbortController().signal));
     expect(result?.counter).to.equal(1000);
     expect(warned).to.deep.equal([]);
+    const verdict = await verifySolution({ challenge: challenge as never, solution: result!, deriveKey, hmacSignatureSecret: 'test-secret' });
+    expect(verdict.verified).to.equal(true);
+  });
+});
+
+describe('proof-of-work hashing', () => {
+  const hex = (bytes: ArrayBuffer | Int32Array): string =>
+    bytes instanceof Int32Array
+      ? Array.from(bytes, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('')
+      : Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
+  it('hashes as WebCrypto does, for every prefix length from 0 to 140 bytes', async () => {
+    for (let length = 0; length <= 140; length++) {
+      const prefix = crypto.getRandomValues(new Uint8Array(length));
+      const hasher = new CounterHasher(prefix);
+      for (const counter of [0, 1, 0xabcdef, 0xffffffff, Math.floor(Math.random() * 2 ** 32)]) {
+        const message = new Uint8Array(length + 4);
+        message.set(prefix);
+        new DataView(message.buffer).setUint32(length, counter, false);
+        expect(hex(hasher.hash(counter)), `length ${length}, counter ${counter}`).to.equal(hex(await crypto.subtle.digest('SHA-256', message)));
+      }
+    }
+  });
+
+  it('on the main thread, lets the page run between slices of hashing', async () => {
+    // Deterministic counter 20,000: many batches; with slices of 0 ms it yields after each.
+    const challenge = await collectorLike(20_000);
+    let ran = false;
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      ran = true;
+    };
+    channel.port2.postMessage(null);
+    const solving = solve(challenge, new AbortController().signal, 60_000, undefined, 0);
+    expect(ran).to.equal(false);
+    const solution = await solving;
+    expect(solution?.counter).to.equal(20_000);
+    expect(ran).to.equal(true);
+    channel.port1.close();
+  });
+
+  it('stops when aborted while it solves, with no solution', async () => {
+    const challenge = await collectorLike(15_000_000);
+    const controller = new AbortController();
+    const solving = solve(challenge, controller.signal, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort();
+    expect(await solving).to.equal(null);
   });
 });
 
