@@ -199,6 +199,9 @@ const stateSchema = z.strictObject({
       stored: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
       withdrawn: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
       removed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      // Absent in a state written before confirmations existed (then 0).
+      confirmed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+      disowned: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     })
     .optional(),
 });
