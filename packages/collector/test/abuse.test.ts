@@ -141,7 +141,7 @@ describe.each(ENGINES)('abuse resistance on $name', ({ make }) => {
     const problem = (await expectDocumented(response, 'POST', '/v1/admin/campaigns')) as { code: string; detail: string };
     expect(problem.code).toBe('invalid-request');
     expect(problem.detail).not.toContain('script');
-    expect(problem.detail).toBe('body: unknown member (allowed: campaign, key, origins, goal, opensAt, closesAt)');
+    expect(problem.detail).toBe('body: unknown member (allowed: campaign, key, origins, goal, opensAt, closesAt, countShown)');
   });
 
   it('accepts the bearer scheme in any case', async () => {

@@ -88,6 +88,8 @@ describe.each(ENGINES)('collector HTTP API on $name', ({ make }) => {
       campaign: 'open-letter',
       keyId: open.keys.publicKey.keyId,
       count: 0,
+      confirmed: 0,
+      countShown: 'all',
       goal: 1000,
       opensAt: null,
       closesAt: null,
