@@ -1,8 +1,9 @@
 // Confirmation by the owner of a signature's e-mail address (docs/api.md "Confirmation"), end to
 // end over HTTP on both engines: 0x04/0x05 entries revealing the secret with the next seq, the
 // count and the confirmed count, the checkpoint's two lines, export's confirmation lines, the two
-// pages (a GET never changes anything), the retention deletion, rate limits, countShown.
-import { createConfirmationSecret, formatEnvelope, formatSecretCode, sealWithdrawable, type Envelope } from '@secure-sign/crypto';
+// pages (a GET never changes anything), the retention deletion, rate limits, countShown; then the
+// real binary (needs dist/): the commands and a server, with a scanner following every link.
+import { createConfirmationSecret, formatEnvelope, formatSecretCode, generateCampaignKeys, sealWithdrawable, type Envelope } from '@secure-sign/crypto';
 import {
   checkpointConfirmed,
   checkpointCount,
@@ -16,7 +17,10 @@ import {
   verifyInclusion,
 } from '@secure-sign/crypto/log';
 import { pino } from 'pino';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -488,5 +492,76 @@ describe('confirmation with two collector apps on one PostgreSQL', () => {
     expect(checkpoint.size).toBe(24);
     expect([checkpointCount(checkpoint), checkpointConfirmed(checkpoint)]).toEqual([confirms, confirms]);
     expect(await expectExportMatchesLog(https[0]!, campaign, await log.entries(24))).toEqual({ count: confirms, confirmed: confirms });
+  });
+});
+
+const BIN = fileURLToPath(new URL('../bin/secure-sign-collector.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+describe.each(ENGINES)('confirmation with the real binary on $name', ({ make }) => {
+  let fixture: EngineFixture | undefined;
+  afterEach(async () => {
+    await fixture?.cleanup();
+  });
+
+  it('campaign add --count-shown confirmed, a scanner following both links, the button, the counts served, signed and listed, campaign set --count-shown all', async () => {
+    if (!existsSync(DIST)) throw new Error('packages/collector/dist is missing: build first');
+    fixture = make();
+    const env = { ...process.env, DATABASE_URL: '', SECURE_SIGN_DATA_DIR: '' };
+    const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, ...fixture!.flags], { encoding: 'utf8', env });
+    const keys = await generateCampaignKeys();
+    const added = run(['campaign', 'add', 'open-letter', '--key', keys.publicKey.keyString, '--count-shown', 'confirmed']);
+    expect([added.status, added.stderr]).toEqual([0, '']);
+    const campaign: TestCampaign = { id: 'open-letter', keys, token: added.stdout.trim() };
+    const child = spawn(process.execPath, [BIN, '--port', '0', '--pow-difficulty', '20', '--log-name', LOG_NAME, ...fixture.flags], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const stderr: string[] = [];
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          const match = /listening on (http:\/\/[^\s]+)\n/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        void exited.then((code) => reject(new Error(`collector exited (${code}): ${stderr.join('')}`)));
+      });
+      const http: Http = (path, init) => fetch(url + path, init);
+      const a = await sign(http, campaign, 'A');
+      const b = await sign(http, campaign, 'B');
+      // A mail scanner follows both links of both e-mails: nothing changes.
+      for (const s of [a, b]) {
+        for (const decision of ['confirm', 'disown']) {
+          const link = `/v1/campaigns/open-letter/${decision}?code=${encodeURIComponent(formatSecretCode(s.envelope.sid, s.cs!))}&lang=fr`;
+          expect((await http(link)).status).toBe(200);
+          expect((await http(link, { method: 'HEAD' })).status).toBe(200);
+        }
+      }
+      expect(await facts(http, 'open-letter')).toMatchObject({ count: 2, confirmed: 0, countShown: 'confirmed', log: { size: 2 } });
+      // A presses the confirm button; B disowns through the JSON endpoint.
+      const pressed = await form(http, '/v1/campaigns/open-letter/confirm', `code=${encodeURIComponent(formatSecretCode(a.envelope.sid, a.cs!))}&lang=fr`);
+      expect(pressed.status).toBe(200);
+      expect(await pressed.text()).toContain('Merci : votre signature est confirmée');
+      expect((await decide(http, 'open-letter', b, 'disown')).status).toBe(200);
+      expect(await facts(http, 'open-letter')).toMatchObject({ count: 1, confirmed: 1, countShown: 'confirmed', log: { size: 4 } });
+      const { checkpoint } = await logClient(http, 'open-letter').waitForCheckpoint(4, 5000);
+      expect(checkpoint.checkpoint.extensions).toEqual(['count 1', 'confirmed 1']);
+      const lines = await exportLines(http, campaign);
+      expect(lines.slice(2).map((l) => l.confirmation?.decision)).toEqual(['confirm', 'disown']);
+      // The commands, beside the running server.
+      const list = run(['campaign', 'list']);
+      expect(list.stdout).toMatch(/^open-letter\tcount=1\t.*\tconfirmed=1\tcount-shown=confirmed\n$/);
+      const set = run(['campaign', 'set', 'open-letter', '--count-shown', 'all']);
+      expect(set.status).toBe(0);
+      expect(await facts(http, 'open-letter')).toMatchObject({ count: 1, confirmed: 1, countShown: 'all' });
+      const bad = run(['campaign', 'add', 'other', '--key', keys.publicKey.keyString, '--count-shown', 'some']);
+      expect([bad.status, bad.stderr]).toEqual([2, 'secure-sign-collector: error: --count-shown: expected all or confirmed\nsecure-sign-collector: hint: run secure-sign-collector --help\n']);
+      // The logs never carried a secret.
+      for (const secret of [a.cs!, b.cs!]) expect(stderr.join('')).not.toContain(secret);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 });
