@@ -1,6 +1,6 @@
 // The collector-facing commands against a small HTTP server that follows docs/api.md, and that can
 // also misbehave the ways a hostile or broken collector might (the real one never does).
-import { createWithdrawalSecret, generateCampaignKeys, sealWithdrawable, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
+import { createConfirmationSecret, createWithdrawalSecret, generateCampaignKeys, sealWithdrawable, signDocument, verifyDocument, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
 import {
   MemoryTree,
   SIGNATURE_TYPE_COSIGNATURE_ED25519,
@@ -45,10 +45,14 @@ const LOG_KEY = logKey();
 function entryOf(item: Stored): Uint8Array {
   if ('envelope' in item) {
     const e = item.envelope as Envelope;
-    const text = JSON.stringify({ v: e.v, campaign: e.campaign, kid: e.kid, sid: e.sid, wh: e.wh, ct: e.ct });
+    const text = JSON.stringify({ v: e.v, campaign: e.campaign, kid: e.kid, sid: e.sid, wh: e.wh, ch: e.ch, ct: e.ct });
     return encodeEntry({ kind: 'stored', submissionId: e.sid, envelopeHash: envelopeHash(text) });
   }
-  const line = item.line as Record<string, { sid: string; hash?: string; secret?: string }>;
+  const line = item.line as Record<string, { sid: string; hash?: string; secret?: string; decision?: string }>;
+  if (line['confirmation']) {
+    const { sid, secret, decision } = line['confirmation'];
+    return encodeEntry({ kind: decision === 'confirm' ? 'confirmed' : 'disowned', submissionId: sid, confirmationSecret: new Uint8Array(Buffer.from(secret!, 'base64url')) });
+  }
   if (line['removed']) return encodeEntry({ kind: 'stored', submissionId: line['removed'].sid, envelopeHash: new Uint8Array(Buffer.from(line['removed'].hash!, 'base64')) });
   if (line['withdrawal']) return encodeEntry({ kind: 'withdrawal', submissionId: line['withdrawal'].sid, withdrawalSecret: new Uint8Array(Buffer.from(line['withdrawal'].secret!, 'base64url')) });
   const removal = new Uint8Array(49);
@@ -70,6 +74,8 @@ interface Fake {
   publishedKey: string | undefined;
   /** A false signed count, when set. */
   count: number | undefined;
+  /** Whether the checkpoint carries a confirmed line (as collectors since issue 16 do), and a false one when a number. */
+  confirmed: boolean | number | undefined;
   /** Witnesses' cosigners whose cosignatures the served checkpoint carries (none by default). */
   cosigners: NoteSigner[];
   /** False: the checkpoint carries only the cosignatures, not the log's own signature. */
@@ -119,8 +125,16 @@ async function startFake(): Promise<Fake> {
         const tree = new MemoryTree();
         tree.appendAll(list.map((e) => leafHash(e)));
         if (rest === '/log/checkpoint') {
-          const counted = list.filter((e) => e[0] === 1).length - list.filter((e) => e[0] !== 1).length;
-          const body = formatCheckpoint({ origin: LOG_ORIGIN, size: tree.size, rootHash: tree.root(), extensions: [`count ${fake.count ?? counted}`] });
+          const counted = list.filter((e) => e[0] === 1).length - list.filter((e) => e[0] === 2 || e[0] === 3 || e[0] === 5).length;
+          // Confirmed: sids with a 04 entry not cancelled after it (the fake's own simple recount).
+          const confirmedSids = new Set<string>();
+          for (const e of list) {
+            const sid = Buffer.from(e.subarray(1, 17)).toString('base64url');
+            if (e[0] === 4) confirmedSids.add(sid);
+            else if (e[0] === 2 || e[0] === 3) confirmedSids.delete(sid);
+          }
+          const confirmedLine = fake.confirmed === undefined || fake.confirmed === false ? [] : [`confirmed ${fake.confirmed === true ? confirmedSids.size : fake.confirmed}`];
+          const body = formatCheckpoint({ origin: LOG_ORIGIN, size: tree.size, rootHash: tree.root(), extensions: [`count ${fake.count ?? counted}`, ...confirmedLine] });
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           return void res.end(await signNote(body, [...(fake.logSigns ? [fake.key.signer] : []), ...fake.cosigners]));
         }
@@ -926,5 +940,122 @@ describe('pull warns before the collector deletes a closed campaign\'s ciphertex
     const none = await run(t.dir, pullArgs('retbad.ndjson'));
     expect(none.code).toBe(0);
     expect(none.stderr).not.toContain('warning');
+  });
+});
+
+describe('pull brings confirmations and checks them (issue 16)', () => {
+  const bytesOf = async (name: string): Promise<string> => readFile(t.path(name), 'utf8');
+  it('stores confirmation lines, recounts count and confirmed against the checkpoint, also when a confirmed signature is withdrawn on a later pull', async () => {
+    fake = await startFake();
+    fake.confirmed = true;
+    const sealed = [];
+    for (let i = 0; i < 3; i++) sealed.push(await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i, { consent: { listPublicly: true, contactLater: false } }), confirmable: true, lang: 'fr' }));
+    const [a, b, c] = sealed;
+    fake.stored = [
+      { seq: 1, envelope: a!.envelope },
+      { seq: 2, envelope: b!.envelope },
+      { seq: 3, envelope: c!.envelope },
+      { seq: 4, line: { confirmation: { sid: a!.envelope.sid, secret: a!.confirmationSecret, decision: 'confirm' } } },
+      { seq: 5, line: { confirmation: { sid: b!.envelope.sid, secret: b!.confirmationSecret, decision: 'confirm' } } },
+      { seq: 6, line: { confirmation: { sid: c!.envelope.sid, secret: c!.confirmationSecret, decision: 'disown' } } },
+    ];
+    const first = await run(t.dir, pullArgs('cf.ndjson'));
+    expect(first.stderr).toBe(
+      'secure-sign: pulled 3 new envelopes (and 0 withdrawals, 0 removals by the operator, 0 envelopes whose ciphertext is gone, 2 confirmations and 1 disowned by the owners of the e-mail addresses) into cf.ndjson (last seq 6)\n' +
+        'secure-sign: verified against the log: the 6 entries of its latest checkpoint are exactly the lines pulled; signed count 2 (2 confirmed) recounted\n',
+    );
+    expect(first.code).toBe(0);
+    // Envelopes keep their ch in the normalised member order; confirmation lines as the collector sent them.
+    const pulled = await lines('cf.ndjson');
+    expect(pulled[0]).toBe(`{"seq":1,"receivedAt":"2026-11-27T10:00:00.000Z","envelope":{"v":1,"campaign":"open-letter","kid":"${a!.envelope.kid}","sid":"${a!.envelope.sid}","wh":"${a!.envelope.wh}","ch":"${a!.envelope.ch}","ct":"${a!.envelope.ct}"}}`);
+    expect(pulled[5]).toBe(`{"seq":6,"receivedAt":"2026-11-27T10:00:00.000Z","confirmation":{"sid":"${c!.envelope.sid}","secret":"${c!.confirmationSecret}","decision":"disown"}}`);
+
+    // Later, the signer of a (confirmed on the first pull) withdraws: confirmed goes down with the count.
+    fake.stored.push({ seq: 7, line: { withdrawal: { sid: a!.envelope.sid, secret: a!.withdrawalSecret } } });
+    const second = await run(t.dir, pullArgs('cf.ndjson'));
+    expect(second.stderr).toContain('signed count 1 (1 confirmed) recounted\n');
+    expect(second.code).toBe(0);
+
+    // decrypt: the disowned signature is left out; --confirmed-only keeps b only (a withdrew), in any format.
+    const all = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'cf.ndjson', '-o', 'cf-all.ndjson']);
+    expect(all.stderr).toBe('secure-sign: opened 3 of 3 records\nsecure-sign: 1 signature withdrawn by its signer, 0 removed by the operator, 1 disowned by the owner of its e-mail address, left out\n');
+    expect((await lines('cf-all.ndjson')).map((l) => JSON.parse(l).submissionId)).toEqual([b!.envelope.sid]);
+    expect(await bytesOf('cf-all.ndjson')).not.toContain(b!.confirmationSecret!);
+    fake.stored.push({ seq: 8, envelope: (await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(3), confirmable: true })).envelope });
+    expect((await run(t.dir, pullArgs('cf.ndjson'))).code).toBe(0);
+    const confirmed = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'cf.ndjson', '--confirmed-only', '--format', 'csv', '-o', 'cf-confirmed.csv']);
+    expect(confirmed.stderr).toBe(
+      'secure-sign: opened 4 of 4 records\n' +
+        'secure-sign: 1 signature withdrawn by its signer, 0 removed by the operator, 1 disowned by the owner of its e-mail address, left out\n' +
+        'secure-sign: --confirmed-only: left out 1 unconfirmed signature (no confirmation by the owner of the e-mail address)\n',
+    );
+    expect(confirmed.code).toBe(0);
+    const rows = await lines('cf-confirmed.csv');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain(`${b!.envelope.sid},open-letter,`);
+
+    // wall build --confirmed-only needs the envelope file, and keeps b only.
+    const decryptedAll = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'cf.ndjson', '-o', 'cf-records.ndjson']);
+    expect(decryptedAll.code).toBe(0);
+    const noEnvelopes = await run(t.dir, ['wall', 'build', '--from', 'cf-records.ndjson', '--confirmed-only']);
+    expect(noEnvelopes.code).toBe(2);
+    expect(noEnvelopes.stderr).toContain('secure-sign: error: --confirmed-only needs --envelopes\n');
+    const wall = await run(t.dir, ['wall', 'build', '--from', 'cf-records.ndjson', '--envelopes', 'cf.ndjson', '--confirmed-only', '-o', 'cf-wall.json']);
+    expect(wall.code).toBe(0);
+    expect(wall.stderr).toContain('secure-sign: --confirmed-only: left out 1 unconfirmed signature (no confirmation by the owner of the e-mail address)\n');
+    expect(JSON.parse(await bytesOf('cf-wall.json')).entries.map((e: { name: string }) => e.name)).toEqual(['Signer 1']);
+  });
+
+  it('refuses a confirmation line whose secret does not hash to the envelope\'s ch, and a checkpoint whose confirmed line is wrong', async () => {
+    fake = await startFake();
+    fake.confirmed = true;
+    const sealed = [];
+    for (let i = 0; i < 3; i++) sealed.push(await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(i), confirmable: true }));
+    const [a, b, c] = sealed;
+    const plain = await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(3) });
+    fake.stored = [
+      { seq: 1, envelope: a!.envelope },
+      { seq: 2, envelope: b!.envelope },
+      { seq: 3, envelope: c!.envelope },
+      { seq: 4, envelope: plain.envelope },
+      { seq: 5, line: { confirmation: { sid: a!.envelope.sid, secret: a!.confirmationSecret, decision: 'confirm' } } },
+    ];
+    expect((await run(t.dir, pullArgs('forged.ndjson'))).code).toBe(0);
+    // The collector logs (and exports) a confirmation of b with a secret it made up: the log is
+    // consistent, but only the holder of b's secret could have confirmed it.
+    fake.stored.push({ seq: 6, line: { confirmation: { sid: c!.envelope.sid, secret: c!.confirmationSecret, decision: 'confirm' } } });
+    fake.stored.push({ seq: 7, line: { confirmation: { sid: b!.envelope.sid, secret: createConfirmationSecret().secret, decision: 'confirm' } } });
+    const forged = await run(t.dir, pullArgs('forged.ndjson'));
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toContain(`secure-sign: error: the collector sent a confirmation line (2, seq 7) whose secret does not hash to the ch of submission ${b!.envelope.sid}: nobody but staff and the owner of the e-mail address could have made it\n`);
+    // The good line before it is kept (and checked later), the forged one is not written.
+    const kept = await lines('forged.ndjson');
+    expect(kept.map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The same for an envelope that has no ch at all (it cannot be confirmed).
+    fake.stored[6] = { seq: 7, line: { confirmation: { sid: plain.envelope.sid, secret: createConfirmationSecret().secret, decision: 'disown' } } };
+    const noCh = await run(t.dir, pullArgs('forged.ndjson'));
+    expect(noCh.code).toBe(1);
+    expect(noCh.stderr).toContain(`whose secret does not hash to the ch of submission ${plain.envelope.sid} (its envelope has no ch)`);
+
+    // A checkpoint that signs a false confirmed count (the lines are right).
+    fake.stored.pop();
+    fake.confirmed = 1;
+    const wrong = await run(t.dir, pullArgs('forged.ndjson'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("secure-sign: error: the log's checkpoint signs a confirmed count of 1, but its 6 entries count 2 confirmed signatures\n");
+    fake.confirmed = true;
+    const right = await run(t.dir, pullArgs('forged.ndjson'));
+    expect(right.stderr).toContain('signed count 4 (2 confirmed) recounted\n');
+    expect(right.code).toBe(0);
+
+    // decrypt does not trust the file blindly either: a confirmation line written into it by hand
+    // with another secret confirms nothing, and is named as forged (status 6).
+    const text = await bytesOf('forged.ndjson');
+    await writeFile(t.path('forged-edited.ndjson'), text + `{"seq":8,"receivedAt":"2026-11-27T10:00:00.000Z","confirmation":{"sid":"${b!.envelope.sid}","secret":"${createConfirmationSecret().secret}","decision":"confirm"}}\n`, { mode: 0o600 });
+    const edited = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'forged-edited.ndjson', '--confirmed-only', '-o', 'forged-confirmed.ndjson']);
+    expect(edited.code).toBe(6);
+    expect(edited.stderr).toContain(`secure-sign: error: 1 forged confirmation (the revealed secret does not hash to the envelope's ch), not counted: ${b!.envelope.sid}\n`);
+    expect(edited.stderr).toContain('secure-sign: --confirmed-only: left out 2 unconfirmed signatures (no confirmation by the owner of the e-mail address)\n');
+    expect((await lines('forged-confirmed.ndjson')).map((l) => JSON.parse(l).submissionId)).toEqual([a!.envelope.sid, c!.envelope.sid]);
   });
 });
