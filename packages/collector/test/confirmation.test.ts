@@ -419,6 +419,31 @@ describe.each(ENGINES)('confirmation on $name', ({ make }) => {
     expect(tally.confirmed).toBe(4 - disownedWins + 3);
   });
 
+  it('signs the right confirmed count at a size whose row has none (a row of an older release during a rolling upgrade)', async () => {
+    const { fixture, store } = await fresh();
+    const campaign = await addCampaign(store, 'open-letter');
+    const app = createApp({ store, config: appConfig(), logger: quiet });
+    const http: Http = (path, init) => app.request(path, init);
+    const [a, b] = [await sign(http, campaign, 'A'), await sign(http, campaign, 'B')];
+    await sign(http, campaign, 'C');
+    expect((await decide(http, campaign.id, a, 'confirm')).status).toBe(200);
+    expect((await decide(http, campaign.id, b, 'confirm')).status).toBe(200);
+    expect((await json(http, `/v1/campaigns/${campaign.id}/withdrawals`, { sid: b.envelope.sid, secret: b.withdrawal })).status).toBe(200);
+    const forget = async () => {
+      for (const table of ['submissions', 'log_events']) await fixture.query(`UPDATE ${table} SET log_confirmed = NULL WHERE campaign = 'open-letter'`);
+    };
+    await forget();
+    // The row at size 6 is B's withdrawal: A's confirmation counts, B's no longer does.
+    expect(await store.pendingCheckpoints()).toEqual([{ campaign: campaign.id, size: 6, count: 2, confirmed: 1 }]);
+    await sign(http, campaign, 'D');
+    await forget();
+    expect(await store.pendingCheckpoints()).toEqual([{ campaign: campaign.id, size: 7, count: 3, confirmed: 1 }]);
+    await issueCheckpoints(store, await loadLogKey(store), LOG_NAME);
+    const log = logClient(http, campaign.id);
+    const { checkpoint } = await log.checkpoint();
+    expect(tallyEntries(await log.entries(7))).toEqual({ count: checkpointCount(checkpoint), confirmed: checkpointConfirmed(checkpoint) });
+  });
+
   it('sets countShown at creation and changes it later: the admin body and PATCH, the commands, the campaign answer', async () => {
     const { fixture, store } = await fresh();
     const app = createApp({ store, config: appConfig({ adminToken: ADMIN_TOKEN }), logger: quiet });

@@ -110,5 +110,17 @@ export function toEvent(row: EventRow): ExportedEvent {
   return { kind: 'removal', seq, sid: row.sid, receivedAt: row.received_at };
 }
 
+/**
+ * SQL (both engines) for the confirmed count at the log size of the campaign row `c`, from the
+ * decisions themselves: the confirmations (kind 4) among the first `log_size` entries whose
+ * signature no withdrawal or removal among them cancelled (a sid has at most one of each, and a
+ * decision never follows a withdrawal or removal). The checkpoint query falls back to it when
+ * the row at that size has no `log_confirmed`: a row written before migration 6 (nothing was
+ * confirmed then: 0), or by a process of an older release during a rolling upgrade.
+ */
+export const CONFIRMED_AT_SIZE = `(SELECT count(*) FROM log_decisions d
+   WHERE d.campaign = c.id AND d.kind = ${KIND_CONFIRMED} AND d.seq <= c.log_size
+     AND NOT EXISTS (SELECT 1 FROM log_events e WHERE e.campaign = c.id AND e.sid = d.sid AND e.seq <= c.log_size))`;
+
 /** Rows logged per transaction when a store logs envelopes stored before the log existed. */
 export const CATCH_UP_BATCH = 5000;

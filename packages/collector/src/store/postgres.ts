@@ -21,6 +21,7 @@ import {
 } from './types.js';
 import {
   CATCH_UP_BATCH,
+  CONFIRMED_AT_SIZE,
   KIND_CONFIRMED,
   KIND_DISOWNED,
   KIND_REMOVAL,
@@ -730,7 +731,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async pendingCheckpoints() {
       // One statement: the size and the count at exactly that size come from one snapshot (and
       // the row of seq = size never changes once committed).
-      // A row written before confirmations existed has no confirmed count: nothing was confirmed then.
+      // A row without a confirmed count (written before migration 6, or by an older release)
+      // falls back to counting the decisions (CONFIRMED_AT_SIZE).
       const { rows } = await pool.query<{ campaign: string; size: string; count: string | null; confirmed: string }>(
         `SELECT c.id AS campaign, c.log_size AS size,
                 CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
@@ -740,7 +742,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
                 CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
                   (SELECT s.log_confirmed FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
                   (SELECT e.log_confirmed FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size),
-                  (SELECT d.log_confirmed FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size), 0) END AS confirmed
+                  (SELECT d.log_confirmed FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size),
+                ${CONFIRMED_AT_SIZE}) END AS confirmed
          FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
          WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
       );

@@ -27,6 +27,7 @@ import {
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 import {
   CATCH_UP_BATCH,
+  CONFIRMED_AT_SIZE,
   KIND_CONFIRMED,
   KIND_DISOWNED,
   KIND_REMOVAL,
@@ -225,7 +226,8 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
        ORDER BY seq`,
     ),
     // The counts at the log's size are in the row of seq = size (fixed once committed). A row
-    // written before confirmations existed has no confirmed count: nothing was confirmed then.
+    // without a confirmed count (written before migration 6, or by an older release) falls back
+    // to counting the decisions (CONFIRMED_AT_SIZE).
     pending: db.prepare<[], { campaign: string; size: number; count: number | null; confirmed: number }>(
       `SELECT c.id AS campaign, c.log_size AS size,
               CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
@@ -235,7 +237,8 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
               CASE WHEN c.log_size = 0 THEN 0 ELSE coalesce(
                 (SELECT s.log_confirmed FROM submissions s WHERE s.campaign = c.id AND s.seq = c.log_size),
                 (SELECT e.log_confirmed FROM log_events e WHERE e.campaign = c.id AND e.seq = c.log_size),
-                (SELECT d.log_confirmed FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size), 0) END AS confirmed
+                (SELECT d.log_confirmed FROM log_decisions d WHERE d.campaign = c.id AND d.seq = c.log_size),
+                ${CONFIRMED_AT_SIZE}) END AS confirmed
        FROM campaigns c LEFT JOIN log_checkpoints k ON k.campaign = c.id
        WHERE k.size IS NULL OR c.log_size > k.size ORDER BY c.id`,
     ),
