@@ -221,7 +221,7 @@ describe.each(ENGINES)('confirmation on $name', ({ make }) => {
     for (const secret of [a.cs!, b.cs!, a.envelope.sid, b.envelope.sid, a.envelope.ct]) expect(text).not.toContain(secret);
   });
 
-  it('serves the confirm and disown pages: a GET or HEAD of either link, with or without the code, changes neither the count, the confirmed count nor the log size; only the button decides', async () => {
+  it('serves the confirm and disown pages: a GET or HEAD of either link, with or without the code, changes neither the count, the confirmed count nor the log size, and only the button decides', async () => {
     const { store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
     const app = createApp({ store, config: appConfig(), logger: quiet });
@@ -314,7 +314,7 @@ describe.each(ENGINES)('confirmation on $name', ({ make }) => {
     expect(await state()).toEqual({ count: 1, confirmed: 1, size: 4, lines: 4 });
   });
 
-  it('allows decisions while the campaign is closed; after the retention deletion a new decision answers 410 and one made before still answers 200', async () => {
+  it('allows decisions while the campaign is closed, and after the retention deletion a new decision answers 410 and one made before still answers 200', async () => {
     const { store } = await fresh();
     const campaign = await addCampaign(store, 'open-letter');
     const app = createApp({ store, config: appConfig(), logger: quiet });
