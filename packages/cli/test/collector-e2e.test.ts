@@ -240,7 +240,7 @@ describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collect
     await waitForLog('log-letter', 4);
     const pullArgs = ['pull', '--collector', url, '--campaign', 'log-letter', '--token-file', 'log.token', '--out', 'log.ndjson', '--log-key', vkey];
     const first = await run(t.dir, pullArgs);
-    expect(first.stderr).toMatch(/^secure-sign: pulled 4 new envelopes into log.ndjson \(last seq 4\)\nsecure-sign: verified against the log: the 4 entries of its latest checkpoint are exactly the lines pulled; signed count 4 recounted\n$/);
+    expect(first.stderr).toMatch(/^secure-sign: pulled 4 new envelopes into log.ndjson \(last seq 4\)\nsecure-sign: verified against the log: the 4 entries of its latest checkpoint are exactly the lines pulled; signed count 4 \(0 confirmed\) recounted\n$/);
     expect(first.code).toBe(0);
     const counted = await run(t.dir, ['receipt', 'check', 'receipt-1.json', '--log-key', vkey]);
     expect(counted).toMatchObject({ code: 0, stdout: 'counted in the log of log-letter at position 2 of 4\n' });
@@ -256,7 +256,7 @@ describe.skipIf(!BUILT)('the log, receipts and withdrawals with the real collect
     const second = await run(t.dir, pullArgs);
     expect(second.stderr).toBe(
       'secure-sign: pulled 0 new envelopes (and 1 withdrawals, 0 removals by the operator, 0 envelopes whose ciphertext is gone) into log.ndjson (last seq 5)\n' +
-        'secure-sign: verified against the log: the 5 entries of its latest checkpoint are exactly the lines pulled; signed count 3 recounted\n',
+        'secure-sign: verified against the log: the 5 entries of its latest checkpoint are exactly the lines pulled; signed count 3 (0 confirmed) recounted\n',
     );
     expect(second.code).toBe(0);
     const after = await run(t.dir, ['receipt', 'check', 'receipt-1.json', '--log-key', vkey]);
