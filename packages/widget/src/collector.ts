@@ -23,6 +23,11 @@ export interface CampaignInfo {
   readonly log?: unknown;
   /** True when the collector says no wall is published (absent from older collectors: ask). */
   readonly noWall?: boolean;
+  /**
+   * Signatures whose e-mail address was confirmed (issue 16), present only when the campaign
+   * shows them (`countShown: "confirmed"`) instead of all signatures.
+   */
+  readonly confirmed?: number;
 }
 
 /** A receipt for a stored submission. */
@@ -161,6 +166,9 @@ export class CollectorClient {
     const validGoal = typeof goal === 'number' && Number.isSafeInteger(goal) && goal > 0 ? goal : null;
     const keyId = body['keyId'];
     const originAllowed = body['originAllowed'];
+    // A confirmed count that is not a number from 0 to `count` is ignored, and so is then the wish
+    // to show it: the widget shows the total, worded as the total, rather than a number it cannot read.
+    const confirmed = body['confirmed'] as number;
     return {
       count,
       goal: validGoal,
@@ -169,6 +177,7 @@ export class CollectorClient {
       ...(typeof originAllowed === 'boolean' ? { originAllowed } : {}),
       log: body['log'],
       ...(body['wall'] === null ? { noWall: true } : {}),
+      ...(body['countShown'] === 'confirmed' && Number.isSafeInteger(confirmed) && confirmed >= 0 && confirmed <= count ? { confirmed } : {}),
     };
   }
 

@@ -8,7 +8,10 @@
 // signed by it, for this campaign's log (its origin, the key's name, ends in /<campaign>), and
 // carry a count line; anything else hides the count and tells the partner why on the console.
 // A network failure is not a verification failure: the collector's own number stays (unmarked).
-import { checkpointCount, ed25519NoteVerifier, MAX_NOTE_BYTES, openCheckpoint, parseVerifierKey, type VerifierKey } from '@secure-sign/crypto/log';
+// When the campaign shows confirmed signatures (issue 16), the number is the checkpoint's
+// `confirmed` line; a checkpoint without one (an older collector) gives no verdict either, and the
+// collector's own confirmed number stays, unmarked.
+import { checkpointConfirmed, checkpointCount, ed25519NoteVerifier, MAX_NOTE_BYTES, openCheckpoint, parseVerifierKey, type VerifierKey } from '@secure-sign/crypto/log';
 import { CollectorError, type CollectorClient } from './collector.js';
 import { receiptText } from './i18n/receipt.js';
 
@@ -27,12 +30,14 @@ async function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicK
 }
 
 /**
- * The count of the campaign log's latest checkpoint, verified against `vkey`; `undefined` when
- * the checkpoint could not be fetched (no verdict).
+ * The count of the campaign log's latest checkpoint, verified against `vkey` (its confirmed count
+ * when `confirmedShown` is defined: the campaign answer's `confirmed`, present only when the
+ * campaign shows confirmed signatures); `undefined` when the checkpoint could not be fetched, or
+ * has no confirmed line where one is wanted (no verdict).
  *
  * @throws Error whose message tells the partner why the count is hidden (also written on the console).
  */
-export async function verifiedCount(client: CollectorClient, vkey: string, campaign: string): Promise<number | undefined> {
+export async function verifiedCount(client: CollectorClient, vkey: string, campaign: string, confirmedShown?: number): Promise<number | undefined> {
   try {
     let key: VerifierKey;
     try {
@@ -52,9 +57,11 @@ export async function verifiedCount(client: CollectorClient, vkey: string, campa
       throw new Error('the log checkpoint could not be read');
     }
     let count: number | undefined;
+    let confirmed: number | undefined;
     try {
       const { checkpoint } = await openCheckpoint(text, { origin: key.name, log: ed25519NoteVerifier(key, ed25519Verify) });
       count = checkpointCount(checkpoint);
+      if (confirmedShown !== undefined) confirmed = checkpointConfirmed(checkpoint);
     } catch (error) {
       throw new Error(
         error instanceof Error && error.message.startsWith('this browser')
@@ -63,7 +70,11 @@ export async function verifiedCount(client: CollectorClient, vkey: string, campa
       );
     }
     if (count === undefined) throw new Error('the collector\'s log checkpoint carries no count line');
-    return count;
+    if (confirmedShown === undefined) return count;
+    if (confirmed === undefined) {
+      console.warn('<secure-sign>: the collector\'s log checkpoint carries no confirmed line, so the confirmed count shown is the collector\'s own, not checked.');
+    }
+    return confirmed;
   } catch (error) {
     const message = (error as Error).message;
     console.error(`<secure-sign>: ${message.endsWith('shown.') ? message : `${message}, so the count is not shown.`}`);

@@ -17,7 +17,8 @@ export const QUEUE_KEY_PREFIX = 'secure-sign:queue:v1:';
 export const MAX_QUEUED = 20;
 
 const FIELD = /^[A-Za-z0-9_-]{1,65536}$/;
-const ENVELOPE = ['v', 'campaign', 'kid', 'sid', 'wh', 'ct'] as const;
+// `ch`, the confirmation hash (issue 16), is optional: an envelope without it has six members.
+const ENVELOPE = ['v', 'campaign', 'kid', 'sid', 'wh', 'ch', 'ct'] as const;
 
 /** A kept signature: the sealed envelope and, when the widget made one, its withdrawal secret. */
 export interface Queued {
@@ -26,22 +27,24 @@ export interface Queued {
 }
 
 /**
- * The kept signature, its envelope normalised (member order v, campaign, kid, sid, wh, ct), or
- * undefined if it is not one: nothing but envelope-shaped strings and a secret of 43 characters.
+ * The kept signature, its envelope normalised (member order v, campaign, kid, sid, wh, ch when
+ * present, ct), or undefined if it is not one: nothing but envelope-shaped strings and a secret
+ * of 43 characters.
  */
 function queuedOf(value: unknown): Queued | undefined {
   const { envelope: e, secret } = (value ?? {}) as { envelope?: Record<string, unknown>; secret?: unknown };
+  const members = ENVELOPE.filter((k) => k !== 'ch' || e?.['ch'] !== undefined);
   if (
     typeof e !== 'object' ||
     e === null ||
-    Object.keys(e).length !== 6 ||
+    Object.keys(e).length !== members.length ||
     e['v'] !== 1 ||
-    !ENVELOPE.every((k) => k === 'v' || (typeof e[k] === 'string' && FIELD.test(e[k]))) ||
-    (e['wh'] as string).length !== 43
+    // Every member but v a string of the base64url alphabet; wh and ch (second letter h) 43 long.
+    !members.every((k) => k === 'v' || (typeof e[k] === 'string' && FIELD.test(e[k]) && (k[1] !== 'h' || e[k].length === 43)))
   ) {
     return undefined;
   }
-  const envelope = Object.fromEntries(ENVELOPE.map((k) => [k, e[k]])) as unknown as Envelope;
+  const envelope = Object.fromEntries(members.map((k) => [k, e[k]])) as unknown as Envelope;
   return typeof secret === 'string' && /^[\w-]{43}$/.test(secret) ? { envelope, secret } : { envelope };
 }
 

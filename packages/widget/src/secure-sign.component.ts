@@ -399,7 +399,7 @@ export class SecureSign extends LitElement {
     const generation = this.#generation;
     if (this.logKey && this.#client) {
       import('./log-count.js')
-        .then((m) => ((this.#logNote = m.receiptText), m.verifiedCount(this.#client!, this.logKey!, this.campaign)))
+        .then((m) => ((this.#logNote = m.receiptText), m.verifiedCount(this.#client!, this.logKey!, this.campaign, this._info?.confirmed)))
         .then(
           (count) => generation === this.#generation && count !== undefined && this._logCount !== false && (this._logCount = Math.max(count, this._logCount || 0)),
           () => generation === this.#generation && (this._logCount = false),
@@ -621,7 +621,9 @@ export class SecureSign extends LitElement {
     try {
       const publicKey = await this.#publicKey!;
       if (this.#wrongKey(publicKey)) return;
-      sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer: input });
+      // Confirmable (issue 16): staff can e-mail the signer a confirmation link, in this language.
+      // The confirmation secret is sealed for staff; the widget does not keep it.
+      sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer: input, confirmable: true, lang: this._t.lang });
     } catch {
       // Fail closed: nothing was sent. (An unusable key has already made the widget unavailable.)
       if ((this._status as Status) === 'unavailable') return;

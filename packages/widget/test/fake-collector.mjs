@@ -63,13 +63,33 @@ function merkleRoot(leaves) {
   while (k * 2 < leaves.length) k *= 2;
   return sha256(Buffer.from([1]), merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
 }
-/** The campaign's latest checkpoint: its entries, the `count` line, signed as the setup asks. */
+/**
+ * The count and confirmed count of a log's entries (docs/format.md §8.3): 01 stored, 02/03
+ * withdrawn or removed, 04 confirmed, 05 disowned (the fake writes only consistent logs).
+ */
+function tally(entries) {
+  const live = new Map();
+  for (const e of entries) {
+    const sid = e.subarray(1, 17).toString('hex');
+    if (e[0] === 1) live.set(sid, false);
+    else if (e[0] === 4) live.set(sid, true);
+    else live.delete(sid);
+  }
+  return { count: live.size, confirmed: [...live.values()].filter(Boolean).length };
+}
+/**
+ * The campaign's latest checkpoint: its entries, the `count` and `confirmed` lines, signed as the
+ * setup asks ('no-confirmed': without the confirmed line, as an older collector wrote).
+ */
 function checkpoint(c) {
-  const count = c.entries.filter((e) => e[0] === 1).length;
+  const { count, confirmed } = tally(c.entries);
   let text = `${c.origin}\n${c.entries.length}\n${merkleRoot(c.entries).toString('base64')}\ncount ${count}\n`;
+  if (c.checkpoint !== 'no-confirmed') text += `confirmed ${confirmed}\n`;
   if (c.checkpoint === 'wrong-key') return signNote(text, c.origin, logKeys[1]);
   const note = signNote(text, c.origin);
-  // 'tampered': the count line raised after signing (a collector that lies about its count).
+  // 'tampered': the count line raised after signing (a collector that lies about its count);
+  // 'tampered-confirmed': the confirmed line raised after signing.
+  if (c.checkpoint === 'tampered-confirmed') return note.replace(`confirmed ${confirmed}\n`, `confirmed ${confirmed + 1}\n`);
   return c.checkpoint === 'tampered' ? note.replace(`count ${count}\n`, `count ${count + 1000}\n`) : note;
 }
 /**
@@ -138,12 +158,21 @@ export function fakeCollector() {
           // The transparency log: its origin, its 49-byte entries (`logEntries` earlier ones made up).
           origin: `${LOG_NAME}/${command.campaign}`,
           entries: Array.from({ length: command.logEntries ?? 0 }, () => Buffer.concat([Buffer.from([1]), randomBytes(48)])),
-          // 'ok', 'tampered', 'wrong-key', or 'none' (404, as before the first checkpoint).
+          // Confirmed signatures (issue 16): the number the campaign answer states, and whether it
+          // shows them ('confirmed') rather than all ('all', the default).
+          confirmed: command.confirmed ?? 0,
+          countShown: command.countShown ?? 'all',
+          // 'ok', 'tampered', 'tampered-confirmed', 'no-confirmed', 'wrong-key', or 'none' (404, as before the first checkpoint).
           checkpoint: command.checkpoint ?? 'ok',
           // Routes whose answer is 50 MB ('campaign', 'challenge', 'submissions', 'files', 'checkpoint').
           huge: command.huge ?? [],
           hugeSent: 0,
         });
+        // The first `confirmedEntries` made-up signatures confirmed by their e-mail's owner (04 entries).
+        const c = campaigns.get(command.campaign);
+        for (const stored of c.entries.slice(0, command.confirmedEntries ?? 0)) {
+          c.entries.push(Buffer.concat([Buffer.from([4]), stored.subarray(1, 17), randomBytes(32)]));
+        }
       } else if (command.op === 'network') {
         networkDown = command.down === true;
       } else if (command.op === 'fail') {
@@ -234,6 +263,7 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
         campaign: match[1],
         ...(campaign.legacy ? {} : { keyId: campaign.kid }),
         count: campaign.count,
+        ...(campaign.legacy ? {} : { confirmed: campaign.confirmed, countShown: campaign.countShown }),
         goal: campaign.goal,
         opensAt: null,
         closesAt: null,
@@ -297,7 +327,7 @@ ${saveData}<script type="module" src="${escapeHtml(cdn ?? '')}${PREFIX}/__dist/s
       if (campaign.failure === 'closed-on-submit') return problem(ctx, 403, 'campaign-closed');
       // The receipt of the contract (docs/api.md): the entry (0x01, sid, SHA-256 of the stored
       // envelope's exact bytes) at its index, and the collector's signed promise.
-      const stored = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ct: envelope.ct });
+      const stored = JSON.stringify({ v: envelope.v, campaign: envelope.campaign, kid: envelope.kid, sid: envelope.sid, wh: envelope.wh, ch: envelope.ch, ct: envelope.ct });
       const entry = Buffer.concat([Buffer.from([1]), Buffer.from(envelope.sid, 'base64url'), sha256(Buffer.from(stored))]);
       const index = campaign.entries.push(entry) - 1;
       const promise = signNote(`secure-sign promise/v1\n${campaign.origin}\n${index}\n${entry.toString('base64')}\n`, campaign.origin);

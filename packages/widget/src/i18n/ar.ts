@@ -46,6 +46,8 @@ export const ar: Translation = {
   preparing: 'جارٍ تجهيز التشفير…',
   count: signatures,
   goal: (count, goal) => `${n.format(count)} من ${n.format(goal)}`,
+  // "Confirmed signatures: N", which needs no agreement with the number.
+  confirmed: (count, goal) => `التوقيعات المؤكَّدة: ${n.format(count)}${goal ? ` من ${n.format(goal)}` : ''}`,
   closed: 'لم تعد هذه الحملة تقبل التوقيعات.',
   errorsSummary: (count) => (count === 1 ? 'يرجى تصحيح حقل واحد.' : `يرجى تصحيح الحقول (${n.format(count)}).`),
   errorRequired: 'هذا الحقل مطلوب.',

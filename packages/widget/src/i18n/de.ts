@@ -29,6 +29,8 @@ export const de: Translation = {
   preparing: 'Verschlüsselung wird vorbereitet…',
   count: (count) => (count === 1 ? '1 Unterschrift' : `${n.format(count)} Unterschriften`),
   goal: (count, goal) => `${n.format(count)} von ${n.format(goal)} Unterschriften`,
+  confirmed: (count, goal) =>
+    goal ? `${n.format(count)} von ${n.format(goal)} Unterschriften bestätigt` : count === 1 ? '1 bestätigte Unterschrift' : `${n.format(count)} bestätigte Unterschriften`,
   closed: 'Diese Kampagne nimmt keine Unterschriften mehr an.',
   errorsSummary: (count) => (count === 1 ? 'Bitte korrigieren Sie 1 Feld.' : `Bitte korrigieren Sie ${count} Felder.`),
   errorRequired: 'Dieses Feld ist erforderlich.',

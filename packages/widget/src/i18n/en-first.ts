@@ -33,6 +33,7 @@ export const enFirst: Omit<Translation, LateKey> = {
   loading: 'Loading…',
   count: (count) => (count === 1 ? '1 signature' : `${n.format(count)} signatures`),
   goal: (count, goal) => `${n.format(count)} of ${n.format(goal)} signatures`,
+  confirmed: (count, goal) => `${n.format(count)}${goal ? ` of ${n.format(goal)}` : ''} confirmed signature${count === 1 && !goal ? '' : 's'}`,
   closed: 'This campaign no longer accepts signatures.',
   successTitle: 'Thank you for signing',
   queuedTitle: 'Saved on this device',

@@ -29,6 +29,8 @@ export const es: Translation = {
   preparing: 'Preparando el cifrado…',
   count: (count) => (count === 1 ? '1 firma' : `${n.format(count)} firmas`),
   goal: (count, goal) => `${n.format(count)} de ${n.format(goal)} firmas`,
+  confirmed: (count, goal) =>
+    goal ? `${n.format(count)} de ${n.format(goal)} firmas confirmadas` : count === 1 ? '1 firma confirmada' : `${n.format(count)} firmas confirmadas`,
   closed: 'Esta campaña ya no acepta firmas.',
   errorsSummary: (count) => (count === 1 ? 'Corrige 1 campo.' : `Corrige ${count} campos.`),
   errorRequired: 'Este campo es obligatorio.',

@@ -29,6 +29,8 @@ export const fr: Translation = {
   preparing: 'Préparation du chiffrement…',
   count: (count) => (count < 2 ? `${n.format(count)} signature` : `${n.format(count)} signatures`),
   goal: (count, goal) => `${n.format(count)} signatures sur ${n.format(goal)}`,
+  confirmed: (count, goal) =>
+    goal ? `${n.format(count)} signatures confirmées sur ${n.format(goal)}` : `${n.format(count)} signature${count < 2 ? '' : 's'} confirmée${count < 2 ? '' : 's'}`,
   closed: 'Cette campagne n’accepte plus de signatures.',
   errorsSummary: (count) => (count < 2 ? 'Veuillez corriger 1 champ.' : `Veuillez corriger ${count} champs.`),
   errorRequired: 'Ce champ est obligatoire.',

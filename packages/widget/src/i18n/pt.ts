@@ -29,6 +29,8 @@ export const pt: Translation = {
   preparing: 'A preparar a cifra…',
   count: (count) => (count === 1 ? '1 assinatura' : `${n.format(count)} assinaturas`),
   goal: (count, goal) => `${n.format(count)} de ${n.format(goal)} assinaturas`,
+  confirmed: (count, goal) =>
+    goal ? `${n.format(count)} de ${n.format(goal)} assinaturas confirmadas` : count === 1 ? '1 assinatura confirmada' : `${n.format(count)} assinaturas confirmadas`,
   closed: 'Esta campanha já não aceita assinaturas.',
   errorsSummary: (count) => (count === 1 ? 'Corrija 1 campo.' : `Corrija ${count} campos.`),
   errorRequired: 'Este campo é obrigatório.',

@@ -38,6 +38,11 @@ export interface Translation {
   readonly preparing: string;
   readonly count: (count: number) => string;
   readonly goal: (count: number, goal: number) => string;
+  /**
+   * The count (and the goal, when there is one) when the campaign shows only signatures whose
+   * e-mail address was confirmed.
+   */
+  readonly confirmed: (count: number, goal: number | null) => string;
   readonly closed: string;
   readonly errorsSummary: (count: number) => string;
   readonly errorRequired: string;

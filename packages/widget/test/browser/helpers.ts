@@ -53,8 +53,16 @@ export async function setupCampaign(
     legacy?: boolean;
     /** Entries already in the campaign's log (stored envelopes, counted). */
     logEntries?: number;
-    /** How the log checkpoint is served: signed ('ok'), by another key, altered after signing, or not yet (404). */
-    checkpoint?: 'ok' | 'wrong-key' | 'tampered' | 'none';
+    /**
+     * How the log checkpoint is served: signed ('ok'), by another key, altered after signing (its
+     * count or its confirmed line), without a confirmed line, or not yet (404).
+     */
+    checkpoint?: 'ok' | 'wrong-key' | 'tampered' | 'tampered-confirmed' | 'no-confirmed' | 'none';
+    /** The confirmed count the campaign answer states, and whether the campaign shows it. */
+    confirmed?: number;
+    countShown?: 'all' | 'confirmed';
+    /** How many of the `logEntries` have a confirmation entry (04) in the log. */
+    confirmedEntries?: number;
     /** Routes answered with 50 MB: 'campaign', 'challenge', 'submissions', 'files', 'checkpoint'. */
     huge?: string[];
   } = {},

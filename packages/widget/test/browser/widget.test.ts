@@ -238,7 +238,8 @@ describe('<secure-sign> retry queue', () => {
       const saved: { envelope: Envelope; secret: string }[] = JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith(QUEUE_KEY_PREFIX))!)!);
       expect(saved).to.have.length(1);
       expect(Object.keys(saved[0]!).sort()).to.deep.equal(['envelope', 'secret']);
-      expect(Object.keys(saved[0]!.envelope)).to.deep.equal(['v', 'campaign', 'kid', 'sid', 'wh', 'ct']);
+      // The confirmation hash (issue 16) is kept too, in its place between wh and ct.
+      expect(Object.keys(saved[0]!.envelope)).to.deep.equal(['v', 'campaign', 'kid', 'sid', 'wh', 'ch', 'ct']);
       // The withdrawal secret is kept with its envelope, and is the one whose hash the envelope carries.
       const { secret } = saved[0]!;
       expect(withdrawalHash(secret)).to.equal(saved[0]!.envelope.wh);
