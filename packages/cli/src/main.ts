@@ -122,7 +122,7 @@ const timeoutOption = (): Option =>
 function program(): Command {
   const cli = new Command('secure-sign')
     .version(VERSION)
-    .description('The secure-sign staff tool: campaign keys, the snippet partners paste, pulling and decrypting signatures, the signer wall.')
+    .description('The secure-sign staff tool: campaign keys, the snippet partners paste, pulling and decrypting signatures, e-mail confirmation, the signer wall.')
     .showHelpAfterError(false)
     .addHelpText(
       'after',
@@ -132,14 +132,15 @@ Example (a whole campaign, start to end):
   secure-sign snippet --campaign open-letter --key campaign.key --collector https://c.example.org --base-url https://partner.example/secure-sign/ --copy-to files
   secure-sign-collector campaign add open-letter --key sspk1... > staff.token   # on the collector
   secure-sign pull --collector https://c.example.org --campaign open-letter --token-file staff.token --out envelopes.ndjson
+  SECURE_SIGN_SMTP_PASSWORD=... secure-sign confirm send --key campaign.key --in envelopes.ndjson --from team@example.org --smtp smtp://team@mail.example.org --collector https://c.example.org
   secure-sign decrypt --key campaign.key -i envelopes.ndjson | secure-sign wall build > wall-data.json
   secure-sign wall sign --key campaign.key --campaign open-letter --collector https://c.example.org wall-data.json > wall.json
   secure-sign wall publish --collector https://c.example.org --campaign open-letter --token-file staff.token wall.json
 
 Exit status: 0 ok; 1 failure (also a wall the collector refuses as stale or expired, and any
 pull that finds the collector's log does not check out); 2 usage error; 3 decrypt finished but
-some records failed; 4, 5, 6: see receipt check; 6 also for decrypt and wall build when the
-envelope file holds forged withdrawals.
+some records failed; 4, 5, 6: see receipt check; 6 also for decrypt, wall build and confirm send
+when the envelope file holds forged withdrawals or confirmations.
 Full reference: docs/cli.md`,
     );
 
@@ -261,8 +262,11 @@ collector"): the latest checkpoint must be signed by the pinned log key and exte
 verified on the previous pull (a rewritten history stops the pull, status 1, before anything is
 written); the lines pulled up to the checkpoint must be exactly the log's entries (nothing
 withheld, nothing extra) and recount to its signed count. Lines past the checkpoint are kept and
-checked on the next pull. Withdrawals and operator removals are pulled too (decrypt and wall
-build leave those signatures out).
+checked on the next pull. Withdrawals, operator removals and the decisions of e-mail owners
+(confirmed, or "this wasn't me") are pulled too: decrypt and wall build leave withdrawn, removed
+and disowned signatures out, and keep only confirmed ones with --confirmed-only. A confirmation
+whose secret does not hash to its envelope's ch stops the pull (only staff and the owner of the
+address know it), and the checkpoint's confirmed count is recounted like its count.
 
 Run it again at any time: it fetches only what is new since the last pull (the seq cursor in the
 state file), and an interrupted pull never leaves a line twice. Each line keeps the collector's
