@@ -110,66 +110,135 @@ export async function measureWidget(browser, pageUrl, { runs }) {
   };
 }
 
-/** pow.solve_ms_*: challenges from a collector at its default difficulty, solved in the widget's worker. */
 // DevTools' "Slow 4G" preset: 562.5 ms latency, 1.44 Mbit/s down, 675 kbit/s up.
-const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 };
+export const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 };
 
-// Records every long task (over 50 ms on the main thread) from the start of the page.
+// Records every long task (over 50 ms on the main thread) from the start of the page, with when it
+// started on the page's clock, so each can be put in its phase (load, reading, tap, submit).
 const RECORD_LONG_TASKS = () => {
   window.__longTasks = [];
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
   }).observe({ type: 'longtask', buffered: true });
 };
 
+/** The phase a long task starting at `start` (page clock) belongs to, from a run's marks. */
+function phaseOf(start, marks) {
+  if (start < marks.interactive) return 'load';
+  if (start < marks.tap) return 'reading';
+  if (start < marks.ready) return 'tap';
+  if (start < marks.submit) return 'filling';
+  return 'submit';
+}
+
+// The phone run's marks, taken by the page itself on its own clock, checked once a frame:
+// interactive (the form's Sign button rendered), ready (after the tap: the country list, which
+// comes with the crypto chunk, rendered) and done ("Thank you"). Playwright's own waits and
+// actions would run its injected script in the page (over 100 ms of script evaluation at 6x,
+// itself a long task), so the phone runs drive the page through plain CDP calls and read these.
+const RECORD_PHONE_MARKS = () => {
+  const marks = (window.__marks = {});
+  const check = () => {
+    const root = document.querySelector('secure-sign')?.renderRoot;
+    const now = performance.now();
+    if (root) {
+      if (marks.interactive === undefined && root.querySelector('button[type="submit"]')) marks.interactive = now;
+      if (marks.tap !== undefined && marks.ready === undefined && root.querySelectorAll('select[name="country"] option').length > 100) marks.ready = now;
+      if (marks.submit !== undefined && marks.done === undefined && [...root.querySelectorAll('h3')].some((h) => /Thank you for signing/.test(h.textContent))) marks.done = now;
+    }
+    if (marks.done === undefined) requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+  customElements.whenDefined('secure-sign').then(() => (marks.defined = performance.now()));
+};
+
+/** An expression's value in the page (CDP Runtime.evaluate: no injected helper script). */
+async function evaluate(cdp, expression) {
+  const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+  if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+  return result.value;
+}
+
+/** Waits (polling from Node every 25 ms) until the page's mark `name` is set, and returns it. */
+async function mark(cdp, name, timeout = 60_000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const value = await evaluate(cdp, `window.__marks?.${name}`);
+    if (typeof value === 'number') return value;
+    if (Date.now() > until) throw new Error(`phone run: no "${name}" within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /**
- * widget.phone_* metrics (issue 19): a phone-sized page at 6x CPU throttling (CDP; Chromium does
- * not throttle workers, so the proof of work is not slowed) on emulated Slow 4G. Interactive: from
- * navigation start to the form's Sign button rendered. Tap to ready: after the form has been on
- * screen for 3 s, from the first focus of a field to the crypto chunk in use (the country list,
- * which arrives with it, rendered). Long task: the longest main-thread task from load through the
- * tap, filling in, submitting and "Thank you".
+ * One phone run (issue 19) on a fresh context: a phone-sized page at `rate`x CPU throttling (CDP;
+ * Chromium does not throttle workers, so the proof of work is not slowed) on emulated Slow 4G (or
+ * `network`, CDP Network.emulateNetworkConditions; null for none). Returns the page-clock marks
+ * (interactive: the form's Sign button rendered; tap: first focus of a field after the form was
+ * on screen for `readMs`; ready: the crypto chunk in use, its country list rendered; submit: Sign
+ * clicked; done: "Thank you"), every long task with its phase, and, with `trace` (a list of
+ * categories), the Chromium trace of the whole run. Typing is CDP Input.insertText into the
+ * focused field: real input events, as Playwright's fill sends.
  */
-export async function measurePhone(browser, pageUrl, { runs }) {
+export async function phoneRun(browser, pageUrl, { rate = 6, network = SLOW_4G, readMs = 3000, trace, run = 0 } = {}) {
+  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+    await cdp.send('Network.enable');
+    if (network) await cdp.send('Network.emulateNetworkConditions', network);
+    await page.addInitScript(RECORD_LONG_TASKS);
+    await page.addInitScript(RECORD_SUBMIT);
+    await page.addInitScript(RECORD_PHONE_MARKS);
+    if (trace) await browser.startTracing(page, { categories: trace, screenshots: false });
+    await page.goto(pageUrl, { waitUntil: 'commit' });
+    const inWidget = (selector) => `document.querySelector('secure-sign').renderRoot.querySelector(${JSON.stringify(selector)})`;
+    await mark(cdp, 'interactive');
+    // The signer scrolls to the form (on a phone it is below the letter) and reads it.
+    await evaluate(cdp, `document.querySelector('secure-sign').scrollIntoView()`);
+    await new Promise((resolve) => setTimeout(resolve, readMs));
+    await evaluate(cdp, `window.__marks.tap = performance.now(); ${inWidget('input[name="name"]')}.focus()`);
+    await mark(cdp, 'ready');
+    for (const [name, value] of [['name', `Bench Signer ${run}`], ['email', `bench${run}@example.org`], ['comment', 'Measured, not typed by hand.']]) {
+      await evaluate(cdp, `${inWidget(`[name="${name}"]`)}.focus()`);
+      await cdp.send('Input.insertText', { text: value });
+    }
+    await evaluate(cdp, `window.__marks.submit = performance.now(); ${inWidget('button[type="submit"]')}.click()`);
+    await mark(cdp, 'done');
+    const marks = await evaluate(cdp, 'window.__marks');
+    const sent = await evaluate(cdp, 'window.__submitAt.length');
+    if (sent !== 1) throw new Error(`phone run: ${sent} submissions sent, expected 1`);
+    const longTasks = (await evaluate(cdp, 'window.__longTasks')).map((task) => ({ ...task, phase: phaseOf(task.start, marks) }));
+    // The page's own waterfall (Resource Timing): when each request started, its first byte and end.
+    const resources = await evaluate(
+      cdp,
+      `[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((r) => ({ url: r.name, start: r.startTime, firstByte: r.responseStart, end: r.responseEnd, bytes: r.transferSize }))`,
+    );
+    const traced = trace ? await browser.stopTracing() : undefined;
+    return { marks, longTasks, resources, trace: traced };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * widget.phone_* metrics (issue 19), over `runs` phone runs (see phoneRun). Interactive: from
+ * navigation start to the form's Sign button rendered. Tap to ready: after the form has been on
+ * screen for 3 s, from the first focus of a field to the crypto chunk in use. Long task: the
+ * longest main-thread task from load through the tap, filling in, submitting and "Thank you".
+ */
+export async function measurePhone(browser, pageUrl, { runs, rate = 6 }) {
   const interactive = [];
   const tapToReady = [];
   const longest = [];
   for (let run = 0; run < runs; run++) {
-    const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
-    await page.addInitScript(RECORD_LONG_TASKS);
-    await page.addInitScript(RECORD_SUBMIT);
-    await page.goto(pageUrl, { waitUntil: 'commit' });
-    const ready = await page.waitForFunction(
-      () => (document.querySelector('secure-sign')?.renderRoot?.querySelector('button[type="submit"]') ? performance.now() : false),
-      null,
-      { polling: 'raf', timeout: 60_000 },
-    );
-    interactive.push(await ready.jsonValue());
-    // The signer scrolls to the form (on a phone it is below the letter) and reads it for 3 s.
-    await page.evaluate(() => document.querySelector('secure-sign').scrollIntoView());
-    await page.waitForTimeout(3000);
-    const t0 = await page.evaluate(() => {
-      const t = performance.now();
-      document.querySelector('secure-sign').renderRoot.querySelector('input[name="name"]').focus();
-      return t;
-    });
-    const arrived = await page.waitForFunction(
-      () => (document.querySelector('secure-sign').renderRoot.querySelectorAll('select[name="country"] option').length > 100 ? performance.now() : false),
-      null,
-      { polling: 'raf', timeout: 60_000 },
-    );
-    tapToReady.push((await arrived.jsonValue()) - t0);
-    await fillForm(page, run);
-    await clickToRequest(page);
-    await waitForHeading(page, /Thank you for signing/);
-    longest.push(Math.max(0, ...(await page.evaluate(() => window.__longTasks))));
-    await context.close();
-    say(`phone run ${run + 1}/${runs}: interactive ${interactive.at(-1).toFixed(0)} ms, tap to ready ${tapToReady.at(-1).toFixed(0)} ms, longest task ${longest.at(-1).toFixed(0)} ms`);
+    const { marks, longTasks } = await phoneRun(browser, pageUrl, { rate, run });
+    interactive.push(marks.interactive);
+    tapToReady.push(marks.ready - marks.tap);
+    longest.push(Math.max(0, ...longTasks.map((task) => task.duration)));
+    const tasks = longTasks.map((task) => `${task.phase} ${task.duration.toFixed(0)}`).join(', ') || 'none';
+    say(`phone run ${run + 1}/${runs} (${rate}x): interactive ${marks.interactive.toFixed(0)} ms, tap to ready ${(marks.ready - marks.tap).toFixed(0)} ms, long tasks (ms): ${tasks}`);
   }
   return {
     'widget.phone_interactive_ms_p50': median(interactive),
@@ -178,6 +247,7 @@ export async function measurePhone(browser, pageUrl, { runs }) {
   };
 }
 
+/** pow.solve_ms_*: challenges from a collector at its default difficulty, solved in the widget's worker. */
 export async function measurePowSolve(browser, pageOrigin, collectorUrl, campaign, { count }) {
   const page = await browser.newPage();
   await page.goto(`${pageOrigin}/open-letter/privacy.html`);

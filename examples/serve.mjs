@@ -9,10 +9,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip as gzipCallback } from 'node:zlib';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const widgetDist = fileURLToPath(new URL('../packages/widget/dist/', import.meta.url));
+const builtDist = fileURLToPath(new URL('../packages/widget/dist/', import.meta.url));
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -56,15 +57,43 @@ export async function integrityOf(path) {
 const HASHED = /^ss-[a-z]+(?:-[a-z]+)*-[\w-]{8}\.js$/;
 const COMPRESSIBLE = /^(text\/|application\/(json|wasm))/;
 
-/** The body compressed as the request's Accept-Encoding allows (brotli first), with its encoding. */
-function compress(body, acceptEncoding) {
+/** The encoding a request's Accept-Encoding allows, brotli first; undefined for none. */
+function chooseEncoding(acceptEncoding) {
   const accepts = (name) => new RegExp(`(^|[\\s,])${name}(?!;q=0(\\.0+)?(\\s|,|$))`).test(acceptEncoding ?? '');
-  if (accepts('br')) return { body: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }), encoding: 'br' };
-  if (accepts('gzip')) return { body: gzipSync(body, { level: 9 }), encoding: 'gzip' };
-  return { body, encoding: undefined };
+  return accepts('br') ? 'br' : accepts('gzip') ? 'gzip' : undefined;
 }
 
+const brotli = promisify(brotliCompress);
+const gzip = promisify(gzipCallback);
+
+// Compressed bodies, shared by every server of this process, keyed by file, size, modification
+// time and encoding. Compressing happens in libuv's thread pool (the async zlib calls), and
+// brotli's best quality takes about a second for the crypto chunk: a server compresses the files
+// the snippet lists in the background as it starts, so that no visitor's request waits for it.
 const compressed = new Map();
+
+/** The body compressed with `encoding` ('br' or 'gzip'), computed once per file version. */
+function compressedBody(file, info, body, encoding) {
+  const key = `${file}|${info.size}|${info.mtimeMs}|${encoding}`;
+  let packed = compressed.get(key);
+  if (!packed) {
+    packed = encoding === 'br' ? brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }) : gzip(body, { level: 9 });
+    // A failure is not kept: the next request tries again.
+    packed.catch(() => compressed.delete(key));
+    compressed.set(key, packed);
+  }
+  return packed;
+}
+
+/** Starts compressing `names` of `dist` in the background (both encodings); errors are ignored. */
+function precompress(dist, names) {
+  for (const name of names) {
+    const file = join(dist, name);
+    Promise.all([stat(file), readFile(file)])
+      .then(([info, body]) => Promise.all(['br', 'gzip'].map((encoding) => compressedBody(file, info, body, encoding))))
+      .catch(() => undefined);
+  }
+}
 
 function resolveInside(root, urlPath) {
   const decoded = decodeURIComponent(urlPath);
@@ -75,10 +104,13 @@ function resolveInside(root, urlPath) {
 
 /**
  * Starts the example server.
- * @param {{ host?: string, port?: number, campaign: string, campaignKey: string, collectorUrl: string, logKey?: string }} options
+ * @param {{ host?: string, port?: number, campaign: string, campaignKey: string, collectorUrl: string, logKey?: string, dist?: string }} options
+ *   `dist`: the widget build to serve under /widget/ (default packages/widget/dist/; the phone
+ *   trace serves an unminified copy to see which line costs what).
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function startExampleServer({ host = '127.0.0.1', port = 0, campaign, campaignKey, collectorUrl, logKey = '' }) {
+export async function startExampleServer({ host = '127.0.0.1', port = 0, campaign, campaignKey, collectorUrl, logKey = '', dist = builtDist }) {
+  const widgetDist = dist.endsWith(sep) ? dist : dist + sep;
   const widgetIntegrity = await integrityOf(join(widgetDist, 'secure-sign.js'));
   const values = {
     '%CAMPAIGN%': campaign,
@@ -107,8 +139,12 @@ export async function startExampleServer({ host = '127.0.0.1', port = 0, campaig
         ? [widgetDist, url.pathname.slice('/widget/'.length)]
         : [here, url.pathname.slice(1)];
       let file = resolveInside(root, rest);
-      if (file && (await stat(file).catch(() => undefined))?.isDirectory()) file = join(file, 'index.html');
-      const body = file && (await readFile(file).catch(() => undefined));
+      let info = file && (await stat(file).catch(() => undefined));
+      if (info?.isDirectory()) {
+        file = join(file, 'index.html');
+        info = await stat(file).catch(() => undefined);
+      }
+      const body = info && (await readFile(file).catch(() => undefined));
       if (!body || file.endsWith('.mjs') || file.includes(`${sep}test${sep}`)) {
         response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
         return;
@@ -129,12 +165,12 @@ export async function startExampleServer({ host = '127.0.0.1', port = 0, campaig
       // and hashed names cached for a year (docs/embedding.md, "Serving dist/ yourself").
       if (root === widgetDist && COMPRESSIBLE.test(type)) {
         const name = rest.split('/').pop();
-        const cacheKey = `${file}|${request.headers['accept-encoding'] ?? ''}`;
-        const packed = compressed.get(cacheKey) ?? compress(body, request.headers['accept-encoding']);
-        compressed.set(cacheKey, packed);
-        content = packed.body;
+        const encoding = chooseEncoding(request.headers['accept-encoding']);
+        if (encoding) {
+          content = await compressedBody(file, info, body, encoding);
+          headers['Content-Encoding'] = encoding;
+        }
         headers['Vary'] = 'Accept-Encoding';
-        if (packed.encoding) headers['Content-Encoding'] = packed.encoding;
         headers['Cache-Control'] = HASHED.test(name) ? 'public, max-age=31536000, immutable' : 'no-cache';
       }
       response.writeHead(200, headers);
@@ -153,6 +189,7 @@ export async function startExampleServer({ host = '127.0.0.1', port = 0, campaig
     const printed = await snippet({ campaign, publicKey: campaignKey, collector: collectorUrl, baseUrl: new URL('/widget/', url), dist: widgetDist });
     values['%IMPORT_MAP%'] = printed.html.split('\n')[0];
     csp = contentSecurityPolicy(collectorUrl, printed.importMapHash);
+    precompress(widgetDist, printed.files.map((file) => file.name));
   } catch (error) {
     server.close();
     throw error;

@@ -7,7 +7,8 @@
 // 2. index.js (+ chunks): ESM for bundlers; lit, @secure-sign/crypto and altcha-lib stay external.
 // 3. secure-sign.js (+ ss-*.js chunks): the CDN bundle, everything bundled and minified. Its
 //    initial chunk holds lit, the element and English; libsodium and zod sit in a lazy chunk loaded
-//    on the signer's first interaction; other languages are small lazy chunks.
+//    on the signer's first interaction; other languages are small lazy chunks. Each dynamic import
+//    requests its chunk's own imports at the same time (parallelImports).
 // Finally the SRI hash (sha384) of every emitted .js file goes to dist/integrity.json and is printed
 // with its gzipped size. The widget's Node tests check the chunks' contents and sizes.
 import { externals, packageDir, ts } from '../../scripts/rollup-package.mjs';
@@ -15,20 +16,28 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { create, ts as cemTs } from '@custom-elements-manifest/analyzer';
 import { litPlugin } from '@custom-elements-manifest/analyzer/src/features/framework-plugins/lit/lit.js';
 import { gzipSync } from 'node:zlib';
 
 const dir = packageDir('widget');
-const dist = join(dir, 'dist');
+// SECURE_SIGN_WIDGET_OUT builds into another folder (bench/phone-trace.mjs's experiments, while
+// other work in the same checkout uses dist/); such a build leaves custom-elements.json alone.
+const out = process.env.SECURE_SIGN_WIDGET_OUT;
+const dist = out ? resolve(out) : join(dir, 'dist');
+const tsWidget = () => (out ? ts('widget', { outDir: dist }) : ts('widget'));
 const browser = () => nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'] });
+// The element's internal reactive state (`_status`, `_t`, …: `state: true` in its properties, never
+// read outside secure-sign.component.ts) gets short names: they are the most repeated words of the
+// first load. Only these names, so no property shared between chunks is renamed.
+const STATE = /^_(status|t|info|errors|receipt|wall|announce|kind|arrived|verify|logCount)$/;
 const minify = () =>
-  terser({ module: true, ecma: 2022, format: { comments: false }, compress: { passes: 3, unsafe_arrows: true } });
+  terser({ module: true, ecma: 2022, format: { comments: false }, compress: { passes: 3, unsafe_arrows: true }, mangle: { properties: { regex: STATE } } });
 
 /**
  * Collapses white space in the lit templates of the widget's own sources: the CSS (which has no
- * interpolations) fully, and in HTML templates line breaks with their indentation (none of our
+ * interpolations) fully, with each block's last semicolon and the zero of `0.5` dropped, and in HTML templates line breaks with their indentation (none of our
  * templates has white-space-sensitive content such as <pre>). Keeps the CDN bundle's first load
  * small. HTML templates nest (html`…${cond ? html`…` : nothing}…`), so they are found by a small
  * scanner over the compiled JavaScript rather than a regular expression.
@@ -40,7 +49,14 @@ function compactTemplates() {
       // (Not the worker's text, which workerCode() gives exactly as built.)
       if (!id.startsWith(join(dir, 'src')) || !id.endsWith('.ts') || id === join(dir, 'src/pow/worker-code.ts')) return null;
       const out = code.replace(/\bcss\s*`([^`]*)`/g, (_, body) =>
-        `css\`${body.replace(/\/\*[^]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').trim()}\``,
+        `css\`${body
+          .replace(/\/\*[^]*?\*\//g, '')
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{}:;,>])\s*/g, '$1')
+          // The last declaration of a block needs no semicolon; 0.5 is .5.
+          .replace(/;}/g, '}')
+          .replace(/(^|[\s:,(/-])0\.(\d)/g, '$1.$2')
+          .trim()}\``,
       );
       return { code: compactHtml(out), map: null };
     },
@@ -137,6 +153,44 @@ function workerCode() {
   };
 }
 
+/**
+ * A dynamic import fetches its chunk's own static imports only once that chunk has arrived and
+ * been parsed: one more round trip per level, 0.56 s each on a slow phone connection (issue 19:
+ * the crypto chunk, then the hashing code it shares with the log-count chunk). This rewrites each
+ * `import('./chunk.js')` of the CDN build to request the chunk and every chunk it imports
+ * statically (transitively) at once, leaving out what the importing chunk has loaded already. The
+ * browser's module map fetches and evaluates each file once; the expression's value is still the
+ * chunk's own import.
+ */
+function parallelImports() {
+  return {
+    name: 'secure-sign-parallel-imports',
+    renderChunk(code, chunk, _options, { chunks }) {
+      const loaded = new Set([chunk.fileName]);
+      const walk = (name, into) => {
+        for (const dep of chunks[name]?.imports ?? []) {
+          if (!into.has(dep)) {
+            into.add(dep);
+            walk(dep, into);
+          }
+        }
+        return into;
+      };
+      walk(chunk.fileName, loaded);
+      let changed = false;
+      const out = code.replace(/\bimport\((['"])\.\/([^'"]+)\1\)/g, (whole, _quote, file) => {
+        if (!chunks[file]) return whole;
+        const deps = [...walk(file, new Set())].filter((dep) => !loaded.has(dep) && dep !== file);
+        if (deps.length === 0) return whole;
+        changed = true;
+        // (The chunk's own import fails too if one of these does: their failures are silenced.)
+        return `(${deps.map((name) => `import('./${name}').catch(() => 0), `).join('')}import('./${file}'))`;
+      });
+      return changed ? { code: out, map: null } : null;
+    },
+  };
+}
+
 /** Removes JavaScript left by earlier builds (tsc -b writes only .d.ts files into dist/). */
 function cleanJs() {
   return {
@@ -204,13 +258,13 @@ function integrity() {
 export default [
   {
     input: join(dir, 'src/pow/pow-worker.ts'),
-    plugins: [cleanJs(), ts('widget'), browser(), minify()],
+    plugins: [cleanJs(), tsWidget(), browser(), minify()],
     output: { file: join(dist, 'pow-worker.js'), format: 'es', inlineDynamicImports: true },
   },
   {
     input: join(dir, 'src/index.ts'),
     external: externals('widget'),
-    plugins: [workerCode(), ts('widget')],
+    plugins: [workerCode(), tsWidget()],
     output: { dir: dist, format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
   },
   {
@@ -218,7 +272,7 @@ export default [
     // Lets the lazy chunk import what it shares with the entry (the key-string code) from the entry
     // itself, so the first load stays one file instead of an entry plus a shared chunk.
     preserveEntrySignatures: false,
-    plugins: [workerCode(), ts('widget'), compactTemplates(), browser(), minify(), integrity(), manifest()],
+    plugins: [workerCode(), tsWidget(), compactTemplates(), browser(), parallelImports(), minify(), integrity(), ...(out ? [] : [manifest()])],
     output: {
       dir: dist,
       format: 'es',

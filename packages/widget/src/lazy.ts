@@ -26,16 +26,18 @@ export function countryOptions(lang: string): readonly { code: string; name: str
   let list = countryLists.get(lang);
   if (!list) {
     const names = new Intl.DisplayNames([lang], { type: 'region' });
-    list = COUNTRY_CODES.map((code) => ({ code, name: names.of(code) ?? code })).sort((a, b) => a.name.localeCompare(b.name, lang));
+    // One collator for the whole sort: localeCompare(…, lang) looks one up on every comparison.
+    const { compare } = new Intl.Collator(lang);
+    list = COUNTRY_CODES.map((code) => ({ code, name: names.of(code) ?? code })).sort((a, b) => compare(a.name, b.name));
     countryLists.set(lang, list);
   }
   return list;
 }
 
 /**
- * Parses the campaign key, then, in the background, seals a constant made-up signature to it once
- * and throws the result away. The first seal in a page otherwise pays a few milliseconds of
- * WebAssembly compilation and JIT warm-up on the signer's click. Nothing is stored or sent, and no
+ * Parses the campaign key, then, in the background (an idle callback), seals a constant made-up
+ * signature to it once and throws the result away. The first seal in a page otherwise pays a few
+ * milliseconds of WebAssembly compilation and JIT warm-up on the signer's click. Nothing is stored or sent, and no
  * real data is involved.
  *
  * @throws Error whose message tells the partner the real cause (for the console, never the key):
@@ -52,11 +54,15 @@ export async function loadKey(keyString: string, campaign: string): Promise<Camp
         : 'the "campaign-key" attribute could not be parsed. Nothing will be sent. Copy the key again from `secure-sign snippet`.',
     );
   }
-  sealSubmission({
-    publicKey,
-    campaign,
-    signer: { kind: 'individual', name: 'warm-up', email: 'warm-up@example.invalid', consent: { listPublicly: false, contactLater: false } },
-  }).catch(() => undefined);
+  // In a task of its own when the browser is idle: on a slow phone the first seal (WebAssembly
+  // functions compiled on first call, zod's first parse) is a long task of its own (issue 19).
+  (window.requestIdleCallback ?? setTimeout)(() =>
+    sealSubmission({
+      publicKey,
+      campaign,
+      signer: { kind: 'individual', name: 'warm-up', email: 'warm-up@example.invalid', consent: { listPublicly: false, contactLater: false } },
+    }).catch(() => undefined),
+  );
   return publicKey;
 }
 
