@@ -205,6 +205,8 @@ export class SecureSign extends LitElement {
   #pow: Promise<PendingPow> | undefined;
   #abort = new AbortController();
   #started = false;
+  /** The form shows while the campaign's facts are asked for: the count says "Loading…". */
+  #asking = false;
   #flushing = false;
   #generation = 0;
   /** "Show recent signers" was pressed: focus moves to the wall once it is shown. */
@@ -319,6 +321,13 @@ export class SecureSign extends LitElement {
       return;
     }
 
+    // The form shows now, not after the campaign's answer, which on a slow phone connection is a
+    // whole round trip away (issue 19); the count says "Loading…" until it comes, and a closed or
+    // unknown campaign replaces the form then.
+    this._status = 'form';
+    this._wall = this.hideWall ? 'hidden' : 'button';
+    this.#asking = true;
+    this.#prefetch();
     let info: CampaignInfo | undefined;
     try {
       info = await this.#client.campaign();
@@ -327,13 +336,15 @@ export class SecureSign extends LitElement {
       // Unreachable collector (offline, or down): still show the form, whose signatures are kept
       // and retried, and ask again when the connection returns and with backoff.
       this.#askAgain(generation, 2000);
+    } finally {
+      if (generation === this.#generation) {
+        this.#asking = false;
+        this.requestUpdate();
+      }
     }
     if (generation !== this.#generation) return;
-    this._status = 'form';
-    this._wall = this.hideWall ? 'hidden' : 'button';
     if (!this.#setInfo(info)) return;
-    this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: this._status === 'form' }));
-    this.#prefetch();
+    this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: info?.open ?? true }));
     // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
     if (this.#queue.list().length > 0) void this.#flush();
   }
@@ -460,8 +471,9 @@ export class SecureSign extends LitElement {
 
   /**
    * Loads the crypto chunk before the first tap for visitors who are about to sign: once the form
-   * has been on screen for 1.5 s and the browser is idle. Never while it stays off-screen, nor for
-   * visitors who asked to save data or are on a very slow (2G) connection (the first tap loads it).
+   * has been on screen for 1 s and the browser is idle (and the campaign's answer did not make the
+   * form go away). Never while it stays off-screen, nor for visitors who asked to save data or are
+   * on a very slow (2G) connection (the first tap loads it).
    */
   #prefetch(): void {
     const connection = (navigator as Navigator & { connection?: { saveData?: boolean; effectiveType?: string } }).connection;
@@ -471,7 +483,7 @@ export class SecureSign extends LitElement {
       clearTimeout(timer);
       if (entry?.isIntersecting) {
         // (Later visibility changes only call #loadCrypto again, which does nothing once loaded.)
-        timer = setTimeout(() => (window.requestIdleCallback ?? setTimeout)(() => this.#loadCrypto()), 1500);
+        timer = setTimeout(() => (window.requestIdleCallback ?? setTimeout)(() => this._status === 'form' && this.#loadCrypto()), 1000);
       }
     });
     // A removed element is reported as not intersecting, which cancels the timer.
@@ -734,7 +746,9 @@ export class SecureSign extends LitElement {
         <slot name="intro"></slot>
         ${this.hideCount || this._logCount === false
           ? nothing
-          : typeof this._logCount === 'number' && this._info
+          : this.#asking
+            ? html`<p class="note"><span class="spinner" aria-hidden="true"></span>${t.loading}</p>`
+            : typeof this._logCount === 'number' && this._info
             ? renderCount({ ...this._info, count: this._logCount }, t, this.#logNote!(t.lang, this.strings).countVerified)
             : renderCount(this._info, t)}
         ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
