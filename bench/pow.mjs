@@ -16,7 +16,7 @@
 //    last change), interleaved, so the ratio holds however busy the machine is.
 // Needs the built packages (npm run build). Prints JSON on stdout, progress on stderr.
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -134,35 +134,89 @@ const PROBE_BEFORE =
 const PROBE_AFTER = '\n;__t.evaluated=__at();';
 
 /**
+ * CPU time (ms) of each dedicated-worker thread of the processes started by this one (Chromium's
+ * renderer runs each Web Worker on a thread named "DedicatedWorker…"), from /proc: a Map from
+ * thread id to ms, or undefined where /proc is not there. The kernel counts it in ticks (10 ms).
+ */
+async function workerThreadsCpu() {
+  let pids;
+  try {
+    pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const parent = new Map();
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      parent.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const ours = (pid) => {
+    for (let p = pid, depth = 0; p && p !== '0' && depth < 64; p = parent.get(p), depth++) if (p === String(process.pid)) return true;
+    return false;
+  };
+  const out = new Map();
+  for (const pid of pids) {
+    if (pid === String(process.pid) || !ours(pid)) continue;
+    let tasks;
+    try {
+      tasks = await readdir(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        if (!/DedicatedWorker/.test(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(tid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return out;
+}
+
+// USER_HZ: /proc counts CPU time in hundredths of a second on Linux.
+const CLOCK_TICKS_PER_S = 100;
+
+/**
  * Solves `challenges` in fresh workers of each kind, interleaved (challenge by challenge, the
  * order of the kinds alternating), each worker started from a blob: URL of its code as the
  * widget's solver starts one and sent the challenge at once. Per solve: ms from just before the
  * blob: URL to the answer received, and its parts: `startup` (to the worker's first statement:
  * thread, blob fetch, module compile), `evaluation`, `waiting` (the challenge queued until then),
- * `solve` (in the worker, challenge received to answer posted), `reply`; and the counter found.
+ * `solve` (in the worker, challenge received to answer posted), `reply`; the counter found; and
+ * `cpu`, the CPU time of the worker's thread when it answered (Linux; null if not read), which is
+ * what the solve would take on an idle core, however busy the machine is.
  */
 async function solveIn(page, kinds, challenges) {
-  return page.evaluate(
-    async ({ kinds, challenges, before, after }) => {
-      const out = Object.fromEntries(Object.keys(kinds).map((kind) => [kind, []]));
-      const names = Object.keys(kinds);
-      const at = () => performance.timeOrigin + performance.now();
-      for (const [i, challenge] of challenges.entries()) {
-        for (const kind of i % 2 ? [...names].reverse() : names) {
+  const out = Object.fromEntries(Object.keys(kinds).map((kind) => [kind, []]));
+  const names = Object.keys(kinds);
+  for (const [i, challenge] of challenges.entries()) {
+    for (const kind of i % 2 ? [...names].reverse() : names) {
+      const before = await workerThreadsCpu();
+      const record = await page.evaluate(
+        async ({ code, challenge, kind }) => {
+          const at = () => performance.timeOrigin + performance.now();
           const t0 = at();
-          const url = URL.createObjectURL(new Blob([before + kinds[kind] + after], { type: 'text/javascript' }));
+          const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
           const worker = new Worker(url, { type: 'module', name: 'secure-sign-pow' });
+          // Terminated by the next call, once its thread's CPU time has been read.
+          window.__powWorker = { worker, url };
           const data = await new Promise((resolve, reject) => {
             worker.addEventListener('message', (event) => resolve(event.data));
             worker.addEventListener('error', () => reject(new Error(`the ${kind} worker failed`)));
             worker.postMessage({ type: 'work', challenge, timeout: 90_000 });
           });
           const t1 = at();
-          worker.terminate();
-          URL.revokeObjectURL(url);
           const { answer, t } = data;
           if (!answer || typeof answer.counter !== 'number') throw new Error(`the ${kind} worker found no solution`);
-          out[kind].push({
+          return {
             total: t1 - t0,
             startup: t.start - t0,
             evaluation: t.evaluated - t.start,
@@ -171,13 +225,22 @@ async function solveIn(page, kinds, challenges) {
             reply: t1 - t.answered,
             counter: answer.counter,
             derivedKey: answer.derivedKey,
-          });
-        }
-      }
-      return out;
-    },
-    { kinds, challenges, before: PROBE_BEFORE, after: PROBE_AFTER },
-  );
+          };
+        },
+        { code: PROBE_BEFORE + kinds[kind] + PROBE_AFTER, challenge, kind },
+      );
+      // The one worker thread that was not there before is this worker's.
+      const after = await workerThreadsCpu();
+      const fresh = after ? [...after].filter(([tid]) => !before?.has(tid)) : [];
+      record.cpu = fresh.length === 1 ? fresh[0][1] : null;
+      await page.evaluate(() => {
+        window.__powWorker.worker.terminate();
+        URL.revokeObjectURL(window.__powWorker.url);
+      });
+      out[kind].push(record);
+    }
+  }
+  return out;
 }
 
 /** p50, p95, max of the totals, the parts' medians and the hashing rate, from solveIn's records. */
@@ -187,12 +250,24 @@ function summarize(records) {
   // Hashes per ms inside the worker over all solves (counter + 1 hashes each): the rate, which
   // does not depend on the luck of the draw.
   const hashesPerMs = records.reduce((a, r) => a + r.counter + 1, 0) / records.reduce((a, r) => a + r.solve, 0);
+  // The same over the worker threads' CPU time, and the solves' CPU times: the figures of an idle
+  // machine (worker start-up outside its thread excepted), where this one is shared.
+  const read = records.filter((r) => r.cpu !== null);
+  const cpu = read.length && read.some((r) => r.cpu > 0)
+    ? {
+        cpu_p50: median(read.map((r) => r.cpu)),
+        cpu_p95: percentile(read.map((r) => r.cpu), 95),
+        cpuHashesPerMs: read.reduce((a, r) => a + r.counter + 1, 0) / read.reduce((a, r) => a + r.cpu, 0),
+        cpu_n: read.length,
+      }
+    : {};
   return {
     p50: median(totals),
     p95: percentile(totals, 95),
     max: Math.max(...totals),
     n: records.length,
     hashesPerMs,
+    ...cpu,
     parts_p50: { startup: part('startup'), evaluation: part('evaluation'), waiting: part('waiting'), solve: part('solve'), reply: part('reply') },
   };
 }
@@ -201,7 +276,10 @@ function describe(figures) {
   const p = figures.parts_p50;
   return (
     `p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, max ${figures.max.toFixed(0)} ms, ${figures.hashesPerMs.toFixed(0)} hashes/ms ` +
-    `(medians: start-up ${p.startup.toFixed(1)}, evaluation ${p.evaluation.toFixed(1)}, solve ${p.solve.toFixed(1)}, reply ${p.reply.toFixed(1)} ms; ${figures.n} solves)`
+    `(medians: start-up ${p.startup.toFixed(1)}, evaluation ${p.evaluation.toFixed(1)}, solve ${p.solve.toFixed(1)}, reply ${p.reply.toFixed(1)} ms; ${figures.n} solves)` +
+    (figures.cpu_n
+      ? `; worker CPU time p50 ${figures.cpu_p50.toFixed(0)} ms, p95 ${figures.cpu_p95.toFixed(0)} ms, ${figures.cpuHashesPerMs.toFixed(0)} hashes per CPU ms (${figures.cpu_n} read)`
+      : '')
   );
 }
 

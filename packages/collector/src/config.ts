@@ -61,12 +61,12 @@ export const MAX_RATE_LIMIT = 1_000_000;
 
 /**
  * Default proof-of-work difficulty: the solver tries a uniformly random number of SHA-256 hashes
- * from 0 to it, 37,500 on average. Measured with bench/pow.mjs in the benchmark's headless
- * Chromium on a quiet machine (docs/benchmarks.md): a median solve of about 0.6 s, most of it the
- * fixed cost of a fresh worker, and a 95th percentile of about 1 s (1.5 s is the bound; 150,000
- * gave 1.9 s).
+ * from 0 to it, 625,000 on average. Chosen with bench/pow.mjs in the benchmark's headless
+ * Chromium (docs/benchmarks.md): the widget's worker hashes about 2,400 times a millisecond of
+ * its CPU time there, so a solve, worker start included, takes about 0.3 s at the median and
+ * 0.5 s at the 95th percentile on an idle core (1.5 s is the bound).
  */
-export const DEFAULT_POW_DIFFICULTY = 75_000;
+export const DEFAULT_POW_DIFFICULTY = 1_250_000;
 
 /** Default burst threshold: challenges per campaign per window (per process) before the difficulty rises. */
 export const DEFAULT_POW_BURST_THRESHOLD = 600;

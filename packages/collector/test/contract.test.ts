@@ -30,6 +30,6 @@ describe('contract documents', () => {
   it('refuses misconfiguration by throwing, naming the setting', () => {
     expect(() => resolveConfig({ powDifficulty: 0 })).toThrow(/config\.powDifficulty/);
     expect(() => resolveConfig({ adminToken: 'short' })).toThrow(/config\.adminToken/);
-    expect(resolveConfig().powDifficulty).toBe(75_000);
+    expect(resolveConfig().powDifficulty).toBe(1_250_000);
   });
 });

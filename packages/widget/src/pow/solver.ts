@@ -108,7 +108,7 @@ function solveInWorker(started: Started, challenge: Challenge, signal: AbortSign
 
 /** What the console says when the proof of work falls back to the main thread. */
 export const MAIN_THREAD_WARNING =
-  "<secure-sign>: this page's Content Security Policy does not allow the proof-of-work Web Worker, so it runs on the main thread, slower (noticeably on phones). " +
+  "<secure-sign>: this page's Content Security Policy does not allow the proof-of-work Web Worker, so it runs on the main thread, where it competes with the page for time (noticeably on phones). " +
   'Allow it with worker-src blob: (the widget starts its integrity-checked worker from a blob: URL, wherever its files are served from; docs/embedding.md).';
 
 async function solveHere(challenge: Challenge, signal: AbortSignal): Promise<Solution | null> {
