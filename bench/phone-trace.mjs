@@ -219,7 +219,7 @@ async function main() {
       const { marks, longTasks, resources, trace } = await phoneRun(browser, `${pages.url}/open-letter/`, { rate, network, trace: values['no-trace'] ? undefined : CATEGORIES, run: i });
       if (trace && values['trace-dir']) writeFileSync(join(values['trace-dir'], `phone-${rate}x-${i + 1}.json`), trace);
       const analysis = trace ? analyse(trace.toString('utf8')) : { requests: resources, longTasks: [] };
-      results.push({ marks, observed: longTasks, ...analysis });
+      results.push({ marks, observed: longTasks, resources, ...analysis });
       say(`traced run ${i + 1}/${runs}: interactive ${marks.interactive.toFixed(0)} ms, tap to ready ${(marks.ready - marks.tap).toFixed(0)} ms, ${longTasks.length} long tasks`);
     }
   } finally {
@@ -244,6 +244,10 @@ async function main() {
       for (const part of task.breakdown) console.log(`      ${part.ms.toFixed(1).padStart(6)} ms  ${part.name}`);
       if (task.hottest.length) console.log(`      hottest functions: ${task.hottest.map((h) => `${h.name} ${h.ms.toFixed(0)}`).join('; ')}`);
     }
+    // The widget's own files on the wire (Resource Timing's transferSize, compressed, with headers).
+    const widget = (result.resources ?? []).filter((r) => /\/widget\//.test(r.url));
+    const sum = (from, to) => widget.filter((r) => r.start >= from && r.start < to).reduce((a, r) => a + (r.bytes ?? 0), 0);
+    if (widget.length) console.log(`widget bytes on the wire: first load ${sum(0, marks.interactive + 1)}, while reading (prefetch) ${sum(marks.interactive + 1, marks.tap)}, from the tap to "Thank you" ${sum(marks.tap, Infinity)}`);
     console.log(`long tasks (PerformanceObserver): ${result.observed.map((t) => `${t.phase} ${t.duration.toFixed(0)}`).join(', ') || 'none'}`);
   });
   console.log(`\nmedians over ${runs} runs: interactive ${median(results.map((r) => r.marks.interactive)).toFixed(0)} ms, tap to ready ${median(results.map((r) => r.marks.ready - r.marks.tap)).toFixed(0)} ms; longest task ${Math.max(0, ...results.flatMap((r) => r.observed.map((t) => t.duration))).toFixed(0)} ms`);
