@@ -16,4 +16,12 @@ it('bench/pow.mjs measures verification (collector vs altcha-lib) and solving in
   expect(solve.n).toBe(3);
   expect(solve.p95).toBeGreaterThanOrEqual(solve.p50);
   expect(solve.hashesPerMs).toBeGreaterThan(0);
+  // Each solve broken down from inside the worker, and the same challenges solved by altcha-lib's
+  // solver (the widget's before) for the ratio; every solution was checked by the collector.
+  const parts = (solve as unknown as { parts_p50: Record<string, number> }).parts_p50;
+  for (const name of ['startup', 'evaluation', 'waiting', 'solve', 'reply']) expect(parts[name], name).toBeGreaterThanOrEqual(0);
+  const compare = (figures as unknown as { compare: { difficulty: number; widget: { n: number }; altcha: { n: number }; hash_rate_ratio: number } }).compare;
+  expect(compare.difficulty).toBe(1000);
+  expect([compare.widget.n, compare.altcha.n]).toEqual([3, 3]);
+  expect(compare.hash_rate_ratio).toBeGreaterThan(0);
 });
