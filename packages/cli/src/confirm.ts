@@ -14,7 +14,7 @@
 //   unless the server is on this machine or --smtp-insecure says otherwise.
 
 import { constants } from 'node:fs';
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { createTransport } from 'nodemailer';
@@ -255,6 +255,43 @@ class Journal {
   }
 }
 
+/**
+ * Takes `<state>.lock` (created with O_EXCL, holding this process id) so that two runs never mail
+ * from one journal at once. A lock whose process is gone (a crash, a kill) is taken over.
+ */
+async function lockJournal(statePath: string): Promise<() => Promise<void>> {
+  const path = `${statePath}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        await handle.writeFile(`${process.pid}\n`);
+      } finally {
+        await handle.close();
+      }
+      return () => unlink(path).catch(() => {});
+    } catch (error) {
+      if (errno(error) !== 'EEXIST') throw fileError(error, path, 'cannot create the lock file');
+    }
+    const text = await readSmallFile(path, 64, 'lock file').catch(() => '');
+    const pid = Number(text.trim());
+    let alive = false;
+    if (Number.isSafeInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (error) {
+        alive = errno(error) === 'EPERM';
+      }
+    }
+    if (alive) {
+      throw new CliError(`another confirm send (process ${pid}) is mailing from ${statePath}`, `wait for it to end; if no such run is going on, remove ${path}`);
+    }
+    await unlink(path).catch(() => {});
+  }
+  throw new CliError(`cannot take the lock ${path}`, 'is another confirm send starting at the same time?');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sending.
 
@@ -327,7 +364,14 @@ export async function confirmSend(options: ConfirmSendOptions): Promise<ConfirmS
     say('nobody to mail: no signature opened');
     return summary;
   }
-  const journal = await Journal.open(options.state, campaign, options.dryRun !== undefined);
+  const unlock = options.dryRun === undefined ? await lockJournal(options.state) : async () => {};
+  let journal: Journal;
+  try {
+    journal = await Journal.open(options.state, campaign, options.dryRun !== undefined);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const todo: { record: KeptRecord['record']; secret: string; lang: string | undefined; again: boolean }[] = [];
   for (const { record, sids } of kept) {
     if (sids.some((sid) => opened.withdrawals.confirmed.has(sid))) {
@@ -464,6 +508,7 @@ export async function confirmSend(options: ConfirmSendOptions): Promise<ConfirmS
   } finally {
     bar?.stop();
     await journal.close();
+    await unlock();
   }
 }
 

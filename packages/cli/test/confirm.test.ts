@@ -184,12 +184,18 @@ describe('confirm send (real SMTP on loopback)', () => {
       const child = spawn(process.execPath, [BIN, ...smtpArgs(inbox, file)], { cwd: t.dir, env: baseEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
       const exited = new Promise<number | null>((resolve) => child.on('close', (_code, signal) => resolve(signal === 'SIGKILL' ? -9 : _code)));
       await Promise.race([inbox.received(3), exited.then(() => { throw new Error('confirm send ended before the third message'); })]);
+      // Meanwhile, a second run on the same state file is refused (it would mail the same people).
+      const concurrent = await run(t.dir, smtpArgs(inbox, file), { env });
+      expect(concurrent.code).toBe(1);
+      expect(concurrent.stderr).toContain(`secure-sign: error: another confirm send (process ${child.pid}) is mailing from kill.ndjson.confirm-state.ndjson\n`);
       child.kill('SIGKILL');
       expect(await exited).toBe(-9);
       expect(inbox.messages).toHaveLength(2);
       const journal = (await readFile(t.path('kill.ndjson.confirm-state.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       expect(journal.map((l) => l.status ?? 'header')).toEqual(['header', 'sending', 'sent', 'sending', 'sent', 'sending']);
 
+      // The killed run's lock is left behind; its process is gone, so the next run takes it over.
+      await expect(stat(t.path('kill.ndjson.confirm-state.ndjson.lock'))).resolves.toBeDefined();
       const resumed = await run(t.dir, smtpArgs(inbox, file), { env });
       expect(resumed.stderr).toBe(
         'secure-sign: sent 2 messages; 5 signers (one per e-mail address): 0 already confirmed, 2 already mailed, 0 without a confirmation secret (signed with an older form)\n' +
