@@ -62,8 +62,8 @@ export const MAX_RATE_LIMIT = 1_000_000;
 /**
  * Default proof-of-work difficulty: the solver tries a uniformly random number of SHA-256 hashes
  * from 0 to it, 625,000 on average. Chosen with bench/pow.mjs in the benchmark's headless
- * Chromium (docs/benchmarks.md): the widget's worker hashes about 2,400 times a millisecond of
- * its CPU time there, so a solve, worker start included, takes about 0.3 s at the median and
+ * Chromium (docs/benchmarks.md): the widget's worker hashes 2,000 to 2,500 times a millisecond
+ * of its CPU time there, so a solve, worker start included, takes about 0.3 s at the median and
  * 0.5 s at the 95th percentile on an idle core (1.5 s is the bound).
  */
 export const DEFAULT_POW_DIFFICULTY = 1_250_000;
