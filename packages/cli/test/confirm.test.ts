@@ -217,6 +217,26 @@ describe('confirm send (real SMTP on loopback)', () => {
     }
   });
 
+  it('a connection lost in the middle stops the run with what to do; the message in flight is uncertain', async () => {
+    const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD }, drop: 2 });
+    try {
+      const signed = await sign(3, () => 'en', 40);
+      const file = await envelopeFile('drop.ndjson', signed.map((s, i) => exportLine(i + 1, s.envelope)));
+      const result = await run(t.dir, smtpArgs(inbox, file), { env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`secure-sign: error: the connection to the SMTP server failed while sending to the signer of ${signed[1]!.envelope.sid} \\([A-Z]+[^\\n]*\\); 1 sent in this run\\n`));
+      expect(result.stderr).toContain('secure-sign: hint: that message may or may not have left: the next run lists it as uncertain (send it again with --resend-uncertain); the journal is drop.ndjson.confirm-state.ndjson\n');
+      expect(inbox.messages).toHaveLength(1);
+      // The next run (the network is back) sends the third, and leaves the second to a decision.
+      const next = await run(t.dir, smtpArgs(inbox, file), { env });
+      expect(next.code).toBe(0);
+      expect(next.stderr).toContain(`secure-sign: warning: 1 message of an interrupted run may or may not have been sent, so it was not sent again: ${signed[1]!.envelope.sid}\n`);
+      expect(inbox.messages.map((m) => m.messageId)).toEqual([0, 2].map((i) => `<confirm.${signed[i]!.envelope.sid}@example.org>`));
+    } finally {
+      await inbox.close();
+    }
+  });
+
   it('a refused recipient (550) is recorded and named, the others are sent, status 1; the next run tries only it again', async () => {
     const signed = await sign(3, () => 'en', 10);
     const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD }, refuse: [signed[1]!.email] });

@@ -25,6 +25,8 @@ export interface InboxOptions {
   readonly loginError?: (password: string) => string;
   /** Never answers the n-th DATA (1-based): the client waits, as if the server hung after the message arrived. */
   readonly hang?: number;
+  /** Cuts every connection once the n-th DATA (1-based) has arrived, without answering it. */
+  readonly drop?: number;
   /** Refuses these recipients with 550 at RCPT TO. */
   readonly refuse?: readonly string[];
   /** Offers STARTTLS (with smtp-server's own self-signed certificate); off by default. */
@@ -63,6 +65,11 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
         const n = attempts.length;
         for (const w of waiters.filter((w) => w.n <= n)) w.resolve();
         if (options.hang === n) return; // never answers
+        if (options.drop === n) {
+          // The network goes: the socket under each connection is destroyed (smtp-server keeps them in `connections`).
+          for (const connection of (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }).connections) connection._socket.destroy();
+          return;
+        }
         void simpleParser(Buffer.concat(chunks)).then((parsed) => {
           messages.push(parsed);
           callback();
