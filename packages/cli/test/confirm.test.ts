@@ -175,6 +175,17 @@ describe('confirm send (real SMTP on loopback)', () => {
     }
   });
 
+  it('says how far it got every 100 messages when stderr is not a terminal', async () => {
+    const signed = await sign(101, () => 'en', 100);
+    const file = await envelopeFile('many.ndjson', signed.map((s, i) => exportLine(i + 1, s.envelope)));
+    const dry = await run(t.dir, ['confirm', 'send', '--key', 'campaign.key', '--in', file, '--from', 'team@example.org', '--collector', COLLECTOR, '--dry-run', 'outbox-many']);
+    expect(dry.stderr).toBe(
+      'secure-sign: wrote 100 of 101 messages\n' +
+        'secure-sign: dry run: wrote 101 messages to outbox-many, sent nothing; 101 signers (one per e-mail address): 0 already confirmed, 0 already mailed, 0 without a confirmation secret (signed with an older form)\n',
+    );
+    expect(await readdir(t.path('outbox-many'))).toHaveLength(101);
+  });
+
   it('after a kill mid-run, a resume sends the rest, not twice; the message in flight is uncertain until --resend-uncertain', async () => {
     // The server takes the third message and never answers: the sender is killed while waiting.
     const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD }, hang: 3 });
