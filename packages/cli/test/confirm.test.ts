@@ -142,7 +142,7 @@ describe('confirm send (real SMTP on loopback)', () => {
     }
   });
 
-  it('--dry-run writes one .eml per signer (0600) and sends nothing; --limit sends at most N', async () => {
+  it('--dry-run writes one .eml per signer (0600) and sends nothing, and --limit sends at most N', async () => {
     const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD } });
     try {
       const signed = await sign(3, (i) => ['de', 'fr', 'en'][i]);
@@ -186,7 +186,7 @@ describe('confirm send (real SMTP on loopback)', () => {
     expect(await readdir(t.path('outbox-many'))).toHaveLength(101);
   });
 
-  it('after a kill mid-run, a resume sends the rest, not twice; the message in flight is uncertain until --resend-uncertain', async () => {
+  it('after a kill mid-run a resume sends the rest and never twice, and the message in flight is uncertain until --resend-uncertain', async () => {
     // The server takes the third message and never answers: the sender is killed while waiting.
     const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD }, hang: 3 });
     try {
@@ -228,7 +228,7 @@ describe('confirm send (real SMTP on loopback)', () => {
     }
   });
 
-  it('a connection lost in the middle stops the run with what to do; the message in flight is uncertain', async () => {
+  it('a connection lost in the middle stops the run with what to do, and the message in flight is uncertain', async () => {
     const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD }, drop: 2 });
     try {
       const signed = await sign(3, () => 'en', 40);
@@ -248,7 +248,7 @@ describe('confirm send (real SMTP on loopback)', () => {
     }
   });
 
-  it('a refused recipient (550) is recorded and named, the others are sent, status 1; the next run tries only it again', async () => {
+  it('a refused recipient (550) is recorded and named, the others are sent, status 1, and the next run tries only it again', async () => {
     const signed = await sign(3, () => 'en', 10);
     const inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD }, refuse: [signed[1]!.email] });
     try {
@@ -269,7 +269,7 @@ describe('confirm send (real SMTP on loopback)', () => {
     }
   });
 
-  it('never shows the SMTP password: not in a refused login, not from a URL; it must come from the environment or a config file', async () => {
+  it('never shows the SMTP password, not in a refused login nor from a URL, and takes it only from the environment or a config file', async () => {
     // A server that echoes the password it was given in its refusal.
     const inbox = await startInbox({ login: { user: 'staff', pass: 'the-right-one' }, loginError: (password) => `Invalid login for password ${password}` });
     try {
