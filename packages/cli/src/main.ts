@@ -432,7 +432,8 @@ accepted it "sent". Run the same command again after a failure or a crash: the s
 skipped; one recorded "sending" but not "sent" may or may not have left, so it is listed as
 uncertain and sent again only with --resend-uncertain. A message the server refuses (4xx, 5xx)
 is recorded, named, and tried again on the next run; the run goes on and ends with status 1. A
-connection failure stops the run with what to do.
+connection failure stops the run with what to do. A second run on the same state file while one
+is mailing is refused (STATE.lock holds the running one's process id).
 
 Exit status: 0 done (uncertain messages are a warning); 1 failure, or some message refused;
 2 usage; 6 the envelope file holds forged withdrawals or confirmations.
