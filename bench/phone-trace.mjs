@@ -6,15 +6,17 @@
 // function calls, style, layout, garbage collection, WebAssembly compilation) and the hottest
 // functions of the CPU profile sampled in the same trace.
 //
-//   node bench/phone-trace.mjs [--runs N] [--rate 6] [--network slow4g|none] [--no-trace] [--trace-dir DIR] [--json]
-//                            [--dist DIR]
+//   node bench/phone-trace.mjs [--runs N] [--rate 6] [--network slow4g|none] [--no-trace]
+//                              [--trace-dir DIR] [--json] [--dist DIR]
 //
 // Needs the built packages (npm run build). --trace-dir keeps each run's raw trace (open it in
-// Chromium's DevTools, Performance panel). --no-trace leaves the trace out (its recording slows the
-// page) and prints the page's own Resource Timing waterfall and long tasks instead. --json prints the figures as JSON on stdout. --dist serves
-// another build of the widget than packages/widget/dist (one made with SECURE_SIGN_WIDGET_OUT, see
-// packages/widget/rollup.config.mjs, or a copy run through a beautifier to find hot lines). Not part of
-// `npm run bench`: a tool to explain its phone figures, whose numbers a trace itself inflates.
+// Chromium's DevTools, Performance panel). --no-trace leaves the trace out (its recording slows
+// the page) and prints the page's own Resource Timing waterfall, the widget's bytes on the wire
+// per phase and the long tasks instead. --json prints the figures as JSON on stdout. --dist serves
+// another build of the widget than packages/widget/dist: one made with SECURE_SIGN_WIDGET_OUT (see
+// packages/widget/rollup.config.mjs), or a copy run through a beautifier (terser, beautify: true,
+// integrity.json recomputed) so that the CPU profile names lines. Not part of `npm run bench`: a
+// tool to explain its phone figures, whose numbers a trace itself inflates.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
