@@ -5,7 +5,7 @@
 import { createConfirmationSecret, createWithdrawalSecret, sealSubmission, sealWithdrawable, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
 import { simpleParser } from 'mailparser';
 import { spawn } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, keygen, run, signer, tempDir } from './helpers.js';
 import { linksOf, startInbox, type Inbox } from './smtp.js';
@@ -223,6 +223,17 @@ describe('confirm send (real SMTP on loopback)', () => {
       // Each address got exactly one message that the server accepted.
       expect(to().sort()).toEqual(signed.map((s) => s.email).sort());
       expect((await run(t.dir, smtpArgs(inbox, file), { env })).stderr).toContain('secure-sign: sent 0 messages; 5 signers (one per e-mail address): 0 already confirmed, 5 already mailed');
+      // A line cut short by a crash (never whole, so never fsynced as a step) is dropped, the rest kept.
+      await appendFile(t.path('kill.ndjson.confirm-state.ndjson'), `{"sid":"${signed[0]!.envelope.sid}","status":"sen`);
+      const cut = await run(t.dir, smtpArgs(inbox, file), { env });
+      expect(cut.stderr).toBe(
+        'secure-sign: removed an unfinished last line of kill.ndjson.confirm-state.ndjson (left by an interrupted run)\n' +
+          'secure-sign: sent 0 messages; 5 signers (one per e-mail address): 0 already confirmed, 5 already mailed, 0 without a confirmation secret (signed with an older form)\n',
+      );
+      const journalText = await readFile(t.path('kill.ndjson.confirm-state.ndjson'), 'utf8');
+      expect(journalText.endsWith('}\n')).toBe(true);
+      expect(journalText.trim().split('\n').map((l) => JSON.parse(l).status ?? 'header')).toEqual(['header', 'sending', 'sent', 'sending', 'sent', 'sending', 'sending', 'sent', 'sending', 'sent', 'sending', 'sent']);
+      expect(inbox.messages).toHaveLength(5);
     } finally {
       await inbox.close();
     }
