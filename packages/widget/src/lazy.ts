@@ -1,7 +1,9 @@
 // Everything that needs libsodium or zod, loaded by dynamic import on the signer's first
-// interaction with the form, so that the first load of a partner page stays small. Only what the
-// component uses: a dynamic import keeps every export of the chunk.
+// interaction with the form (or before, see the component's prefetch), so that the first load of
+// a partner page stays small. Only what the component uses: a dynamic import keeps every export of
+// the chunk.
 import { COUNTRY_CODES, parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
+import { pickLanguage } from './i18n/translation.js';
 
 // Sealing with a withdrawal secret the signer can keep (issue 11).
 export { sealWithdrawable } from '@secure-sign/crypto';
@@ -37,8 +39,8 @@ export function countryOptions(lang: string): readonly { code: string; name: str
 /**
  * Parses the campaign key, then, in the background (an idle callback), seals a constant made-up
  * signature to it once and throws the result away. The first seal in a page otherwise pays a few
- * milliseconds of WebAssembly compilation and JIT warm-up on the signer's click. Nothing is stored or sent, and no
- * real data is involved.
+ * milliseconds of WebAssembly compilation and JIT warm-up on the signer's click. Nothing is stored
+ * or sent, and no real data is involved.
  *
  * @throws Error whose message tells the partner the real cause (for the console, never the key):
  *   a CSP that refuses WebAssembly, or a key that does not parse.
@@ -78,3 +80,13 @@ async function wasmRefused(): Promise<boolean> {
     return true;
   }
 }
+
+// Evaluating this chunk (zod's schemas, libsodium's set-up, 350 KB of script) is one long task on a
+// slow phone, and the component renders the country list as soon as the import resolves. So the
+// import resolves two tasks later: in between, in a task of its own, the list for the page's
+// language is made, whose first Intl.DisplayNames and Intl.Collator load ICU's data (tens of ms,
+// several times that on a phone: issue 19).
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve));
+await nextTask();
+countryOptions(pickLanguage(document.documentElement.lang));
+await nextTask();
