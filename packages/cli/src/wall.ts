@@ -102,10 +102,6 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
       leftOut++;
       continue;
     }
-    if (options.confirmedOnly && !options.withdrawals?.confirmed.has(record.submissionId)) {
-      unconfirmed++;
-      continue;
-    }
     campaign ??= record.campaign;
     if (record.campaign !== campaign) {
       throw new CliError(`line ${number} belongs to campaign ${record.campaign}, not ${campaign}`, 'build one wall per campaign (decrypt with --campaign ID)');
@@ -117,6 +113,11 @@ export async function buildWall(options: BuildOptions): Promise<BuiltWall> {
     if (admitted === 'replay') continue;
     if (admitted !== 'new') {
       await options.conflicts.write([...(admitted.kept ? [admitted.kept] : []), sidConflict(record, number)]);
+      continue;
+    }
+    // Counted once per signature (after replays are dropped), as decrypt counts them.
+    if (options.confirmedOnly && !options.withdrawals?.confirmed.has(record.submissionId)) {
+      unconfirmed++;
       continue;
     }
     groups.add(record, number);
