@@ -1006,7 +1006,7 @@ describe('pull brings confirmations and checks them (issue 16)', () => {
     expect(JSON.parse(await bytesOf('cf-wall.json')).entries.map((e: { name: string }) => e.name)).toEqual(['Signer 1']);
   });
 
-  it('refuses a confirmation line whose secret does not hash to the envelope\'s ch, and a checkpoint whose confirmed line is wrong', async () => {
+  it("refuses a confirmation line whose secret does not hash to the envelope's ch, and a checkpoint whose confirmed line is wrong", async () => {
     fake = await startFake();
     fake.confirmed = true;
     const sealed = [];
