@@ -74,6 +74,12 @@ console.log(`
     ${cli} wall sign --key ${data}/campaign.key --campaign ${demo.campaign} ${data}/wall-data.json -o ${data}/wall.json --force
     ${cli} wall publish --collector ${demo.collectorUrl} --campaign ${demo.campaign} --token-file ${data}/staff.token --key ${data}/campaign.key ${data}/wall.json
 
+  Ask each signer to confirm their e-mail address (--dry-run writes the messages to files instead
+  of mailing them; open a link in one and press the button, then pull again):
+
+    ${cli} confirm send --key ${data}/campaign.key --campaign ${demo.campaign} --in ${data}/envelopes.ndjson --collector ${demo.collectorUrl} --from campaign@example.org --dry-run ${data}/mail
+    ${cli} decrypt --key ${data}/campaign.key --campaign ${demo.campaign} -i ${data}/envelopes.ndjson -o ${data}/confirmed.csv --confirmed-only --force
+
   A signer who pressed "Save my receipt" can check it, and withdraw with the link beside it:
 
     ${cli} receipt check ~/Downloads/secure-sign-receipt-${demo.campaign}-0.json   (the file the browser saved)
