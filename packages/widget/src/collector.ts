@@ -4,7 +4,6 @@
 // Requests carry no cookies (`credentials: 'omit'`) and no referrer, and bodies only ever hold a
 // sealed envelope and a proof of work, never plaintext.
 
-import type { Envelope } from '@secure-sign/crypto';
 import { say } from './say.js';
 
 /** Public facts about a campaign (GET /v1/campaigns/{id}). */
@@ -80,11 +79,25 @@ export class CollectorError extends Error {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const CODE = /^[a-z0-9-]{1,64}$/;
 
-/** A small client for one collector and one campaign. */
+/** The answer's JSON object; anything else is a `bad-response`. */
+export function json(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isObject(value)) return value;
+  } catch {
+    // fall through
+  }
+  throw new CollectorError('bad-response', 200);
+}
+
+/**
+ * A small client for one collector and one campaign. Asking for a proof-of-work challenge and
+ * posting an envelope (send.ts) ride in the proof of work's chunk instead of the first load.
+ */
 export class CollectorClient {
   readonly #base: string;
 
@@ -144,19 +157,9 @@ export class CollectorClient {
     return { status: response.status, text };
   }
 
-  #json(text: string): Record<string, unknown> {
-    try {
-      const value: unknown = JSON.parse(text);
-      if (isObject(value)) return value;
-    } catch {
-      // fall through
-    }
-    throw new CollectorError('bad-response', 200);
-  }
-
   /** GET the campaign's public facts and live count. */
   async campaign(): Promise<CampaignInfo> {
-    const body = this.#json((await this.request('')).text);
+    const body = json((await this.request('')).text);
     const count = body['count'];
     const goal = body['goal'];
     const open = body['open'];
@@ -179,34 +182,6 @@ export class CollectorClient {
       ...(body['wall'] === null ? { noWall: true } : {}),
       ...(body['countShown'] === 'confirmed' && Number.isSafeInteger(confirmed) && confirmed >= 0 && confirmed <= count ? { confirmed } : {}),
     };
-  }
-
-  /** POST for a new proof-of-work challenge. */
-  async challenge(): Promise<Challenge> {
-    const body = this.#json((await this.request('/challenge', { method: 'POST', body: '{}' })).text);
-    const parameters = body['parameters'];
-    if (
-      !isObject(parameters) ||
-      typeof parameters['algorithm'] !== 'string' ||
-      typeof parameters['nonce'] !== 'string' ||
-      typeof parameters['salt'] !== 'string' ||
-      typeof parameters['cost'] !== 'number' ||
-      typeof parameters['keyPrefix'] !== 'string'
-    ) {
-      throw new CollectorError('bad-response', 200);
-    }
-    return body as unknown as Challenge;
-  }
-
-  /** POST a sealed envelope with its proof of work. Idempotent per `sid`. */
-  async submit(envelope: Envelope, pow: { challenge: Challenge; solution: Solution }): Promise<Receipt> {
-    const body = JSON.stringify({ envelope, pow });
-    const answer = this.#json((await this.request('/submissions', { method: 'POST', body })).text);
-    const receivedAt = answer['receivedAt'];
-    if (answer['sid'] !== envelope.sid || typeof receivedAt !== 'string' || receivedAt.length > 40) {
-      throw new CollectorError('bad-response', 200);
-    }
-    return { sid: envelope.sid, receivedAt, log: answer['log'] };
   }
 
   /** GET a published file's text, or `undefined` when none is published (404). */

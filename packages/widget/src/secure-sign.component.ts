@@ -16,7 +16,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CampaignPublicKey, Envelope, SignerInput } from '@secure-sign/crypto';
 import { CollectorClient, CollectorError, type CampaignInfo, type Challenge, type Receipt, type Solution } from './collector.js';
-import { secureSignEvent, type SecureSignErrorCode } from './events.js';
+import { secureSignEvent, type SecureSignErrorCode, type SecureSignEventMap } from './events.js';
 import { enFirst } from './i18n/en-first.js';
 import { loadTranslation, pickLanguage, withOverrides, type StringOverrides, type Translation } from './i18n/translation.js';
 import { checkCampaignKeyString } from './key-check.js';
@@ -280,13 +280,18 @@ export class SecureSign extends LitElement {
     this._t = withOverrides(this.#parts ? { ...this.#parts.enLate, ...base } : base, this.strings);
   }
 
+  /** Dispatches one of the widget's events; its detail names this campaign first. */
+  #emit<K extends keyof SecureSignEventMap>(name: K, detail: Omit<SecureSignEventMap[K]['detail'], 'campaign'>): void {
+    this.dispatchEvent(secureSignEvent(name, { campaign: this.campaign, ...detail } as SecureSignEventMap[K]['detail']));
+  }
+
   #fail<K extends PartnerMessage>(code: SecureSignErrorCode, message: K, ...args: Parameters<(typeof partnerMessages)[K]>): void {
     // For the partner who embedded the widget: what is wrong and what to do, never a key's value.
     // The texts load only now (messages.ts), keeping them out of every page's first load.
     say('error', message, ...args);
     this._status = 'unavailable';
     this._announce = this._t.unavailableTitle;
-    this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code }));
+    this.#emit('secure-sign-error', { code });
   }
 
   async #init(): Promise<void> {
@@ -344,7 +349,7 @@ export class SecureSign extends LitElement {
     }
     if (generation !== this.#generation) return;
     if (!this.#setInfo(info)) return;
-    this.dispatchEvent(secureSignEvent('secure-sign-ready', { campaign: this.campaign, open: info?.open ?? true }));
+    this.#emit('secure-sign-ready', { open: info?.open ?? true });
     // Signatures saved on an earlier visit are sent now (sealed already: no cryptography needed).
     if (this.#queue.list().length > 0) void this.#flush();
   }
@@ -496,7 +501,7 @@ export class SecureSign extends LitElement {
     this.#loadCrypto();
     if (this.#started) return;
     this.#started = true;
-    this.dispatchEvent(secureSignEvent('secure-sign-start', { campaign: this.campaign }));
+    this.#emit('secure-sign-start', {});
     this.#pow = this.#newPow();
     if (this._wall === 'button') void this.#loadWall();
   }
@@ -519,9 +524,12 @@ export class SecureSign extends LitElement {
     if (!client) return undefined;
     const signal = this.#abort.signal;
     const pending = (async (): Promise<PendingPow> => {
-      const challenge = await client.challenge();
-      const { solveChallenge } = await import('./pow/solver.js');
-      const solution = await solveChallenge(challenge, signal);
+      // Offline: not even tried (a failed import() is remembered, see #loadCrypto); kept for a retry.
+      if (!navigator.onLine) throw new CollectorError('network', 0);
+      // The solver's chunk also brings the challenge's request (send.ts).
+      const solver = await import('./pow/solver.js');
+      const challenge = await solver.challenge(client);
+      const solution = await solver.solveChallenge(challenge, signal);
       const raw = challenge['expiresAt'];
       // altcha-lib counts in seconds; an ISO string is accepted too.
       const at = typeof raw === 'number' ? raw * (raw < 1e12 ? 1000 : 1) : typeof raw === 'string' ? Date.parse(raw) : NaN;
@@ -641,7 +649,7 @@ export class SecureSign extends LitElement {
       if ((this._status as Status) === 'unavailable') return;
       this._status = 'error';
       this._announce = this._t.errorBody;
-      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'encryption-failed' }));
+      this.#emit('secure-sign-error', { code: 'encryption-failed' });
       return;
     }
     await this.#send(sealed.envelope, sealed.withdrawalSecret, false);
@@ -655,7 +663,8 @@ export class SecureSign extends LitElement {
     for (let attempt = 0; attempt <= POW_RETRIES; attempt++) {
       try {
         const pow = await this.#proof();
-        const receipt = await client.submit(envelope, pow);
+        // (The solver's chunk, loaded for the proof, brings the code that posts the envelope.)
+        const receipt = await (await import('./pow/solver.js')).submit(client, envelope, pow);
         queue.remove(envelope.sid);
         this._receipt = { ...receipt, secret };
         this._status = 'success';
@@ -665,7 +674,7 @@ export class SecureSign extends LitElement {
         if (this._info) this._info = { ...this._info, count: this._info.count + 1 };
         // The signed count catches up within about a second (the collector's next checkpoint).
         setTimeout(() => this.#checkCount(), 2000);
-        this.dispatchEvent(secureSignEvent('secure-sign-success', { campaign: this.campaign, sid: receipt.sid, receivedAt: receipt.receivedAt, retried }));
+        this.#emit('secure-sign-success', { sid: receipt.sid, receivedAt: receipt.receivedAt, retried });
         void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.status h3')?.focus());
         return 'sent';
       } catch (error) {
@@ -679,8 +688,8 @@ export class SecureSign extends LitElement {
       const kept = queue.add(envelope, secret);
       this._status = kept ? 'queued' : 'error';
       this._announce = kept ? this._t.queuedTitle : this._t.errorBody;
-      if (kept) this.dispatchEvent(secureSignEvent('secure-sign-queued', { campaign: this.campaign, sid: envelope.sid }));
-      else this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'network' }));
+      if (kept) this.#emit('secure-sign-queued', { sid: envelope.sid });
+      else this.#emit('secure-sign-error', { code: 'network' });
       return 'kept';
     }
     // A worker the browser refused (changed files) is this page's fault, not the envelope's: one
@@ -690,11 +699,11 @@ export class SecureSign extends LitElement {
     if (error.code === 'campaign-closed') {
       this._status = 'closed';
       this._announce = this._t.closed;
-      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: 'campaign-closed', problem: error.code }));
+      this.#emit('secure-sign-error', { code: 'campaign-closed', problem: error.code });
     } else {
       this._status = 'error';
       this._announce = this._t.errorBody;
-      this.dispatchEvent(secureSignEvent('secure-sign-error', { campaign: this.campaign, code: local ? 'invalid-config' : 'rejected', problem: error.code }));
+      this.#emit('secure-sign-error', { code: local ? 'invalid-config' : 'rejected', problem: error.code });
     }
     return local ? 'kept' : 'refused';
   }

@@ -49,7 +49,7 @@ function yieldToEventLoop(): Promise<void> {
  * @example
  * ```ts
  * const solution = await solve(challenge, controller.signal, 90_000);
- * if (solution) await client.submit(envelope, { challenge, solution });
+ * if (solution) await submit(client, envelope, { challenge, solution }); // send.ts
  * ```
  */
 export async function solve(

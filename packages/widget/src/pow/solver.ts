@@ -23,6 +23,9 @@ import { CollectorError, type Challenge, type Solution } from '../collector.js';
 import { outOfBounds } from './limits.js';
 import type { WorkerProgram } from './worker-code.js';
 
+// The challenge's request and the envelope's: in this chunk, not the first load (see send.ts).
+export { challenge, submit } from '../send.js';
+
 const TIMEOUT_MS = 90_000;
 const NAME = 'secure-sign-pow';
 
