@@ -21,7 +21,9 @@ import {
   withdrawalHashSchema,
   type Signer,
   type SignerInput,
+  type SubmissionPlaintext,
 } from './schema.js';
+import { fastEnvelopeMembers, fastPlaintext } from './fast-schema.js';
 import { ready } from './sodium.js';
 import { createWithdrawalSecret, decode32, withdrawalHashOfBytes } from './withdrawal.js';
 
@@ -70,7 +72,8 @@ export interface Envelope {
   readonly ct: string;
 }
 
-const envelopeSchema = z.strictObject({
+/** @internal The envelope's schema (fast-schema.ts restates it for speed; its tests compare both). */
+export const envelopeSchema = z.strictObject({
   v: z.literal(1),
   campaign: campaignIdSchema,
   kid: z.string().check(z.regex(/^[a-z2-7]{16}$/, { message: 'must be 16 base32 characters' })),
@@ -325,7 +328,8 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
   let value = input;
   if (typeof input === 'string') {
     // Measured in UTF-16 units first, which bounds the UTF-8 size to three times as much.
-    if (input.length > MAX_ENVELOPE_BYTES || utf8(input).length > MAX_ENVELOPE_BYTES) {
+    // (Text of at most a third of the limit in UTF-16 units is within it in UTF-8: no need to encode it.)
+    if (input.length > MAX_ENVELOPE_BYTES || (input.length * 3 > MAX_ENVELOPE_BYTES && utf8(input).length > MAX_ENVELOPE_BYTES)) {
       throw new SecureSignError('OVERSIZE', `envelope is larger than ${MAX_ENVELOPE_BYTES} bytes`);
     }
     const parsed = parseStrictJson(input);
@@ -337,6 +341,28 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
     }
     value = parsed.value;
   }
+  // The common case, a well-formed envelope, is accepted without zod (fast-schema.ts); anything
+  // else goes through the checks below, which decide and word the refusal.
+  const members = fastEnvelopeMembers(value) ?? envelopeMembers(value);
+  // Members in the normalised order, `ch` only when present (whatever order zod keeps).
+  const { v, campaign, kid, sid, wh, ch, ct } = members;
+  const envelope: Envelope = ch === undefined ? { v, campaign, kid, sid, wh, ct } : { v, campaign, kid, sid, wh, ch, ct };
+  const maxCiphertext = (PADDING_BUCKETS.at(-1) as number) + SEALED_BOX_OVERHEAD;
+  if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
+    throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
+  }
+  const sealed = fromBase64Url(envelope.ct);
+  if (!sealed) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
+  if (!fromBase32(envelope.kid)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: kid: not canonical base32');
+  // The sid pattern admits only canonical encodings already; decoding states the rule where it applies.
+  if (fromBase64Url(envelope.sid)?.length !== 16) {
+    throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: sid: not 16 bytes in canonical base64url');
+  }
+  return { envelope, sealed };
+}
+
+/** The envelope schema's output for a parsed value, or the refusal (its code and wording). */
+function envelopeMembers(value: unknown): z.output<typeof envelopeSchema> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SecureSignError('MALFORMED_ENVELOPE', 'envelope must be a JSON object');
   }
@@ -354,21 +380,7 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
     const issues = toIssues(result.error);
     throw new SecureSignError('MALFORMED_ENVELOPE', `malformed envelope: ${describe(issues)}`, { issues });
   }
-  // Members in the normalised order, `ch` only when present (whatever order zod keeps).
-  const { v, campaign, kid, sid, wh, ch, ct } = result.data;
-  const envelope: Envelope = ch === undefined ? { v, campaign, kid, sid, wh, ct } : { v, campaign, kid, sid, wh, ch, ct };
-  const maxCiphertext = (PADDING_BUCKETS.at(-1) as number) + SEALED_BOX_OVERHEAD;
-  if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
-    throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
-  }
-  const sealed = fromBase64Url(envelope.ct);
-  if (!sealed) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
-  if (!fromBase32(envelope.kid)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: kid: not canonical base32');
-  // The sid pattern admits only canonical encodings already; decoding states the rule where it applies.
-  if (fromBase64Url(envelope.sid)?.length !== 16) {
-    throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: sid: not 16 bytes in canonical base64url');
-  }
-  return { envelope, sealed };
+  return result.data;
 }
 
 /** Options of {@link openSubmission}. */
@@ -468,12 +480,8 @@ function openReadEnvelope(sealOpen: SealOpen, keys: CampaignKeyPair, envelope: E
       parsed.problem === 'not JSON' ? 'plaintext is not valid UTF-8 JSON' : 'plaintext has two members of the same name',
     );
   }
-  const result = plaintextSchema.safeParse(parsed.value);
-  if (!result.success) {
-    const issues = toIssues(result.error);
-    throw new SecureSignError('SCHEMA_VIOLATION', `invalid plaintext: ${describe(issues)}`, { issues });
-  }
-  const plaintext = result.data;
+  // A valid plaintext is accepted without zod (fast-schema.ts); zod decides and words any refusal.
+  const plaintext = fastPlaintext(parsed.value) ?? plaintextOf(parsed.value);
   if (plaintext.campaign !== envelope.campaign) {
     throw new SecureSignError('CAMPAIGN_MISMATCH', 'campaign inside the envelope differs from the one outside');
   }
@@ -503,4 +511,14 @@ function openReadEnvelope(sealOpen: SealOpen, keys: CampaignKeyPair, envelope: E
     ch: envelope.ch,
     lang: plaintext.lang,
   };
+}
+
+/** The plaintext schema's output, or its refusal. */
+function plaintextOf(value: unknown): SubmissionPlaintext {
+  const result = plaintextSchema.safeParse(value);
+  if (!result.success) {
+    const issues = toIssues(result.error);
+    throw new SecureSignError('SCHEMA_VIOLATION', `invalid plaintext: ${describe(issues)}`, { issues });
+  }
+  return result.data;
 }
