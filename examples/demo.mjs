@@ -26,11 +26,15 @@ export async function runNode(script, args, { env = {} } = {}) {
   return { stdout: stdout.trim(), stderr };
 }
 
-/** Starts the collector's `serve` and resolves once it prints its listening line. */
-export async function startCollector({ dataDir, host, port }) {
+/**
+ * Starts the collector's `serve` and resolves once it prints its listening line.
+ * @param {{ dataDir: string, host: string, port: number, storage?: string[] }} options `storage`:
+ *   the collector's storage flags, `--data-dir DIR` (SQLite) unless given.
+ */
+export async function startCollector({ dataDir, host, port, storage = ['--data-dir', dataDir] }) {
   const { child, match, stop } = await startProcess(
     process.execPath,
-    [COLLECTOR, 'serve', '--data-dir', dataDir, '--host', host, '--port', String(port), '--log-level', 'warn'],
+    [COLLECTOR, 'serve', ...storage, '--host', host, '--port', String(port), '--log-level', 'warn'],
     { ready: /secure-sign-collector: listening on (\S+)/, graceMs: 15_000, label: 'the collector' },
   );
   return { url: match[1], child, stop };
@@ -38,13 +42,15 @@ export async function startCollector({ dataDir, host, port }) {
 
 /**
  * Prepares (or reuses) the demo campaign in `dataDir` and starts the collector and the pages.
- * @param {{ dataDir: string, host?: string, collectorPort?: number, pagePort?: number, log?: (m: string) => void }} options
+ * `database` (tests): a PostgreSQL URL and schema for the collector instead of SQLite in `dataDir`.
+ * @param {{ dataDir: string, host?: string, collectorPort?: number, pagePort?: number, log?: (m: string) => void, database?: { url: string, schema: string } }} options
  */
-export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8787, pagePort = 8080, log = () => {} }) {
+export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8787, pagePort = 8080, log = () => {}, database }) {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const keyFile = join(dataDir, 'campaign.key');
   const tokenFile = join(dataDir, 'staff.token');
   const collectorDir = join(dataDir, 'collector');
+  const storage = database ? ['--database-url', database.url, '--database-schema', database.schema] : ['--data-dir', collectorDir];
   const env = { SECURE_SIGN_PASSPHRASE: DEMO_PASSPHRASE };
 
   let campaignKey;
@@ -57,17 +63,17 @@ export async function startDemo({ dataDir, host = '127.0.0.1', collectorPort = 8
   }
 
   if (!existsSync(tokenFile)) {
-    const listed = await runNode(COLLECTOR, ['campaign', 'list', '--data-dir', collectorDir]).catch(() => ({ stdout: '' }));
+    const listed = await runNode(COLLECTOR, ['campaign', 'list', ...storage]).catch(() => ({ stdout: '' }));
     const known = listed.stdout.split('\n').some((line) => line.split('\t')[0] === CAMPAIGN);
     const args = known
-      ? ['campaign', 'token', CAMPAIGN, '--data-dir', collectorDir]
-      : ['campaign', 'add', CAMPAIGN, '--key', campaignKey, '--goal', '1000', '--data-dir', collectorDir];
+      ? ['campaign', 'token', CAMPAIGN, ...storage]
+      : ['campaign', 'add', CAMPAIGN, '--key', campaignKey, '--goal', '1000', ...storage];
     const { stdout: token } = await runNode(COLLECTOR, args);
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
     log(known ? 'issued a new staff token for the demo campaign' : 'registered the demo campaign with the collector');
   }
 
-  const collector = await startCollector({ dataDir: collectorDir, host, port: collectorPort });
+  const collector = await startCollector({ dataDir: collectorDir, host, port: collectorPort, storage });
   let pages;
   let logKey;
   try {

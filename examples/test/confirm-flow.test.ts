@@ -1,5 +1,5 @@
 // E-mail confirmation, end to end (issue 16), in Debian's Chromium with the real collector
-// (SQLite), the real `secure-sign` CLI and a real SMTP exchange on loopback: two people sign (one
+// (on SQLite, then on PostgreSQL), the real `secure-sign` CLI and a real SMTP exchange on loopback: two people sign (one
 // on the English page, one on the French partner page); staff pull and `confirm send` mails each
 // of them through an SMTP server running in this test; a mail scanner that follows every link
 // confirms nothing; one signer confirms with the page's button, the other says it was not them;
@@ -8,6 +8,7 @@
 // The collector never sees an e-mail address: only the sealed envelope, its `ch` and, once the
 // owner of the address presses a button, the secret the e-mail carried.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -24,84 +25,114 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
 
 const dana = { name: 'Dana Confirmova', email: 'dana.confirm@example.org' };
 const emile = { name: 'Émile Pasmoi', email: 'emile.pasmoi@example.org' };
-const dataDir = mkdtempSync(join(tmpdir(), 'secure-sign-confirm-'));
-const envelopes = join(dataDir, 'envelopes.ndjson');
 const env = { SECURE_SIGN_PASSPHRASE: DEMO_PASSPHRASE };
-let demo: { collectorUrl: string; pageUrl: string; partnerUrl: string; keyFile: string; tokenFile: string; logKey: string; stop(): Promise<void> };
-let browser: Browser;
-let context: BrowserContext;
-let smtp: SMTPServer;
-let smtpPort: number;
-const mails: ParsedMail[] = [];
-const links: Record<string, { confirm: string; disown: string }> = {};
+const PG_URL = process.env['SECURE_SIGN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const requireFromCollector = createRequire(join(import.meta.dirname, '../../packages/collector/package.json'));
 
-interface CampaignFacts { count: number; confirmed: number; log: { size: number }; retention?: { deleteAt: string; deletedAt?: string } }
-async function campaign(): Promise<CampaignFacts> {
-  return (await (await fetch(`${demo.collectorUrl}/v1/campaigns/${CAMPAIGN}`)).json()) as CampaignFacts;
+/** Every row of every table in the collector's PostgreSQL schema, as text. */
+async function postgresText(schema: string): Promise<string> {
+  const { Client } = requireFromCollector('pg') as typeof import('pg');
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+    let text = '';
+    for (const { table_name: table } of tables.rows) {
+      const rows = await client.query(`SELECT row_to_json(t)::text AS row FROM ${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)} t`);
+      text += rows.rows.map((r: { row: string }) => r.row).join('\n');
+    }
+    return text;
+  } finally {
+    await client.end();
+  }
 }
 
-/** The `count` and `confirmed` lines of the campaign's latest signed checkpoint. */
-async function checkpointLines(): Promise<string> {
-  const text = await (await fetch(`${demo.collectorUrl}/v1/campaigns/${CAMPAIGN}/log/checkpoint`)).text();
-  return `${/^count \d+$/m.exec(text)?.[0]} ${/^confirmed \d+$/m.exec(text)?.[0]}`;
+async function dropSchema(schema: string): Promise<void> {
+  const { Client } = requireFromCollector('pg') as typeof import('pg');
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(schema)} CASCADE`).finally(() => client.end());
 }
 
-async function pull(): Promise<string> {
-  const { stderr } = await runNode(CLI, ['pull', '--collector', demo.collectorUrl, '--campaign', CAMPAIGN, '--token-file', demo.tokenFile, '--log-key', demo.logKey, '--out', envelopes]);
-  return stderr;
-}
+describe.each(['sqlite', 'postgres'] as const)('confirmed signatures without the collector ever seeing an e-mail (%s)', (engine) => {
+  const dataDir = mkdtempSync(join(tmpdir(), `secure-sign-confirm-${engine}-`));
+  const envelopes = join(dataDir, 'envelopes.ndjson');
+  const schema = `confirm_flow_${process.pid}`;
+  let demo: { collectorUrl: string; pageUrl: string; partnerUrl: string; keyFile: string; tokenFile: string; logKey: string; stop(): Promise<void> };
+  let browser: Browser;
+  let context: BrowserContext;
+  let smtp: SMTPServer;
+  let smtpPort: number;
+  const mails: ParsedMail[] = [];
+  const links: Record<string, { confirm: string; disown: string }> = {};
 
-async function decrypt(...extra: string[]): Promise<{ stdout: string; stderr: string }> {
-  return runNode(CLI, ['decrypt', '--key', demo.keyFile, '--campaign', CAMPAIGN, '-i', envelopes, ...extra], { env });
-}
+  interface CampaignFacts { count: number; confirmed: number; log: { size: number }; retention?: { deleteAt: string; deletedAt?: string } }
+  async function campaign(): Promise<CampaignFacts> {
+    return (await (await fetch(`${demo.collectorUrl}/v1/campaigns/${CAMPAIGN}`)).json()) as CampaignFacts;
+  }
 
-async function confirmSend(...extra: string[]): Promise<{ stdout: string; stderr: string }> {
-  return runNode(
-    CLI,
-    ['confirm', 'send', '--key', demo.keyFile, '--campaign', CAMPAIGN, '--in', envelopes, '--collector', demo.collectorUrl, '--from', 'campaign@example.org', '--smtp', `smtp://127.0.0.1:${smtpPort}`, '--state', join(dataDir, 'confirm-state.json'), ...extra],
-    { env },
-  );
-}
+  /** The `count` and `confirmed` lines of the campaign's latest signed checkpoint. */
+  async function checkpointLines(): Promise<string> {
+    const text = await (await fetch(`${demo.collectorUrl}/v1/campaigns/${CAMPAIGN}/log/checkpoint`)).text();
+    return `${/^count \d+$/m.exec(text)?.[0]} ${/^confirmed \d+$/m.exec(text)?.[0]}`;
+  }
 
-async function sign(page: Page, who: { name: string; email: string }, thanks: RegExp): Promise<void> {
-  await (await inWidget(page, '[name="name"]')).fill(who.name);
-  await (await inWidget(page, '[name="email"]')).fill(who.email);
-  await (await inWidget(page, '[name="contactLater"]')).check();
-  await (await inWidget(page, 'button[type="submit"]')).click();
-  await waitForHeading(page, thanks, { timeout: 60_000 });
-}
+  async function pull(): Promise<string> {
+    const { stderr } = await runNode(CLI, ['pull', '--collector', demo.collectorUrl, '--campaign', CAMPAIGN, '--token-file', demo.tokenFile, '--log-key', demo.logKey, '--out', envelopes]);
+    return stderr;
+  }
 
-beforeAll(async () => {
-  // Retention periods in seconds and a deletion pass every half second (tests only).
-  process.env['SECURE_SIGN_TEST_SHORT_RETENTION'] = '1';
-  demo = await startDemo({ dataDir, collectorPort: 0, pagePort: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-  context = await browser.newContext();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          mails.push(mail);
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
-    },
+  async function decrypt(...extra: string[]): Promise<{ stdout: string; stderr: string }> {
+    return runNode(CLI, ['decrypt', '--key', demo.keyFile, '--campaign', CAMPAIGN, '-i', envelopes, ...extra], { env });
+  }
+
+  async function confirmSend(...extra: string[]): Promise<{ stdout: string; stderr: string }> {
+    return runNode(
+      CLI,
+      ['confirm', 'send', '--key', demo.keyFile, '--campaign', CAMPAIGN, '--in', envelopes, '--collector', demo.collectorUrl, '--from', 'campaign@example.org', '--smtp', `smtp://127.0.0.1:${smtpPort}`, '--state', join(dataDir, 'confirm-state.json'), ...extra],
+      { env },
+    );
+  }
+
+  async function sign(page: Page, who: { name: string; email: string }, thanks: RegExp): Promise<void> {
+    await (await inWidget(page, '[name="name"]')).fill(who.name);
+    await (await inWidget(page, '[name="email"]')).fill(who.email);
+    await (await inWidget(page, '[name="contactLater"]')).check();
+    await (await inWidget(page, 'button[type="submit"]')).click();
+    await waitForHeading(page, thanks, { timeout: 60_000 });
+  }
+
+  beforeAll(async () => {
+    // Retention periods in seconds and a deletion pass every half second (tests only).
+    process.env['SECURE_SIGN_TEST_SHORT_RETENTION'] = '1';
+    demo = await startDemo({ dataDir, collectorPort: 0, pagePort: 0, ...(engine === 'postgres' ? { database: { url: PG_URL, schema } } : {}) });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    context = await browser.newContext();
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, callback) {
+        simpleParser(stream).then(
+          (mail) => {
+            mails.push(mail);
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtpPort = (smtp.server.address() as { port: number }).port;
   });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  smtpPort = (smtp.server.address() as { port: number }).port;
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-  await demo?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await demo?.stop();
+    if (engine === 'postgres') await dropSchema(schema);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
-describe('confirmed signatures without the collector ever seeing an e-mail', () => {
   it('two people sign: Dana on the English page, Émile on the French partner page', async () => {
     const page = await context.newPage();
     await page.goto(demo.pageUrl);
@@ -204,7 +235,8 @@ describe('confirmed signatures without the collector ever seeing an e-mail', () 
   });
 
   it('closing with a retention period: pull warns, the deletion keeps both counts, a decision made stands', async () => {
-    await runNode(COLLECTOR, ['campaign', 'close', CAMPAIGN, '--delete-after', '8s', '--data-dir', join(dataDir, 'collector')], { env: { SECURE_SIGN_TEST_SHORT_RETENTION: '1' } });
+    const storage = engine === 'postgres' ? ['--database-url', PG_URL, '--database-schema', schema] : ['--data-dir', join(dataDir, 'collector')];
+    await runNode(COLLECTOR, ['campaign', 'close', CAMPAIGN, '--delete-after', '8s', ...storage], { env: { SECURE_SIGN_TEST_SHORT_RETENTION: '1' } });
     const warned = await pull();
     expect(warned).toMatch(/delet/i);
     await expect.poll(async () => (await campaign()).retention?.deletedAt, { timeout: 30_000, interval: 250 }).toBeTruthy();
@@ -228,10 +260,10 @@ describe('confirmed signatures without the collector ever seeing an e-mail', () 
     const gone = await runNode(CLI, ['decrypt', '--key', demo.keyFile, '--campaign', CAMPAIGN, '-i', fresh, '--format', 'ndjson'], { env });
     expect(gone.stdout).toBe('');
     // Nothing the signers typed was ever in the collector's database.
-    const files = readdirSync(join(dataDir, 'collector'));
-    for (const file of files.filter((f) => f.startsWith('collector.sqlite'))) {
-      const bytes = readFileSync(join(dataDir, 'collector', file), 'latin1');
-      for (const typed of [dana.email, emile.email, dana.name, 'Pasmoi']) expect(bytes).not.toContain(typed);
-    }
+    let stored = '';
+    if (engine === 'postgres') stored = await postgresText(schema);
+    else for (const file of readdirSync(join(dataDir, 'collector')).filter((f) => f.startsWith('collector.sqlite'))) stored += readFileSync(join(dataDir, 'collector', file), 'latin1');
+    expect(stored).toContain(CAMPAIGN);
+    for (const typed of [dana.email, emile.email, dana.name, 'Pasmoi', 'example.org']) expect(stored).not.toContain(typed);
   });
 });
