@@ -85,16 +85,18 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   const app = new Hono<Env>();
 
-  // Timing, metrics and the one log line per request.
+  // Timing, metrics and the one log line per request (built only when info is logged).
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     const status = c.res.status;
-    metrics.latency.observe({ method: c.req.method, route, status: String(status) }, seconds);
+    const method = c.req.method;
+    metrics.latency.observe({ method, route, status: String(status) }, seconds);
+    if (!logger.isLevelEnabled('info')) return;
     const code = c.res.headers.get('content-type')?.startsWith('application/problem+json') ? c.get('problemCode') : undefined;
-    logger.info({ method: c.req.method, route, status, ms: Math.round(seconds * 1000), ...(code ? { code } : {}) }, 'request');
+    logger.info({ method, route, status, ms: Math.round(seconds * 1000), ...(code ? { code } : {}) }, 'request');
   });
   app.use(async (c, next) => {
     await next();

@@ -585,20 +585,34 @@ describe('collector HTTP API limits and failures', () => {
     const campaign = await addCampaign(store, 'limited');
     const statuses: number[] = [];
     let limited: Response | undefined;
+    const submit = (body: unknown) =>
+      fetch(`${server.url}/v1/campaigns/limited/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bodies: unknown[] = [];
+    const receipts: unknown[] = [];
     for (let i = 0; i < 3; i++) {
       const challenge = await fetch(`${server.url}/v1/campaigns/limited/challenge`, { method: 'POST' });
       const body = { envelope: await envelopeFor(campaign), pow: await solve(await challenge.json()) };
-      const response = await fetch(`${server.url}/v1/campaigns/limited/submissions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+      bodies.push(body);
+      const response = await submit(body);
       statuses.push(response.status);
       if (response.status === 429) limited = response;
+      else receipts.push(await response.json());
     }
     expect(statuses).toEqual([201, 201, 429]);
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await expectDocumented(limited!, 'POST', '/v1/campaigns/{campaign}/submissions')) as { code: string }).code).toBe('rate-limited');
+    // Over the limit, a retry of a stored envelope still gets its receipt: with its (spent, still
+    // verifying) proof of work, and without one.
+    const retries: [unknown, unknown][] = [
+      [bodies[0], receipts[0]],
+      [{ ...(bodies[1] as object), pow: null }, receipts[1]],
+    ];
+    for (const [body, receipt] of retries) {
+      const retry = await submit(body);
+      expect(retry.status).toBe(200);
+      expect(await expectDocumented(retry, 'POST', '/v1/campaigns/{campaign}/submissions')).toEqual(receipt);
+    }
+    expect((await submit(bodies[2])).status).toBe(429);
     const more = [];
     for (let i = 0; i < 2; i++) more.push((await fetch(`${server.url}/v1/campaigns/limited/challenge`, { method: 'POST' })).status);
     expect(more).toEqual([201, 429]);

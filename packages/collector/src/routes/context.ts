@@ -36,7 +36,7 @@ export const FILE_NAME = /^[a-z0-9][a-z0-9-]{0,62}\.json$/;
 
 /** The Hono environment of the app and of every sub-app. */
 export type Env = {
-  Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
+  Bindings: { incoming?: IncomingBody & { socket?: { remoteAddress?: string } } };
   Variables: { problemCode: ProblemCode };
 };
 
@@ -214,6 +214,12 @@ async function readBody(c: Context<Env>, maxBytes: number): Promise<string> {
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw new ProblemError('payload-too-large', `The body is larger than ${maxBytes} bytes.`);
   }
+  // Under @hono/node-server, read Node's request stream directly: turning it into a web stream
+  // (what `c.req.raw.body` does) cost more per submission than parsing it. Same limits, same answers.
+  const incoming = c.env?.incoming;
+  if (incoming !== undefined && typeof incoming.on === 'function' && !incoming.readableDidRead && !incoming.destroyed) {
+    return decodeUtf8(await readIncoming(incoming, maxBytes));
+  }
   const body = c.req.raw.body;
   if (body === null) return '';
   const reader = body.getReader();
@@ -243,9 +249,72 @@ async function readBody(c: Context<Env>, maxBytes: number): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return decodeUtf8(bytes);
+}
+
+// One decoder for all requests: `fatal` makes it throw on bad bytes; a throw resets it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new ProblemError('malformed-json', 'The body is not valid UTF-8 JSON.');
   }
+}
+
+/** The part of Node's IncomingMessage {@link readIncoming} uses. */
+export interface IncomingBody {
+  readonly readableDidRead?: boolean;
+  readonly readableEnded?: boolean;
+  readonly destroyed?: boolean;
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  destroy(): unknown;
+}
+
+/**
+ * Reads a Node request body of at most `maxBytes`: `413 payload-too-large` as soon as it is
+ * larger (the stream is destroyed, as cancelling the web stream did), `400 incomplete-request` if
+ * the client goes away before its end.
+ */
+function readIncoming(incoming: IncomingBody, maxBytes: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+      size += buffer.byteLength;
+      if (size > maxBytes) {
+        cleanup();
+        incoming.destroy();
+        reject(new ProblemError('payload-too-large', `The body is larger than ${maxBytes} bytes.`));
+        return;
+      }
+      chunks.push(buffer);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    // The client closed the connection mid-body, or the server's request timeout cut it: a
+    // client matter, never a database failure (nobody is left to read this answer).
+    const onError = () => {
+      cleanup();
+      reject(new ProblemError('incomplete-request', 'The request body ended before it was complete.'));
+    };
+    const onClose = () => (incoming.readableEnded ? onEnd() : onError());
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
 }

@@ -110,36 +110,58 @@ export function submissionRoutes(deps: RouteDeps): Hono<Env> {
     // The receipt: where the envelope is in the campaign's log (index = seq - 1), its entry
     // (docs/log.md §7), and the log key's signed promise of both, so the signer can later ask for
     // an inclusion proof and hold the collector to its word.
-    const entry = storedEntry(envelope.sid, text, envelopeHash);
+    // (From the hash just computed: the same entry as hashing the text again.)
+    const entry = storedEntry(envelope.sid, null, envelopeHash);
     const receipt = (receivedAt: string, seq: number) => logReceipt(deps, campaign.id, envelope.sid, receivedAt, seq, entry);
 
-    // Idempotency before proof of work: a retry of a stored envelope always succeeds.
-    const existing = await store.findSubmission(campaign.id, envelope.sid);
-    if (existing) {
+    // Idempotency: a retry of a stored envelope always gets its receipt, whatever its proof of
+    // work, the campaign's state or the rate limits say. New envelopes are the common case, so the
+    // store is not asked up front (one query less per submission): a retry that passes every check
+    // below is answered by the insert (a duplicate), and one that fails a check is looked up here
+    // before the refusal is sent. A retry whose proof of work still verifies takes a rate-limit
+    // token like its first attempt did, and gets its receipt even when that token is refused.
+    const answerRetry = async (): Promise<Response | undefined> => {
+      const existing = await store.findSubmission(campaign.id, envelope.sid);
+      if (!existing) return undefined;
       // (A deleted submission answers too: its id stays reserved, so a retry does not restore it.)
       if (existing.envelopeHash !== envelopeHash) throw new ProblemError('submission-id-conflict', 'Another envelope holds this submission id.');
       return c.json(await receipt(existing.receivedAt, existing.seq), 200);
-    }
+    };
 
     const now = clock.now();
-    const pow = await checkPow(await deps.powSecrets(), body['pow'], campaign.id, now);
+    const pow = checkPow(await deps.powSecrets(), body['pow'], campaign.id, now);
+    let refusal: ProblemError | undefined;
+    // The campaign ceiling refused it (and was reached just now: `first`).
+    let ceiling: { first: boolean } | undefined;
     if (!pow.ok) {
-      throw new ProblemError(pow.code, pow.code === 'pow-expired' ? 'The challenge expired: request a new one.' : 'The proof of work does not verify.');
+      refusal = new ProblemError(pow.code, pow.code === 'pow-expired' ? 'The challenge expired: request a new one.' : 'The proof of work does not verify.');
+    } else if (!isOpen(campaign, now)) {
+      refusal = new ProblemError('campaign-closed', 'This campaign does not accept signatures now.');
+    } else {
+      const decision = deps.submissionLimiter.take(clientAddress(deps, c), now);
+      if (!decision.ok) {
+        refusal = new ProblemError('rate-limited', 'Too many submissions. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
+      } else {
+        // The campaign ceiling: many clients together (a botnet, one /48) cannot flood one campaign.
+        const campaignDecision = deps.campaignLimiter.take(campaign.id, now);
+        if (!campaignDecision.ok) {
+          ceiling = { first: campaignDecision.first };
+          refusal = new ProblemError('rate-limited', 'This campaign receives too many submissions right now. Retry later.', {
+            'Retry-After': String(campaignDecision.retryAfterSeconds),
+          });
+        }
+      }
     }
-    if (!isOpen(campaign, now)) throw new ProblemError('campaign-closed', 'This campaign does not accept signatures now.');
-    const decision = deps.submissionLimiter.take(clientAddress(deps, c), now);
-    if (!decision.ok) {
-      throw new ProblemError('rate-limited', 'Too many submissions. Retry later.', { 'Retry-After': String(decision.retryAfterSeconds) });
+    if (refusal !== undefined) {
+      const retried = await answerRetry();
+      if (retried) return retried;
+      if (ceiling) {
+        metrics.campaignCeiling.inc({ campaign: campaign.id });
+        if (ceiling.first) deps.logger.warn({ campaign: campaign.id, limit: config.campaignRateLimit, windowSeconds: config.rateWindowSeconds }, 'campaign ceiling reached');
+      }
+      throw refusal;
     }
-    // The campaign ceiling: many clients together (a botnet, one /48) cannot flood one campaign.
-    const ceiling = deps.campaignLimiter.take(campaign.id, now);
-    if (!ceiling.ok) {
-      metrics.campaignCeiling.inc({ campaign: campaign.id });
-      if (ceiling.first) deps.logger.warn({ campaign: campaign.id, limit: config.campaignRateLimit, windowSeconds: config.rateWindowSeconds }, 'campaign ceiling reached');
-      throw new ProblemError('rate-limited', 'This campaign receives too many submissions right now. Retry later.', {
-        'Retry-After': String(ceiling.retryAfterSeconds),
-      });
-    }
+    if (!pow.ok) throw new Error('unreachable: a failed proof of work is a refusal');
 
     const result = await store.insertSubmission({
       campaign: campaign.id,

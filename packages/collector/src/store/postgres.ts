@@ -137,6 +137,9 @@ interface CampaignRow {
   count_shown: string;
 }
 
+/** The columns {@link toCampaign} reads. */
+const CAMPAIGN_COLUMNS = 'id, key, key_id, origins, goal, opens_at, closes_at, token_hash, count, log_size, closed_at, delete_at, deleted_at, confirmed, count_shown';
+
 function toCampaign(row: CampaignRow): CampaignRecord {
   return {
     id: row.id,
@@ -502,7 +505,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return result.rowCount === 1;
     },
     async getCampaign(id) {
-      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+      // Per request: a named statement, parsed and planned once per connection. The columns are
+      // listed, so a later migration that adds one does not change a prepared statement's result.
+      const { rows } = await pool.query<CampaignRow>({ name: 'get-campaign', text: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1`, values: [id] });
       return rows[0] && toCampaign(rows[0]);
     },
     async listCampaigns() {
@@ -558,10 +563,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return done;
     },
     async findSubmission(campaign, sid) {
-      const { rows } = await pool.query<{ seq: string; envelope_hash: string; received_at: string; deleted: boolean }>(
-        'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = $1 AND sid = $2',
-        [campaign, sid],
-      );
+      // Per request, named like get-campaign.
+      const { rows } = await pool.query<{ seq: string; envelope_hash: string; received_at: string; deleted: boolean }>({
+        name: 'find-submission',
+        text: 'SELECT seq, envelope_hash, received_at, envelope IS NULL AS deleted FROM submissions WHERE campaign = $1 AND sid = $2',
+        values: [campaign, sid],
+      });
       return rows[0] && { seq: Number(rows[0].seq), envelopeHash: rows[0].envelope_hash, receivedAt: rows[0].received_at, deleted: rows[0].deleted };
     },
     insertSubmission(insert) {
