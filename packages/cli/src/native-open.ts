@@ -14,6 +14,7 @@ import {
   type Envelope,
   type OpenOptions,
   type OpenedSubmission,
+  type SealOpen,
 } from '@secure-sign/crypto';
 import { createRequire } from 'node:module';
 
@@ -51,11 +52,46 @@ export function loadOpen(load: () => SodiumNative = () => createRequire(import.m
 
 /** `openSubmission` with sodium-native's `crypto_box_seal_open`; every other check is crypto's own. */
 export function nativeOpen(sodium: SodiumNative): OpenFunction {
-  const open = openSubmissionWith((sealed, publicKey, secretKey) => {
+  const open = openSubmissionWith(nativeSealOpen(sodium));
+  return async (keys, input, options = {}) => open(keys, input, options);
+}
+
+/** sodium-native's `crypto_box_seal_open` in the shape of crypto's {@link SealOpen}. */
+export function nativeSealOpen(sodium: SodiumNative): SealOpen {
+  return (sealed, publicKey, secretKey) => {
     const padded = Buffer.allocUnsafe(sealed.length - SEAL_BYTES);
     if (sodium.crypto_box_seal_open(padded, sealed, publicKey, secretKey)) return padded;
     padded.fill(0);
     return undefined;
-  });
-  return async (keys, input, options = {}) => open(keys, input, options);
+  };
+}
+
+/**
+ * The sealed box alone, for crypto's `openEnvelopeWith` (which makes every other check): with
+ * sodium-native where it loads, else with the WebAssembly build the CLI ships
+ * (libsodium-wrappers-sumo). Both answer `undefined` for a box that does not open.
+ *
+ * @param load - how sodium-native is loaded (tests pass one that fails, to check the fallback).
+ */
+export async function loadSealOpen(load: () => SodiumNative = () => createRequire(import.meta.url)('sodium-native') as SodiumNative): Promise<{ sealOpen: SealOpen; backend: OpenBackend }> {
+  try {
+    const sodium = load();
+    if (typeof sodium.crypto_box_seal_open === 'function' && sodium.crypto_box_SEALBYTES === SEAL_BYTES) {
+      return { sealOpen: nativeSealOpen(sodium), backend: 'sodium-native' };
+    }
+  } catch {
+    // the WebAssembly build below
+  }
+  const wasm = (await import('libsodium-wrappers-sumo')).default;
+  await wasm.ready;
+  return {
+    sealOpen: (sealed, publicKey, secretKey) => {
+      try {
+        return wasm.crypto_box_seal_open(sealed, publicKey, secretKey);
+      } catch {
+        return undefined;
+      }
+    },
+    backend: 'wasm',
+  };
 }

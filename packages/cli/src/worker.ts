@@ -8,14 +8,14 @@ import {
   MAX_ENVELOPE_BYTES,
   isSecureSignError,
   isoTimestampSchema,
+  openEnvelopeWith,
   parseCampaignSecretKey,
-  parseEnvelope,
   type CampaignKeyPair,
 } from '@secure-sign/crypto';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadOpen } from './native-open.js';
+import { loadSealOpen } from './native-open.js';
 import { isBlank } from './io.js';
 import { MAX_LINE_BYTES, readRange, type RangeRequest, type RangeResponse } from './ranges.js';
 import { formatRecord, toRecord, type Arrival } from './records.js';
@@ -45,13 +45,18 @@ function envelopeOf(line: string): { text: string; arrival: Arrival } | undefine
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('worker.js must run as a worker thread');
-  const { open: openSubmission } = loadOpen();
+  const { sealOpen } = await loadSealOpen();
   const keys = new Map<string, CampaignKeyPair>();
   for (const secret of data.secretKeys) {
     const pair = await parseCampaignSecretKey(secret);
     keys.set(pair.publicKey.keyId, pair);
   }
-  const open = async (bytes: Uint8Array | null, as: WorkerRequest['as']): Promise<LineResult> => {
+  // The envelope's text is parsed and checked once (crypto's openEnvelopeWith), its key chosen by
+  // its kid: the same outcomes, in the same order, as openSubmission with the right key.
+  const openEnvelope = openEnvelopeWith(sealOpen, (kid) => keys.get(kid));
+  const options = data.campaign === undefined ? {} : { campaign: data.campaign };
+  const confirmation = data.confirmation === true;
+  const open = (bytes: Uint8Array | null, as: WorkerRequest['as']): LineResult => {
     if (bytes === null) return { ok: false, reason: 'OVERSIZE' };
     let line: string;
     try {
@@ -65,25 +70,10 @@ async function main(): Promise<void> {
       const { text, arrival } = found;
       // One limit, the format's, on the envelope's own text (an export line adds its seq around it).
       if (Buffer.byteLength(text) > MAX_ENVELOPE_BYTES) return { ok: false, reason: 'OVERSIZE' };
-      // The kid is read from a plain parse only to choose the key; the library then checks the
-      // envelope's text itself (its size, its JSON, its shape) while opening it.
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = undefined;
-      }
-      const field = (name: string): unknown => (typeof value === 'object' && value !== null && name in value ? (value as Record<string, unknown>)[name] : undefined);
-      const kid = field('kid');
-      const pair = typeof kid === 'string' ? keys.get(kid) : undefined;
-      if (!pair) {
-        const envelope = parseEnvelope(text);
-        if (data.campaign !== undefined && envelope.campaign !== data.campaign) return { ok: false, reason: 'CAMPAIGN_MISMATCH' };
-        return { ok: false, reason: 'KEY_MISMATCH' };
-      }
-      const opened = await openSubmission(pair, text, data.campaign === undefined ? {} : { campaign: data.campaign });
-      const record = toRecord(opened, arrival, data.confirmation === true);
-      const digest = createHash('sha256').update(String(field('ct'))).digest().subarray(0, 16).toString('base64url');
+      const { envelope, opened } = openEnvelope(text, options);
+      const record = toRecord(opened, arrival, confirmation);
+      // Replays are told from conflicts by this digest of the ciphertext (arrival.ts).
+      const digest = hash('sha256', envelope.ct, 'base64url');
       const where = { ok: true as const, sid: opened.submissionId, digest, seq: arrival.seq, ch: opened.ch };
       return as === 'record' ? { ...where, record } : { ...where, text: formatRecord(record, data.format) };
     } catch (error) {
@@ -91,7 +81,7 @@ async function main(): Promise<void> {
       return { ok: false, reason: 'INTERNAL_ERROR' };
     }
   };
-  const readAndOpen = async ({ id, range, as }: RangeRequest): Promise<RangeResponse> => {
+  const readAndOpen = ({ id, range, as }: RangeRequest): RangeResponse => {
     // Opened per range, so that no descriptor outlives a request (workers end by terminate()).
     const lines: { number: number; at: number; bytes: Uint8Array | null }[] = [];
     const fd = openSync(range.path, 'r');
@@ -108,7 +98,7 @@ async function main(): Promise<void> {
     const results: LineResult[] = [];
     const rejected: (Uint8Array | null)[] = [];
     for (const line of lines) {
-      const result = await open(line.bytes, as);
+      const result = open(line.bytes, as);
       numbers.push(line.number);
       at.push(line.at);
       results.push(result);
@@ -120,7 +110,7 @@ async function main(): Promise<void> {
     void (async () => {
       if ('range' in request) {
         try {
-          port.postMessage(await readAndOpen(request));
+          port.postMessage(readAndOpen(request));
         } catch (error) {
           // A read failure (the file changed or vanished): its code only, never a path or bytes.
           const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'EIO';
@@ -129,7 +119,7 @@ async function main(): Promise<void> {
         return;
       }
       const results: LineResult[] = [];
-      for (const line of request.lines) results.push(await open(line, request.as));
+      for (const line of request.lines) results.push(open(line, request.as));
       const response: WorkerResponse = { id: request.id, results };
       port.postMessage(response);
     })();

@@ -1,9 +1,9 @@
 // sodium-native and crypto's WebAssembly open the same envelopes the same way: every envelope
 // vector of packages/crypto/test-vectors, and corrupted copies of the successful ones.
-import { canonicalJson, isSecureSignError, openSubmission, parseCampaignSecretKey, type CampaignKeyPair } from '@secure-sign/crypto';
+import { canonicalJson, generateCampaignKeys, isSecureSignError, openEnvelopeWith, openSubmission, parseCampaignSecretKey, type CampaignKeyPair } from '@secure-sign/crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadOpen, type OpenFunction } from '../src/native-open.js';
+import { loadOpen, loadSealOpen, type OpenFunction } from '../src/native-open.js';
 
 const dir = new URL('../../crypto/test-vectors/', import.meta.url);
 const files = (JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as string[]).filter((name) => name.startsWith('envelope-'));
@@ -88,5 +88,35 @@ describe('opening envelopes with sodium-native', () => {
       }
     }
     expect(count).toBeGreaterThan(20);
+  });
+
+  // What the decryption workers run: one parse, the key chosen by kid among several.
+  it('opens with the key its kid names among several, with the outcomes of openSubmission, with sodium-native and with the WebAssembly fallback', async () => {
+    const native = await loadSealOpen();
+    const wasm = await loadSealOpen(() => {
+      throw new Error('Cannot find module sodium-native');
+    });
+    expect([native.backend, wasm.backend]).toEqual(['sodium-native', 'wasm']);
+    const other = await generateCampaignKeys();
+    let compared = 0;
+    for (const { name, header, body } of vectors) {
+      const keys = await parseCampaignSecretKey(header['secret-key'] as string);
+      for (const campaign of [header['campaign'], undefined, 'another-campaign']) {
+        const expected = await outcome(openSubmission, keys, body, campaign);
+        for (const { sealOpen } of [native, wasm]) {
+          // The right key among others: the outcome of openSubmission with it.
+          const byKid = new Map([[other.publicKey.keyId, other], [keys.publicKey.keyId, keys]]);
+          const open = openEnvelopeWith(sealOpen, (kid) => byKid.get(kid));
+          const got = await outcome(async (_keys, input, options) => open(input, options).opened, keys, body, campaign);
+          expect(got, name).toEqual(expected);
+          // Without its key: the outcome of openSubmission with another key (key mismatch after the envelope's own checks).
+          const without = openEnvelopeWith(sealOpen, (kid) => (kid === other.publicKey.keyId ? other : undefined));
+          const missing = await outcome(async (_keys, input, options) => without(input, options).opened, other, body, campaign);
+          expect(missing, name).toEqual(await outcome(openSubmission, other, body, campaign));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictsFile } from '../src/arrival.js';
-import { CSV_COLUMNS, csvRow, formatRecord, parseRecord, toRecord } from '../src/records.js';
+import { CSV_COLUMNS, csvLine, csvRow, formatRecord, parseRecord, toRecord } from '../src/records.js';
 import { buildWall, checkWallData } from '../src/wall.js';
 import { keygen, ndjson, run, signer, tempDir } from './helpers.js';
 
@@ -112,5 +112,20 @@ describe('decrypted records', () => {
     expect(built.code).toBe(0);
     const signed = await run(t.dir, ['wall', 'sign', '--key', 'campaign.key', '--campaign', 'open-letter', 'ends.wall.json']);
     expect(signed.code).toBe(0);
+  });
+});
+
+describe('csvLine', () => {
+  // decrypt's rows were written by csv-stringify; csvLine must write exactly the same bytes.
+  it('writes exactly what csv-stringify writes, for any cells', async () => {
+    const { stringify } = await import('csv-stringify/sync');
+    const special = fc.constantFrom('"', ',', '\n', '\r', '\r\n', ' ', '=', "'", '\t', ';', '""', '\u2028', 'é');
+    const cell = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.array(fc.oneof(special, fc.string({ maxLength: 3 })), { maxLength: 6 }).map((p) => p.join('')), fc.constant(''));
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 16 }), (cells) => {
+        expect(csvLine(cells)).toBe(stringify([cells]));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

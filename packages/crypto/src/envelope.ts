@@ -23,7 +23,7 @@ import {
   type SignerInput,
   type SubmissionPlaintext,
 } from './schema.js';
-import { fastEnvelopeMembers, fastPlaintext } from './fast-schema.js';
+import { decodeBase64UrlCharacters, fastEnvelopeMembers, fastPlaintext } from './fast-schema.js';
 import { ready } from './sodium.js';
 import { createWithdrawalSecret, decode32, withdrawalHashOfBytes } from './withdrawal.js';
 
@@ -351,7 +351,8 @@ function readEnvelope(input: unknown): { envelope: Envelope; sealed: Uint8Array 
   if (envelope.ct.length > Math.ceil((maxCiphertext * 4) / 3)) {
     throw new SecureSignError('OVERSIZE', `ciphertext is larger than ${maxCiphertext} bytes`);
   }
-  const sealed = fromBase64Url(envelope.ct);
+  // (ct matched the schema's base64url pattern, so Node's native decoder may decode it.)
+  const sealed = decodeBase64UrlCharacters(envelope.ct, fromBase64Url);
   if (!sealed) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: ct: not canonical base64url');
   if (!fromBase32(envelope.kid)) throw new SecureSignError('MALFORMED_ENVELOPE', 'malformed envelope: kid: not canonical base32');
   // The sid pattern admits only canonical encodings already; decoding states the rule where it applies.
@@ -453,6 +454,34 @@ export function openSubmissionWith(sealOpen: SealOpen): (keys: CampaignKeyPair, 
   return (keys, input, options = {}) => {
     const { envelope, sealed } = readEnvelope(input);
     return openReadEnvelope(sealOpen, keys, envelope, sealed, options);
+  };
+}
+
+/**
+ * {@link openSubmissionWith} for a reader holding several campaign keys: the envelope's text is
+ * parsed and checked once, its key chosen by its `kid`, and the envelope is returned with what it
+ * opened to. Outcomes are those of {@link openSubmission} with the right key: the envelope's own
+ * refusals first, then `CAMPAIGN_MISMATCH` (with `options.campaign`), then `KEY_MISMATCH` when no
+ * key has its `kid`, then the rest.
+ *
+ * @example
+ * ```ts
+ * const open = openEnvelopeWith(sealOpen, (kid) => keysById.get(kid));
+ * const { envelope, opened } = open(line, { campaign: 'open-letter' });
+ * ```
+ */
+export function openEnvelopeWith(
+  sealOpen: SealOpen,
+  keyFor: (kid: string) => CampaignKeyPair | undefined,
+): (input: Envelope | string, options?: OpenOptions) => { envelope: Envelope; opened: OpenedSubmission } {
+  return (input, options = {}) => {
+    const { envelope, sealed } = readEnvelope(input);
+    if (options.campaign !== undefined && envelope.campaign !== options.campaign) {
+      throw new SecureSignError('CAMPAIGN_MISMATCH', 'envelope belongs to another campaign');
+    }
+    const keys = keyFor(envelope.kid);
+    if (keys === undefined) throw new SecureSignError('KEY_MISMATCH', 'envelope was sealed to another campaign key');
+    return { envelope, opened: openReadEnvelope(sealOpen, keys, envelope, sealed, options) };
   };
 }
 

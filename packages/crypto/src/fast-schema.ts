@@ -193,3 +193,30 @@ export function fastEnvelopeMembers(value: unknown): { v: 1; campaign: string; k
   if (typeof ch !== 'string' || !BASE64URL_32_PATTERN.test(ch)) return undefined;
   return { v, campaign, kid, sid, wh, ch, ct };
 }
+
+const BASE64URL_VALUES = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+
+/** Node's Buffer where there is one (its base64url decoder is native), else `undefined`. */
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array } }).Buffer;
+
+/**
+ * The bytes of a text that the envelope schema's `ct` pattern accepted (base64url characters
+ * only), exactly as encode.ts's `fromBase64Url` decodes it: `undefined` unless canonical (a length
+ * that is not 1 more than a multiple of 4, and the last character's unused low bits zero). In
+ * Node, Buffer's native decoder does the work, which for those texts gives the same bytes.
+ */
+export function decodeBase64UrlCharacters(text: string, fallback: (text: string) => Uint8Array | undefined): Uint8Array | undefined {
+  if (NodeBuffer === undefined) return fallback(text);
+  const rest = text.length % 4;
+  if (rest === 1) return undefined;
+  if (rest !== 0) {
+    const last = BASE64URL_VALUES[text.charCodeAt(text.length - 1)] as number;
+    if (last < 0 || (last & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  }
+  return NodeBuffer.from(text, 'base64url');
+}

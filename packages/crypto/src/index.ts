@@ -33,6 +33,7 @@ export {
   newSubmissionId,
   openSubmission,
   openSubmissionWith,
+  openEnvelopeWith,
   parseEnvelope,
   sealSubmission,
   sealWithdrawable,

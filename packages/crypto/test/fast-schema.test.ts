@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COUNTRY_CODES, openSubmissionWith, parseCampaignSecretKey, plaintextSchema, signerSchema } from '@secure-sign/crypto';
 import { envelopeSchema } from '../src/envelope.js';
-import { fastEnvelopeMembers, fastPlaintext, fastSigner } from '../src/fast-schema.js';
+import { decodeBase64UrlCharacters, fastEnvelopeMembers, fastPlaintext, fastSigner } from '../src/fast-schema.js';
+import { fromBase64Url } from '../src/encode.js';
 import { ready } from '../src/sodium.js';
 import { parseVector } from './support/vectors.js';
 
@@ -234,5 +235,24 @@ describe('fast envelope and plaintext checks', () => {
       { numRuns: 3000 },
     );
     expect(accepted).toBeGreaterThan(20);
+  });
+
+  it('decode ciphertexts exactly as fromBase64Url does, canonical or not', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const chars = fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 70 });
+    const encoded = fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes).toString('base64url'));
+    let decoded = 0;
+    fc.assert(
+      fc.property(fc.oneof(chars, encoded), (text) => {
+        const fast = decodeBase64UrlCharacters(text, () => {
+          throw new Error('Node has a Buffer');
+        });
+        const slow = fromBase64Url(text);
+        expect(fast === undefined ? undefined : [...fast]).toEqual(slow === undefined ? undefined : [...slow]);
+        if (fast) decoded++;
+      }),
+      { numRuns: 20000 },
+    );
+    expect(decoded).toBeGreaterThan(1000);
   });
 });
