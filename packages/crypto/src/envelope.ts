@@ -123,13 +123,24 @@ function describe(issues: readonly SchemaIssue[]): string {
 }
 
 /**
- * Validates signer data against {@link signerSchema} and returns it normalised.
+ * The signers {@link validateSigner} returned: validated, normalised and frozen (so they cannot
+ * have changed since), which {@link sealSubmission} therefore seals without validating them again.
+ * Private to this module: nothing else can add to it.
+ */
+const validatedSigners = new WeakSet<object>();
+
+/**
+ * Validates signer data against {@link signerSchema} and returns it normalised and frozen. Pass
+ * the result as `signer` to {@link sealSubmission} (or {@link sealWithdrawable}) to seal it
+ * without validating it a second time: a form that validates to show each field's error, then
+ * seals, validates once.
  *
  * @throws {@link SecureSignError} `SCHEMA_VIOLATION` with `issues` naming each bad field.
  * @example
  * ```ts
  * const signer = validateSigner({ kind: 'individual', name: 'Ada', email: 'ada@example.org',
  *   consent: { listPublicly: true, contactLater: false } });
+ * const envelope = await sealSubmission({ publicKey, campaign: 'open-letter', signer });
  * ```
  */
 export function validateSigner(input: unknown): Signer {
@@ -138,7 +149,12 @@ export function validateSigner(input: unknown): Signer {
     const issues = toIssues(result.error);
     throw new SecureSignError('SCHEMA_VIOLATION', `invalid signer data: ${describe(issues)}`, { issues });
   }
-  return result.data;
+  // zod's output is a new object (and so is each nested one): freezing it leaves the input alone.
+  const signer = result.data;
+  Object.freeze(signer.consent);
+  if (signer.extra) Object.freeze(signer.extra);
+  validatedSigners.add(Object.freeze(signer));
+  return signer;
 }
 
 /**
@@ -160,7 +176,10 @@ export interface SealOptions {
   readonly publicKey: CampaignPublicKey;
   /** The campaign id. */
   readonly campaign: string;
-  /** The signer's data; validated and normalised before sealing. */
+  /**
+   * The signer's data; validated and normalised before sealing, unless it is what
+   * {@link validateSigner} returned (validated already, and frozen).
+   */
   readonly signer: SignerInput;
   /** A submission id to reuse (for a retry); a new random one by default. */
   readonly submissionId?: string;
@@ -231,7 +250,8 @@ export async function sealSubmission(options: SealOptions): Promise<Envelope> {
   if (options.lang !== undefined && !languageTagSchema.safeParse(options.lang).success) {
     throw new TypeError('lang: expected a language tag such as en, fr or pt-BR (at most 35 characters)');
   }
-  const signer = validateSigner(options.signer);
+  const given = options.signer;
+  const signer = typeof given === 'object' && given !== null && validatedSigners.has(given) ? (given as Signer) : validateSigner(given);
   const message: Record<string, unknown> = { v: 1, campaign, sid, wh, createdAt, signer };
   if (ch !== undefined) message['cs'] = options.confirmationSecret;
   if (options.lang !== undefined) message['lang'] = options.lang;

@@ -14,7 +14,7 @@
 //   inside through `renderRoot` (lit's reference to the root), never `shadowRoot`.
 
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { CampaignPublicKey, Envelope, SignerInput } from '@secure-sign/crypto';
+import type { CampaignPublicKey, Envelope, Signer, SignerInput } from '@secure-sign/crypto';
 import { CollectorClient, CollectorError, type CampaignInfo, type Challenge, type Receipt, type Solution } from './collector.js';
 import { secureSignEvent, type SecureSignErrorCode, type SecureSignEventMap } from './events.js';
 import { enFirst } from './i18n/en-first.js';
@@ -52,6 +52,8 @@ interface PendingPow {
   readonly solution: Solution | null;
   /** Milliseconds since the epoch. */
   readonly expiresAt: number;
+  /** Posts the envelope (send.ts, from the solver's chunk, loaded by then). */
+  readonly submit: typeof import('./send.js').submit;
 }
 
 /**
@@ -533,7 +535,7 @@ export class SecureSign extends LitElement {
       const raw = challenge['expiresAt'];
       // altcha-lib counts in seconds; an ISO string is accepted too.
       const at = typeof raw === 'number' ? raw * (raw < 1e12 ? 1000 : 1) : typeof raw === 'string' ? Date.parse(raw) : NaN;
-      return { challenge, solution, expiresAt: Number.isFinite(at) ? at : Date.now() + 5 * 60_000 };
+      return { challenge, solution, expiresAt: Number.isFinite(at) ? at : Date.now() + 5 * 60_000, submit: solver.submit };
     })();
     // Handled where it is awaited (#proof asks again); this only silences the unhandled rejection.
     pending.catch(() => undefined);
@@ -541,7 +543,7 @@ export class SecureSign extends LitElement {
   }
 
   /** A solved, unexpired proof of work: the one prepared while the signer typed, if still fresh. */
-  async #proof(): Promise<{ challenge: Challenge; solution: Solution }> {
+  async #proof(): Promise<{ challenge: Challenge; solution: Solution; submit: PendingPow['submit'] }> {
     let lastError: unknown = new CollectorError('pow-unsolved', 0);
     for (let attempt = 0; attempt < 3; attempt++) {
       // One prepared earlier may have failed while the connection was down: ask afresh then.
@@ -550,8 +552,8 @@ export class SecureSign extends LitElement {
       this.#pow = undefined;
       if (!pow) break;
       try {
-        const { challenge, solution, expiresAt } = await pow;
-        if (solution && expiresAt - Date.now() > 30_000) return { challenge, solution };
+        const { challenge, solution, expiresAt, submit } = await pow;
+        if (solution && expiresAt - Date.now() > 30_000) return { challenge, solution, submit };
       } catch (error) {
         lastError = error;
         if (fresh && error instanceof CollectorError && error.transient) throw error;
@@ -605,9 +607,12 @@ export class SecureSign extends LitElement {
 
   // ---- submitting ------------------------------------------------------------------------------
 
-  /** Shows each field's error and moves focus to the first; true when there is none. */
-  #validate(lazy: Lazy, input: SignerInput): boolean {
-    const errors = lazy.fieldErrors(input, this._t, this.#shown(), this.#required());
+  /**
+   * Shows each field's error and moves focus to the first; the signer as validated (sealed
+   * without a second validation) when there is none.
+   */
+  #validate(lazy: Lazy, input: SignerInput): Signer | undefined {
+    const { errors, signer } = lazy.fieldErrors(input, this._t, this.#shown(), this.#required());
     this._errors = errors;
     const count = Object.keys(errors).length;
     if (count > 0) {
@@ -616,7 +621,7 @@ export class SecureSign extends LitElement {
         this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       });
     }
-    return count === 0;
+    return signer;
   }
 
   async #onSubmit(event: SubmitEvent): Promise<void> {
@@ -632,8 +637,8 @@ export class SecureSign extends LitElement {
       this._announce = this._t.errorBody;
       return;
     }
-    const input = lazy.readSigner(this.renderRoot, this._kind, this.#shown());
-    if (!this.#validate(lazy, input)) return;
+    const signer = this.#validate(lazy, lazy.readSigner(this.renderRoot, this._kind, this.#shown()));
+    if (!signer) return;
     this._status = 'submitting';
     this._announce = this._t.submitting;
 
@@ -643,7 +648,7 @@ export class SecureSign extends LitElement {
       if (this.#wrongKey(publicKey)) return;
       // Confirmable (issue 16): staff can e-mail the signer a confirmation link, in this language.
       // The confirmation secret is sealed for staff; the widget does not keep it.
-      sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer: input, confirmable: true, lang: this._t.lang });
+      sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer, confirmable: true, lang: this._t.lang });
     } catch {
       // Fail closed: nothing was sent. (An unusable key has already made the widget unavailable.)
       if ((this._status as Status) === 'unavailable') return;
@@ -662,9 +667,9 @@ export class SecureSign extends LitElement {
     let lastError: unknown;
     for (let attempt = 0; attempt <= POW_RETRIES; attempt++) {
       try {
-        const pow = await this.#proof();
-        // (The solver's chunk, loaded for the proof, brings the code that posts the envelope.)
-        const receipt = await (await import('./pow/solver.js')).submit(client, envelope, pow);
+        // (No import() here: even of a loaded module, it resolves a task later.)
+        const { submit, ...pow } = await this.#proof();
+        const receipt = await submit(client, envelope, pow);
         queue.remove(envelope.sid);
         this._receipt = { ...receipt, secret };
         this._status = 'success';

@@ -2,7 +2,7 @@
 // (lazy.ts), which submitting needs for sealing anyway. Values are read from the inputs once and
 // returned to the caller, which seals them: never stored, logged or put in reactive state.
 
-import { signerSchema, type SignerInput } from '@secure-sign/crypto';
+import { SecureSignError, validateSigner, type Signer, type SignerInput } from '@secure-sign/crypto';
 import type { Translation } from '../i18n/translation.js';
 
 /** Optional fields a partner may show (and require). Name and e-mail are always shown and required. */
@@ -44,21 +44,31 @@ function message(reason: string, t: Translation): string {
 }
 
 /**
- * Each field's error message (translated), by the crypto core's schema and the partner's required
- * fields; empty when the input can be sealed. Messages never quote what was typed.
+ * Checks what the signer typed, once: by the crypto core's schema (validateSigner) and the
+ * partner's required fields. Either each field's error message (translated; messages never quote
+ * what was typed), or no error and the signer as validated, which sealing takes without
+ * validating it again.
  */
-export function fieldErrors(input: SignerInput, t: Translation, shown: readonly OptionalField[], required: readonly OptionalField[]): Record<string, string> {
+export function fieldErrors(
+  input: SignerInput,
+  t: Translation,
+  shown: readonly OptionalField[],
+  required: readonly OptionalField[],
+): { errors: Record<string, string>; signer?: Signer } {
   const errors: Record<string, string> = {};
-  const result = signerSchema.safeParse(input);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
+  let signer: Signer | undefined;
+  try {
+    signer = validateSigner(input);
+  } catch (error) {
+    if (!(error instanceof SecureSignError)) throw error;
+    for (const issue of error.issues ?? []) {
       const field = String(issue.path[0] ?? '');
-      const reason = issue.code === 'custom' ? issue.message : issue.code === 'invalid_type' ? 'required' : 'invalid';
-      if (field && !errors[field]) errors[field] = message(reason, t);
+      // A missing or mistyped value is "required"; the schema's own reasons otherwise.
+      if (field && !errors[field]) errors[field] = message(issue.reason === 'invalid type' ? 'required' : issue.reason, t);
     }
   }
   for (const field of required) {
     if (shown.includes(field) && !(input as unknown as Record<string, unknown>)[field] && !errors[field]) errors[field] = t.errorRequired;
   }
-  return errors;
+  return Object.keys(errors).length > 0 || !signer ? { errors } : { errors, signer };
 }
