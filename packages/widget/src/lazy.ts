@@ -21,6 +21,9 @@ export { enLate } from './i18n/en-late.js';
 // retry queue at page load loads it too).
 export { renderSuccess } from './parts/success.js';
 
+/** Made-up seals run in the background once the key is parsed (see loadKey). */
+const WARM_UPS = 5;
+
 const countryLists = new Map<string, { code: string; name: string }[]>();
 
 /** The country codes with their names in `lang`, sorted by name (computed once per language). */
@@ -59,15 +62,23 @@ export async function loadKey(keyString: string, campaign: string): Promise<Camp
         : 'the "campaign-key" attribute could not be parsed. Nothing will be sent. Copy the key again from `secure-sign snippet`.',
     );
   }
-  // In a task of its own when the browser is idle: on a slow phone the first seal (WebAssembly
-  // functions compiled on first call, zod's first parse) is a long task of its own (issue 19).
-  (window.requestIdleCallback ?? setTimeout)(() =>
-    sealSubmission({
-      publicKey,
-      campaign,
-      signer: { kind: 'individual', name: 'warm-up', email: 'warm-up@example.invalid', consent: { listPublicly: false, contactLater: false } },
-    }).catch(() => undefined),
-  );
+  // Each in a task of its own when the browser is idle: on a slow phone the first seal
+  // (WebAssembly functions compiled on first call, zod's first parse) is a long task of its own
+  // (issue 19). A few, not one: the browser optimises code (the validation's JavaScript,
+  // libsodium's WebAssembly) only once it has run a few times, so the signer's seal runs fast code.
+  const warm = (left: number): void => {
+    (window.requestIdleCallback ?? setTimeout)(() =>
+      sealSubmission({
+        publicKey,
+        campaign,
+        signer: { kind: 'individual', name: 'warm-up', email: 'warm-up@example.invalid', consent: { listPublicly: false, contactLater: false } },
+      }).then(
+        () => left > 1 && warm(left - 1),
+        () => undefined,
+      ),
+    );
+  };
+  warm(WARM_UPS);
   return publicKey;
 }
 
