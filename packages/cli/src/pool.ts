@@ -29,10 +29,18 @@ interface Task {
  */
 const WORKER_HEAP = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 4 } as const;
 
+/**
+ * Requests a worker holds at once: the one it works on and the next, already in its message queue,
+ * so that it never waits for this thread (busy writing, or not scheduled on a loaded machine) to
+ * hand it more work. A worker answers its requests in the order it got them.
+ */
+const PER_WORKER = 2;
+
 /** Worker threads running dist/worker.js. */
 export class WorkerPool {
-  readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Task>();
+  /** Every worker that has started (each holds up to PER_WORKER requests). */
+  readonly #ready: Worker[] = [];
+  readonly #busy = new Map<Worker, Task[]>();
   readonly #queue: Task[] = [];
   readonly #workers: Worker[] = [];
   #nextId = 0;
@@ -51,7 +59,7 @@ export class WorkerPool {
         worker.once('message', (message: { ready: boolean }) => {
           if (!message.ready) return reject(new CliError('a decryption worker could not load the keys'));
           worker.on('message', (response: Response) => pool.#done(worker, response));
-          pool.#idle.push(worker);
+          pool.#ready.push(worker);
           resolve();
         });
         worker.on('error', (error) => {
@@ -95,19 +103,31 @@ export class WorkerPool {
   }
 
   #pump(): void {
-    while (this.#idle.length > 0 && this.#queue.length > 0) {
-      const worker = this.#idle.pop() as Worker;
+    while (this.#queue.length > 0) {
+      // The least loaded worker with room (an idle one first).
+      let worker: Worker | undefined;
+      let least = PER_WORKER;
+      for (const candidate of this.#ready) {
+        const held = this.#busy.get(candidate)?.length ?? 0;
+        if (held < least) {
+          worker = candidate;
+          least = held;
+        }
+      }
+      if (worker === undefined) return;
       const task = this.#queue.shift() as Task;
-      this.#busy.set(worker, task);
+      const tasks = this.#busy.get(worker);
+      if (tasks) tasks.push(task);
+      else this.#busy.set(worker, [task]);
       worker.postMessage(task.request);
     }
   }
 
   #done(worker: Worker, response: Response): void {
-    const task = this.#busy.get(worker);
-    this.#busy.delete(worker);
-    this.#idle.push(worker);
-    if (task && task.request.id === response.id) {
+    const tasks = this.#busy.get(worker) ?? [];
+    const at = tasks.findIndex((t) => t.request.id === response.id);
+    const task = at < 0 ? undefined : tasks.splice(at, 1)[0];
+    if (task) {
       if ('readError' in response) task.reject(Object.assign(new Error(`cannot read the input (${response.readError})`), { code: response.readError }));
       else task.resolve(response);
     }
@@ -116,7 +136,7 @@ export class WorkerPool {
 
   #fail(error: Error): void {
     this.#failed ??= error;
-    for (const task of [...this.#busy.values(), ...this.#queue]) task.reject(error);
+    for (const task of [...[...this.#busy.values()].flat(), ...this.#queue]) task.reject(error);
     this.#busy.clear();
     this.#queue.length = 0;
   }
