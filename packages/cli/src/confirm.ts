@@ -17,7 +17,6 @@ import { constants } from 'node:fs';
 import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { createTransport } from 'nodemailer';
 import * as z from 'zod';
 import type { KeptRecord } from './arrival.js';
 import { confirmationLinks, confirmationMessage } from './confirm-mail.js';
@@ -426,6 +425,9 @@ export async function confirmSend(options: ConfirmSendOptions): Promise<ConfirmS
     else if (done % PROGRESS_EVERY === 0 && done < batch.length) say(`${options.dryRun === undefined ? 'sent' : 'wrote'} ${done} of ${batch.length} messages`);
   };
 
+  // nodemailer is loaded here, not at start-up: every other command (decrypt above all, whose
+  // memory is bounded) would otherwise carry its ~3 MB of heap.
+  const { createTransport } = await import('nodemailer');
   try {
     if (options.dryRun !== undefined) {
       await mkdir(options.dryRun, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
