@@ -432,7 +432,14 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
               // Only staff and the owner of the address know the secret: SHA-256 of it must be the envelope's ch.
               const { sid, secret } = event.data.confirmation;
               const ch = await hashes.of(sid);
-              if (ch === null || (ch !== undefined && hashOf(secret) !== ch)) {
+              if (ch === undefined) {
+                // The export is in log order, so a submission's envelope (or its stub) always comes first.
+                throw new CliError(
+                  `the collector sent a confirmation line (${number}, seq ${event.data.seq}) for submission ${sid}, which it never sent: neither its envelope nor a removed line for it is in the file`,
+                  'the collector is faulty or hostile: keep the envelope file and the collector\'s log/checkpoint as evidence; the lines before that one were kept',
+                );
+              }
+              if (ch === null || hashOf(secret) !== ch) {
                 throw new CliError(
                   `the collector sent a confirmation line (${number}, seq ${event.data.seq}) whose secret does not hash to the ch of submission ${sid}${ch === null ? ' (its envelope has no ch)' : ''}: nobody but staff and the owner of the e-mail address could have made it`,
                   'the collector is faulty or hostile: keep the envelope file and the collector\'s log/checkpoint as evidence; the lines before that one were kept',

@@ -1036,6 +1036,13 @@ describe('pull brings confirmations and checks them (issue 16)', () => {
     const noCh = await run(t.dir, pullArgs('forged.ndjson'));
     expect(noCh.code).toBe(1);
     expect(noCh.stderr).toContain(`whose secret does not hash to the ch of submission ${plain.envelope.sid} (its envelope has no ch)`);
+    // And for a submission the collector never exported: its envelope would have come first.
+    const stranger = await sealWithdrawable({ publicKey: keys.publicKey, campaign: 'open-letter', signer: signer(4), confirmable: true });
+    fake.stored[6] = { seq: 7, line: { confirmation: { sid: stranger.envelope.sid, secret: stranger.confirmationSecret, decision: 'confirm' } } };
+    const unknown = await run(t.dir, pullArgs('forged.ndjson'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`secure-sign: error: the collector sent a confirmation line (1, seq 7) for submission ${stranger.envelope.sid}, which it never sent: neither its envelope nor a removed line for it is in the file\n`);
+    expect((await lines('forged.ndjson')).map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3, 4, 5, 6]);
 
     // A checkpoint that signs a false confirmed count (the lines are right).
     fake.stored.pop();
