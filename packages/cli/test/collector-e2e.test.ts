@@ -5,22 +5,17 @@ import { sealSubmission, sealWithdrawable, type CampaignKeyPair, type Envelope }
 import { MemoryTree, SIGNATURE_TYPE_COSIGNATURE_ED25519, ed25519NoteSigner, formatCheckpoint, formatVerifierKey, leafHash, signNote } from '@secure-sign/crypto/log';
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { solveChallenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/sha';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keygen, run, signer, tempDir } from './helpers.js';
+import { COLLECTOR, COLLECTOR_BUILT as BUILT, startCollector, submitEnvelope, waitForLog as waitForLogOf, type RealCollector } from './real-collector.js';
 
-const COLLECTOR = fileURLToPath(new URL('../../collector/bin/secure-sign-collector.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../collector/dist/main.js', import.meta.url)));
 const ADMIN = 'test-admin-token-'.padEnd(48, 'z');
 
 let t: Awaited<ReturnType<typeof tempDir>>;
-let collector: ChildProcess | undefined;
+let collector: RealCollector | undefined;
 let url: string;
 let keys: CampaignKeyPair;
 
@@ -37,58 +32,21 @@ function collectorCommand(args: string[]): Promise<{ code: number | null; stdout
 }
 
 /** Submits an envelope; its status and (for a 2xx) the receipt the collector answers. */
-async function submitWithReceipt(campaign: string, envelope: Envelope): Promise<{ status: number; body: unknown }> {
-  const challengeResponse = await fetch(`${url}/v1/campaigns/${campaign}/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  expect(challengeResponse.status).toBe(201);
-  const challenge = (await challengeResponse.json()) as Parameters<typeof solveChallenge>[0]['challenge'];
-  const solution = await solveChallenge({ challenge, deriveKey });
-  const response = await fetch(`${url}/v1/campaigns/${campaign}/submissions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ envelope, pow: { challenge, solution: { counter: solution!.counter, derivedKey: solution!.derivedKey } } }),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-async function submit(campaign: string, envelope: Envelope): Promise<number> {
-  const challengeResponse = await fetch(`${url}/v1/campaigns/${campaign}/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  expect(challengeResponse.status).toBe(201);
-  const challenge = (await challengeResponse.json()) as Parameters<typeof solveChallenge>[0]['challenge'];
-  const solution = await solveChallenge({ challenge, deriveKey });
-  expect(solution).not.toBeNull();
-  const response = await fetch(`${url}/v1/campaigns/${campaign}/submissions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ envelope, pow: { challenge, solution: { counter: solution!.counter, derivedKey: solution!.derivedKey } } }),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+const submitWithReceipt = (campaign: string, envelope: Envelope): Promise<{ status: number; body: unknown }> => submitEnvelope(url, campaign, envelope);
+const submit = async (campaign: string, envelope: Envelope): Promise<number> => (await submitEnvelope(url, campaign, envelope)).status;
+const waitForLog = (campaign: string, size: number): Promise<void> => waitForLogOf(url, campaign, size);
 
 beforeAll(async () => {
   if (!BUILT) return;
   t = await tempDir();
   keys = await keygen(t.dir);
   await writeFile(t.path('admin.token'), ADMIN + '\n', { mode: 0o600 });
-  collector = spawn(process.execPath, [COLLECTOR, 'serve', '--data-dir', t.path('data'), '--host', '127.0.0.1', '--port', '0', '--pow-difficulty', '20', '--rate-limit', '1000', '--log-level', 'error'], {
-    env: { ...process.env, SECURE_SIGN_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    collector!.once('exit', (code) => reject(new Error(`collector exited (${code})`)));
-    createInterface({ input: collector!.stdout! }).once('line', resolve);
-  });
-  const match = /^secure-sign-collector: listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
-  if (!match) throw new Error(`unexpected collector output: ${first}`);
-  url = match[1]!;
+  collector = await startCollector(t.path('data'), ADMIN);
+  url = collector.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (collector && collector.exitCode === null) {
-    const exited = new Promise((resolve) => collector!.once('exit', resolve));
-    collector.kill('SIGTERM');
-    await exited;
-  }
+  await collector?.stop();
   await t?.cleanup();
 });
 
@@ -191,17 +149,6 @@ describe.skipIf(!BUILT)('with the real collector', () => {
 
 /** The log key `register` printed. */
 const printedLogKey = (stderr: string): string => /log key of [a-z-]+ \(pin it: secure-sign pull --log-key \.\.\.\): (\S+)\n/.exec(stderr)![1]!;
-
-/** Waits until the campaign's signed checkpoint holds `size` entries. */
-async function waitForLog(campaign: string, size: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const response = await fetch(`${url}/v1/campaigns/${campaign}/log/checkpoint`);
-    const text = await response.text();
-    if (response.status === 200 && Number(text.split('\n')[1]) >= size) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no checkpoint of ${size} entries`);
-}
 
 /** The receipt file the widget saves (docs/api.md), from a 2xx answer. */
 function receiptFile(campaign: string, vkey: string, answer: unknown, secret?: string): string {

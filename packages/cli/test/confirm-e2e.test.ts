@@ -3,25 +3,18 @@
 // followed as a mail scanner follows them (nothing changes), the buttons pressed, pull again, and
 // decrypt and wall build --confirmed-only.
 import { sealWithdrawable, type CampaignKeyPair, type Envelope } from '@secure-sign/crypto';
-import { solveChallenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/sha';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keygen, run, signer, tempDir } from './helpers.js';
+import { COLLECTOR_BUILT as BUILT, startCollector, submitEnvelope, waitForLog as waitForLogOf, type RealCollector } from './real-collector.js';
 import { linksOf, startInbox, type Inbox } from './smtp.js';
 
-const COLLECTOR = fileURLToPath(new URL('../../collector/bin/secure-sign-collector.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../collector/dist/main.js', import.meta.url)));
 const ADMIN = 'test-admin-token-'.padEnd(48, 'c');
 const CAMPAIGN = 'confirm-letter';
 const PASSWORD = 'smtp-password-for-the-e2e-test';
 
 let t: Awaited<ReturnType<typeof tempDir>>;
-let collector: ChildProcess | undefined;
+let collector: RealCollector | undefined;
 let url: string;
 let keys: CampaignKeyPair;
 let inbox: Inbox;
@@ -32,51 +25,18 @@ beforeAll(async () => {
   keys = await keygen(t.dir);
   inbox = await startInbox({ login: { user: 'staff', pass: PASSWORD } });
   await writeFile(t.path('admin.token'), ADMIN + '\n', { mode: 0o600 });
-  collector = spawn(process.execPath, [COLLECTOR, 'serve', '--data-dir', t.path('data'), '--host', '127.0.0.1', '--port', '0', '--pow-difficulty', '20', '--rate-limit', '1000', '--log-level', 'error'], {
-    env: { ...process.env, SECURE_SIGN_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    collector!.once('exit', (code) => reject(new Error(`collector exited (${code})`)));
-    createInterface({ input: collector!.stdout! }).once('line', resolve);
-  });
-  const match = /^secure-sign-collector: listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
-  if (!match) throw new Error(`unexpected collector output: ${first}`);
-  url = match[1]!;
+  collector = await startCollector(t.path('data'), ADMIN);
+  url = collector.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (collector && collector.exitCode === null) {
-    const exited = new Promise((resolve) => collector!.once('exit', resolve));
-    collector.kill('SIGTERM');
-    await exited;
-  }
+  await collector?.stop();
   await inbox?.close();
   await t?.cleanup();
 });
 
-async function submit(envelope: Envelope): Promise<number> {
-  const challengeResponse = await fetch(`${url}/v1/campaigns/${CAMPAIGN}/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  const challenge = (await challengeResponse.json()) as Parameters<typeof solveChallenge>[0]['challenge'];
-  const solution = await solveChallenge({ challenge, deriveKey });
-  const response = await fetch(`${url}/v1/campaigns/${CAMPAIGN}/submissions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ envelope, pow: { challenge, solution: { counter: solution!.counter, derivedKey: solution!.derivedKey } } }),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
-
-async function waitForLog(size: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const response = await fetch(`${url}/v1/campaigns/${CAMPAIGN}/log/checkpoint`);
-    const text = await response.text();
-    if (response.status === 200 && Number(text.split('\n')[1]) >= size) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no checkpoint of ${size} entries`);
-}
+const submit = async (envelope: Envelope): Promise<number> => (await submitEnvelope(url, CAMPAIGN, envelope)).status;
+const waitForLog = (size: number): Promise<void> => waitForLogOf(url, CAMPAIGN, size);
 
 async function campaignCounts(): Promise<{ count: number; confirmed: number }> {
   const body = (await (await fetch(`${url}/v1/campaigns/${CAMPAIGN}`)).json()) as { count: number; confirmed: number };
