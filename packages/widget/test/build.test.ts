@@ -38,6 +38,14 @@ describe.runIf(built)('CDN bundle', () => {
     expect(total).toBeLessThan(180 * 1024);
   });
 
+  it("carries libsodium's WebAssembly in the compact form (rollup.config.mjs, compactWasm), not as base64", () => {
+    const lazy = read(files.find((name) => name.startsWith('ss-lazy-'))!).toString('utf8');
+    expect(lazy).not.toMatch(/[A-Za-z0-9+/]{10000}/);
+    // The module's bytes, one character each: the longest string literal of the chunk.
+    const longest = Math.max(...[...lazy.matchAll(/"[^"\\\n]*"/g)].map((m) => m[0].length - 2));
+    expect(longest).toBeGreaterThan(200_000);
+  });
+
   it('ships the proof-of-work worker as the text of a pinned chunk, byte for byte dist/pow-worker.js, which nothing starts by URL', async () => {
     const chunk = files.filter((name) => name.startsWith('ss-worker-code-'));
     expect(chunk).toHaveLength(1);
