@@ -26,7 +26,7 @@ describe('entry points', () => {
     expect(light).toContain('key-string.js');
     expect(light.filter((s) => /libsodium|zod/.test(s))).toEqual([]);
     const full = [...importsOf('index.js')];
-    expect(full).toContain('libsodium');
+    expect(full).toContain('libsodium-wrappers');
     expect(full.some((s) => s.startsWith('zod'))).toBe(true);
   });
 

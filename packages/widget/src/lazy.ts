@@ -49,8 +49,9 @@ export function countryOptions(lang: string): readonly { code: string; name: str
  *   a CSP that refuses WebAssembly, or a key that does not parse.
  */
 export async function loadKey(keyString: string, campaign: string): Promise<CampaignPublicKey> {
-  // Parsing the key starts libsodium (its WebAssembly decoded and instantiated): in a task after
-  // the one that evaluated this chunk and rendered what it brings, not in the same long one.
+  // libsodium-wrappers starts instantiating libsodium's WebAssembly as this chunk is evaluated;
+  // parsing the key (its first use) waits for that, in a task after the one that evaluated this
+  // chunk and rendered what it brings, not in the same long one.
   await new Promise((resolve) => setTimeout(resolve));
   let publicKey: CampaignPublicKey;
   try {
