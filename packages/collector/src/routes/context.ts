@@ -107,11 +107,20 @@ export function clientAddress(deps: RouteDeps, c: Context<Env>): string {
 
 /** CORS for a browser POST: the campaign's origins, or any when it lists none. */
 export function checkOrigin(c: Context<Env>, campaign: CampaignRecord): void {
+  if (!originAllowed(c, campaign)) throw new ProblemError('origin-not-allowed', 'This page is not allowed to submit to this campaign.');
+  allowOrigin(c, campaign);
+}
+
+/** Whether the request's origin may POST to the campaign (true without an Origin header: CORS does not apply). */
+export function originAllowed(c: Context<Env>, campaign: CampaignRecord): boolean {
+  const origin = c.req.header('origin');
+  return origin === undefined || campaign.origins.length === 0 || campaign.origins.includes(origin);
+}
+
+/** The CORS headers of an allowed POST ({@link originAllowed}); none without an Origin header. */
+export function allowOrigin(c: Context<Env>, campaign: CampaignRecord): void {
   const origin = c.req.header('origin');
   if (origin === undefined) return; // not a browser, or same-origin navigation: CORS does not apply
-  if (campaign.origins.length > 0 && !campaign.origins.includes(origin)) {
-    throw new ProblemError('origin-not-allowed', 'This page is not allowed to submit to this campaign.');
-  }
   c.header('Access-Control-Allow-Origin', campaign.origins.length > 0 ? origin : '*');
   c.header('Vary', 'Origin');
 }

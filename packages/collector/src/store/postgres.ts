@@ -18,6 +18,7 @@ import {
   type SubmissionInsert,
   type WithdrawalRequest,
   type WithdrawalResult,
+  sameTerms,
 } from './types.js';
 import {
   CATCH_UP_BATCH,
@@ -398,10 +399,23 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   async function writeBatch(c: pg.PoolClient, campaign: string, items: readonly SubmissionInsert[]): Promise<InsertResult[]> {
     // The campaign row lock serialises inserts into one campaign until commit, so seq N+1
     // can only be taken after N is committed and visible: an export cursor never skips a row.
-    const locked = await c.query<{ log_size: string; closed_at: string | null }>('SELECT log_size, closed_at FROM campaigns WHERE id = $1 FOR UPDATE', [campaign]);
+    // It also orders the batch with any change of the campaign's settings (by any process): an
+    // item decided on settings that changed since is answered `stale` and takes no part.
+    const locked = await c.query<{ log_size: string; closed_at: string | null; key_id: string; origins: string[]; opens_at: string | null; closes_at: string | null }>(
+      'SELECT log_size, closed_at, key_id, origins, opens_at, closes_at FROM campaigns WHERE id = $1 FOR UPDATE',
+      [campaign],
+    );
     if (locked.rowCount === 0) return items.map(() => ({ status: 'unknown-campaign' }));
-    const logSize = Number(locked.rows[0]!.log_size);
-    const closed = locked.rows[0]!.closed_at !== null;
+    const row = locked.rows[0]!;
+    const terms = { keyId: row.key_id, origins: row.origins, opensAt: row.opens_at, closesAt: row.closes_at };
+    const current = items.map((item) => item.expect === undefined || sameTerms(item.expect, terms));
+    const kept = items.filter((_, i) => current[i]);
+    const results = kept.length === 0 ? [] : await writeItems(c, campaign, kept, Number(row.log_size), row.closed_at !== null);
+    let k = 0;
+    return items.map((_, i) => (current[i] ? results[k++]! : { status: 'stale' }));
+  }
+
+  async function writeItems(c: pg.PoolClient, campaign: string, items: readonly SubmissionInsert[], logSize: number, closed: boolean): Promise<InsertResult[]> {
     const existing = await c.query<{ sid: string; envelope_hash: string; received_at: string }>(
       'SELECT sid, envelope_hash, received_at FROM submissions WHERE campaign = $1 AND sid = ANY($2::text[])',
       [campaign, [...new Set(items.map((i) => i.sid))]],

@@ -23,6 +23,7 @@ import {
   type SubmissionInsert,
   type WithdrawalRequest,
   type WithdrawalResult,
+  sameTerms,
 } from './types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, nextMigration, unversionedVersion } from './migrations.js';
 import {
@@ -348,6 +349,9 @@ export function openSqliteStore(dataDir: string, options: { exportPageSize?: num
   const insertOne = db.transaction((insert: SubmissionInsert): InsertResult => {
     const campaignRow = stmt.getCampaign.get(insert.campaign);
     if (!campaignRow) return { status: 'unknown-campaign' };
+    // Decided on settings that changed since (the route's copy of the campaign): nothing is
+    // written, the route reads the campaign again. The write lock orders this with the change.
+    if (insert.expect !== undefined && !sameTerms(insert.expect, toCampaign(campaignRow))) return { status: 'stale' };
     const existing = stmt.findSubmission.get(insert.campaign, insert.sid);
     if (existing) {
       return existing.envelope_hash === insert.envelopeHash

@@ -117,6 +117,23 @@ export interface SubmissionInsert {
   readonly powId: string;
   /** When that challenge expires (ms since the epoch); the used mark may be pruned after. */
   readonly powExpiresAt: number;
+  /**
+   * The campaign's settings the caller decided with (a copy it may have kept from an earlier
+   * request). Checked against the campaign's row inside the write's transaction, which holds that
+   * row: if any of them changed, nothing is stored, no challenge is spent, and the result is
+   * `stale` (the caller reads the campaign again and decides again). Left out: not checked.
+   */
+  readonly expect?: CampaignTerms;
+}
+
+/** The settings of a campaign a submission is accepted or refused on (besides being closed). */
+export type CampaignTerms = Pick<CampaignRecord, 'keyId' | 'origins' | 'opensAt' | 'closesAt'>;
+
+/** Whether a campaign's row still has the settings `terms` (the same key id, origins in the same order, dates). */
+export function sameTerms(terms: CampaignTerms, row: CampaignTerms): boolean {
+  if (terms.keyId !== row.keyId || terms.opensAt !== row.opensAt || terms.closesAt !== row.closesAt) return false;
+  if (terms.origins.length !== row.origins.length) return false;
+  return terms.origins.every((origin, i) => origin === row.origins[i]);
 }
 
 /** Outcome of {@link Store.insertSubmission}. */
@@ -131,7 +148,9 @@ export type InsertResult =
   | { readonly status: 'conflict' }
   /** The challenge was already spent. */
   | { readonly status: 'pow-replayed' }
-  | { readonly status: 'unknown-campaign' };
+  | { readonly status: 'unknown-campaign' }
+  /** The campaign's settings are no longer those of `expect`: nothing stored, no challenge spent. */
+  | { readonly status: 'stale' };
 
 /** What {@link Store.findSubmission} returns. */
 export interface SubmissionTrace {
