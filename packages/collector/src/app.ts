@@ -99,8 +99,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     logger.info({ method, route, status, ms: Math.round(seconds * 1000), ...(code ? { code } : {}) }, 'request');
   });
   app.use(async (c, next) => {
-    await next();
+    // Set before the handler, so that a response made with c.json or c.body carries it as made.
+    // Setting a header once the response exists makes Hono copy it into a new Response whose body
+    // is a web stream, which @hono/node-server then reads chunk by chunk instead of writing the
+    // string at once: that cost more per submission than parsing its body. Only a response made
+    // otherwise (without the context's headers) still gets it afterwards.
     c.header('X-Content-Type-Options', 'nosniff');
+    await next();
+    if (c.res.headers.get('x-content-type-options') !== 'nosniff') c.header('X-Content-Type-Options', 'nosniff');
   });
 
   app.onError((error, c) => {
