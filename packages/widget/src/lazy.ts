@@ -2,7 +2,7 @@
 // interaction with the form (or before, see the component's prefetch), so that the first load of
 // a partner page stays small. Only what the component uses: a dynamic import keeps every export of
 // the chunk.
-import { COUNTRY_CODES, parseCampaignPublicKey, sealSubmission, type CampaignPublicKey } from '@secure-sign/crypto';
+import { COUNTRY_CODES, parseCampaignPublicKey, sealWithdrawable, validateSigner, type CampaignPublicKey } from '@secure-sign/crypto';
 import { pickLanguage } from './i18n/translation.js';
 
 // Sealing with a withdrawal secret the signer can keep (issue 11).
@@ -67,12 +67,22 @@ export async function loadKey(keyString: string, campaign: string): Promise<Camp
   // (WebAssembly functions compiled on first call, zod's first parse) is a long task of its own
   // (issue 19). A few, not one: the browser optimises code (the validation's JavaScript,
   // libsodium's WebAssembly) only once it has run a few times, so the signer's seal runs fast code.
+  // The same calls as the signer's click (fieldErrors, then sealWithdrawable with confirmable and
+  // lang), so that it is that code that is warm.
   const warm = (left: number): void => {
     (window.requestIdleCallback ?? setTimeout)(() =>
-      sealSubmission({
+      sealWithdrawable({
         publicKey,
         campaign,
-        signer: { kind: 'individual', name: 'warm-up', email: 'warm-up@example.invalid', consent: { listPublicly: false, contactLater: false } },
+        signer: validateSigner({
+          kind: 'individual',
+          name: 'warm-up',
+          email: 'warm-up@example.invalid',
+          comment: 'warm-up',
+          consent: { listPublicly: false, contactLater: false },
+        }),
+        confirmable: true,
+        lang: 'en',
       }).then(
         () => left > 1 && warm(left - 1),
         () => undefined,
