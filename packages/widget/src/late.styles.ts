@@ -1,9 +1,20 @@
 // Styles of what renders only after the lazy chunk has arrived (the success screen, the receipt
-// and the key fingerprint, the wall's entries), which brings them: the component adopts them then
+// and the key fingerprint, the wall's entries, the fields' errors, which only its validation
+// finds), which brings them: the component adopts them then
 // (constructable style sheets, which a strict CSP allows). Kept out of the first load.
 import { css } from 'lit';
 
 export const lateStyles = css`
+  [aria-invalid='true'] {
+    border-color: var(--_error);
+    box-shadow: inset 0 0 0 1px var(--_error);
+  }
+  .error {
+    font-size: 0.875em;
+    color: var(--_error);
+    margin-top: 0.25rem;
+    font-weight: 600;
+  }
   .status.success {
     border-inline-start-color: var(--_success);
   }

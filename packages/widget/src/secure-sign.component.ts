@@ -34,15 +34,15 @@ type Status = 'loading' | 'unavailable' | 'closed' | 'form' | 'submitting' | 'su
 type Field = 'kind' | 'name' | 'email' | 'organisation' | 'role' | 'country' | 'comment';
 /** Optional fields a partner may show (and require). Name and e-mail are always shown and required. */
 const OPTIONAL_FIELDS: readonly OptionalField[] = ['organisation', 'role', 'country', 'comment'];
+const KINDS = ['individual', 'organisation'] as const;
 
 const CAMPAIGN_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const POW_RETRIES = 2;
 
-function list<T extends string>(value: string | null | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
-  if (value == null) return [...fallback];
+function list<T extends string>(value: string | null | undefined, allowed: readonly T[], fallback: readonly T[]): readonly T[] {
+  if (value == null) return fallback;
   return value
     .split(/[\s,]+/)
-    .map((v) => v.trim())
     .filter((v): v is T => (allowed as readonly string[]).includes(v));
 }
 
@@ -107,7 +107,7 @@ export class SecureSign extends LitElement {
   static override styles = styles;
 
   /** Closed, so that session-replay recorders on the page cannot read the form (see recorders.ts). */
-  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, mode: 'closed' };
+  static override shadowRootOptions: ShadowRootInit = { mode: 'closed' };
 
   static override properties = {
     campaign: { type: String },
@@ -125,7 +125,7 @@ export class SecureSign extends LitElement {
     shareUrl: { type: String, attribute: 'share-url' },
     fingerprintUrl: { type: String, attribute: 'fingerprint-url' },
     logKey: { type: String, attribute: 'log-key' },
-    strings: { attribute: 'strings', converter: { fromAttribute: (value: string | null) => parseStrings(value) } },
+    strings: { converter: parseStrings },
     _status: { state: true },
     _t: { state: true },
     _info: { state: true },
@@ -215,6 +215,15 @@ export class SecureSign extends LitElement {
   #focusWall = false;
   /** The strings of the verified count's note (from the chunk that verifies it). */
   #logNote: typeof import('./log-count.js').receiptText | undefined;
+  /**
+   * The first render comes in three tasks (issue 19), so that none of a slow phone's load is long:
+   * the module's evaluation; then the form's first fields and its Sign button (0 until then); then
+   * a frame later (1 while waiting) the rest of the form, the verify disclosure and the wall (2).
+   * `updateComplete` taken after the first part waits for the rest. A Sign pressed in that one
+   * frame waits for the lazy chunk, which that press starts to fetch (the prefetch waits a second
+   * on screen), so the form is read whole.
+   */
+  #stage = 0;
 
   constructor() {
     super();
@@ -321,7 +330,8 @@ export class SecureSign extends LitElement {
     }
     try {
       this.#client = new CollectorClient(this.collector, this.campaign);
-      this.#collectorKey = new URL(this.collector).origin + new URL(this.collector).pathname;
+      const url = new URL(this.collector);
+      this.#collectorKey = url.origin + url.pathname;
       this.#queue = new RetryQueue(this.#collectorKey, this.campaign);
     } catch {
       this.#fail('invalid-config', 'collector');
@@ -425,16 +435,16 @@ export class SecureSign extends LitElement {
     }
   }
 
-  #kinds(): ('individual' | 'organisation')[] {
-    const kinds = list(this.kinds, ['individual', 'organisation'] as const, ['individual', 'organisation']);
-    return kinds.length > 0 ? kinds : ['individual', 'organisation'];
+  #kinds(): readonly ('individual' | 'organisation')[] {
+    const kinds = list(this.kinds, KINDS, KINDS);
+    return kinds[0] ? kinds : KINDS;
   }
 
-  #shown(): OptionalField[] {
+  #shown(): readonly OptionalField[] {
     return list(this.fields, OPTIONAL_FIELDS, OPTIONAL_FIELDS);
   }
 
-  #required(): OptionalField[] {
+  #required(): readonly OptionalField[] {
     return list(this.requiredFields, OPTIONAL_FIELDS, []);
   }
 
@@ -751,6 +761,21 @@ export class SecureSign extends LitElement {
     // CSSOM, which a strict CSP allows, where a style attribute (lit's styleMap on first render) is refused.
     const bar = this.renderRoot.querySelector<HTMLElement>('.progress-bar');
     if (bar) bar.style.width = barWidth(this._info!);
+    if (!this.#stage && this._status !== 'loading') {
+      this.#stage = 1;
+      this.requestUpdate();
+    }
+  }
+
+  protected override async scheduleUpdate(): Promise<void> {
+    const stage = this.#stage;
+    if (!this.hasUpdated || stage === 1) {
+      // The first part after the module's task; the rest after the frame that shows the first part
+      // (or soon, in a tab that draws no frames).
+      await new Promise((go) => (stage && requestAnimationFrame(() => setTimeout(go)), setTimeout(go, stage * 250)));
+      this.#stage = stage * 2;
+    }
+    super.scheduleUpdate();
   }
 
   protected override render(): TemplateResult {
@@ -765,7 +790,7 @@ export class SecureSign extends LitElement {
             : typeof this._logCount === 'number' && this._info
             ? renderCount({ ...this._info, count: this._logCount }, t, this.#logNote!(t.lang, this.strings).countVerified)
             : renderCount(this._info, t)}
-        ${this.#renderBody()} ${this.#renderVerify()} ${this.#renderWall()}
+        ${this.#renderBody()} ${this.#stage > 1 ? [this.#renderVerify(), this.#renderWall()] : nothing}
         <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announce}</div>
       </div>
     `;
@@ -822,6 +847,7 @@ export class SecureSign extends LitElement {
           errors: this._errors,
           countries: this._arrived ? this.#parts!.countryOptions(t.lang) : [],
           privacyUrl: this.privacyUrl,
+          whole: this.#stage > 1,
           onSubmit: (e) => void this.#onSubmit(e),
           onStart: () => this.#start(),
           onKind: (kind) => {

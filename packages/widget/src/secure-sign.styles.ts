@@ -73,18 +73,11 @@ export const styles = css`
     padding: 1.5rem;
     box-shadow: 0 1px 2px rgb(0 0 0 / 0.04), 0 8px 24px rgb(0 0 0 / 0.06);
   }
-  h2,
   h3 {
     margin: 0 0 0.5rem;
     line-height: 1.25;
-  }
-  h2 {
-    font-size: 1.25em;
-  }
-  h3 {
     font-size: 1.05em;
   }
-  h2:focus,
   h3:focus {
     outline: none;
   }
@@ -177,10 +170,6 @@ export const styles = css`
     accent-color: var(--_accent);
     flex: none;
   }
-  [aria-invalid='true'] {
-    border-color: var(--_error);
-    box-shadow: inset 0 0 0 1px var(--_error);
-  }
   :focus-visible {
     outline: 3px solid var(--_focus);
     outline-offset: 2px;
@@ -189,12 +178,6 @@ export const styles = css`
     font-size: 0.875em;
     color: var(--_muted);
     margin-top: 0.25rem;
-  }
-  .error {
-    font-size: 0.875em;
-    color: var(--_error);
-    margin-top: 0.25rem;
-    font-weight: 600;
   }
   .consent {
     display: flex;

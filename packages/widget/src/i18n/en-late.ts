@@ -3,11 +3,15 @@
 import type { Translation } from './translation.js';
 
 /** The strings of a translation that are only read once the lazy chunk has loaded. */
-export type LateKey = 'retry' | 'preparing' | 'errorsSummary' | 'errorRequired' | 'errorTooLong' | 'errorEmail' | 'errorInvalid' | 'successBody' | 'receipt' | 'share' | 'copyLink' | 'copied' | 'wallEmpty' | 'wallOrganisation' | 'wallUpdated' | 'wallExpired' | 'wallRolledBack' | 'verifyIntro' | 'verifyCampaign' | 'verifyFingerprint' | 'verifyWhere' | 'verifyNoUrl';
+export type LateKey = 'retry' | 'preparing' | 'submitting' | 'successTitle' | 'errorsSummary' | 'errorRequired' | 'errorTooLong' | 'errorEmail' | 'errorInvalid' | 'successBody' | 'receipt' | 'share' | 'copyLink' | 'copied' | 'wallEmpty' | 'wallOrganisation' | 'wallUpdated' | 'wallExpired' | 'wallRolledBack' | 'verifyIntro' | 'verifyCampaign' | 'verifyFingerprint' | 'verifyWhere' | 'verifyNoUrl';
 
 /** English, the strings of {@link LateKey}. */
 export const enLate: Pick<Translation, LateKey> = {
   preparing: 'Preparing encryption…',
+  // (Sending and its success come after sealing, which needs the chunk. A signature kept on an
+  // earlier visit and sent at load without it says sentLater, in en-first.ts.)
+  submitting: 'Encrypting and sending…',
+  successTitle: 'Thank you for signing',
   errorsSummary: (count) => (count === 1 ? 'Please correct 1 field.' : `Please correct ${count} fields.`),
   errorRequired: 'This field is required.',
   errorTooLong: 'This is too long.',

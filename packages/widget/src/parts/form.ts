@@ -25,6 +25,12 @@ export interface FormView {
   /** Country codes and names, sorted (from the lazy chunk; empty until it loaded). */
   readonly countries: readonly { readonly code: string; readonly name: string }[];
   readonly privacyUrl: string | undefined;
+  /**
+   * False for the element's first render only (issue 19): the fields a signer fills first (the
+   * kind, name, e-mail) and the Sign button, without the optional fields, consents and privacy
+   * link, which follow a task later so that no single task renders the whole form on a slow phone.
+   */
+  readonly whole: boolean;
   readonly onSubmit: (event: SubmitEvent) => void;
   /** The signer's first interaction. */
   readonly onStart: () => void;
@@ -120,7 +126,8 @@ export function renderForm(f: FormView): TemplateResult {
         : nothing}
       ${field(f, 'name', t.name, input(f, 'name', 'text', 'name'))}
       ${field(f, 'email', t.email, input(f, 'email', 'email', 'email', true), t.emailHint)}
-      ${showOrganisation ? field(f, 'organisation', t.organisation, input(f, 'organisation', 'text', 'organization')) : nothing}
+      ${f.whole
+        ? html`${showOrganisation ? field(f, 'organisation', t.organisation, input(f, 'organisation', 'text', 'organization')) : nothing}
       ${shown.includes('role') ? field(f, 'role', t.role, input(f, 'role', 'text', 'organization-title')) : nothing}
       ${shown.includes('country')
         ? field(
@@ -169,7 +176,8 @@ export function renderForm(f: FormView): TemplateResult {
         <input type="checkbox" class=${RECORDER_CLASS} data-hj-suppress data-clarity-mask="True" data-private data-dd-privacy="hidden" id="ss-contactLater" name="contactLater" />
         <label for="ss-contactLater">${t.consentContact}</label>
       </div>
-      ${privacy ? html`<p><a href=${privacy} target="_blank" rel="noopener noreferrer">${t.privacy}</a></p>` : nothing}
+      ${privacy ? html`<p><a href=${privacy} target="_blank" rel="noopener noreferrer">${t.privacy}</a></p>` : nothing}`
+        : nothing}
       <div class="actions">
         <button part="submit" type="submit" ?disabled=${f.busy}>
           ${f.busy ? html`<span class="spinner" aria-hidden="true"></span>${t.submitting}` : t.submit}

@@ -78,4 +78,35 @@ describe('on a slow connection (issue 19)', () => {
     }
     expect(enFirst.count(1)).to.equal('1 signature');
   });
+
+  it('renders the form in parts, in tasks of their own, and updateComplete waits for the whole', async () => {
+    const setup = await setupCampaign();
+    const element = place(setup.campaign, setup.keys.publicKey.keyString);
+    // Mutation observers are called at the end of the task (in a microtask) that rendered: what
+    // the first call that sees the Sign button sees is what that task rendered. A timer set then
+    // fires in a later task, before the one that renders the rest if that one is later.
+    let first: { over: boolean; partial: boolean } | undefined;
+    let restInFirstTask: boolean | undefined;
+    const observer = new MutationObserver(() => {
+      if (!first && q(element, 'button[type="submit"]')) {
+        const task = (first = { over: false, partial: !q(element, '[name="comment"]') && !q(element, '.verify') });
+        setTimeout(() => (task.over = true));
+      }
+      if (first && restInFirstTask === undefined && q(element, '[name="comment"]')) restInFirstTask = !first.over;
+    });
+    try {
+      observer.observe(element.renderRoot, { childList: true, subtree: true });
+      await waitUntil(() => q(element, 'button[type="submit"]'), 'no form');
+      await element.updateComplete;
+      // After updateComplete, all of it.
+      for (const selector of ['[name="name"]', '[name="email"]', '[name="comment"]', '[name="country"]', '[name="contactLater"]', '.verify', '.wall button']) {
+        expect(q(element, selector), selector).to.exist;
+      }
+      expect(first!.partial, 'the whole form in the first render').to.equal(true);
+      expect(restInFirstTask, 'the rest in the same task as the first fields').to.equal(false);
+    } finally {
+      observer.disconnect();
+      element.remove();
+    }
+  });
 });
