@@ -217,8 +217,8 @@ export class SecureSign extends LitElement {
   #logNote: typeof import('./log-count.js').receiptText | undefined;
   /**
    * The first render comes in three tasks (issue 19), so that none of a slow phone's load is long:
-   * the module's evaluation; then the form's first fields and its Sign button (0 until then); then
-   * a frame later (1 while waiting) the rest of the form, the verify disclosure and the wall (2).
+   * the module's evaluation with "Loading…" (0); then the form's first fields and its Sign button
+   * (1); then a frame later the rest of the form, the verify disclosure and the wall (2).
    * `updateComplete` taken after the first part waits for the rest. A Sign pressed in that one
    * frame waits for the lazy chunk, which that press starts to fetch (the prefetch waits a second
    * on screen), so the form is read whole.
@@ -761,21 +761,19 @@ export class SecureSign extends LitElement {
     // CSSOM, which a strict CSP allows, where a style attribute (lit's styleMap on first render) is refused.
     const bar = this.renderRoot.querySelector<HTMLElement>('.progress-bar');
     if (bar) bar.style.width = barWidth(this._info!);
-    if (!this.#stage && this._status !== 'loading') {
-      this.#stage = 1;
-      this.requestUpdate();
-    }
   }
 
   protected override async scheduleUpdate(): Promise<void> {
     const stage = this.#stage;
-    if (!this.hasUpdated || stage === 1) {
-      // The first part after the module's task; the rest after the frame that shows the first part
-      // (or soon, in a tab that draws no frames).
+    if (stage < 2 && this._status !== 'loading') {
+      // The first part in the task after the one that rendered "Loading…" (the module's, which
+      // also sends the campaign request); the rest after the frame that shows the first part (or
+      // soon, in a tab that draws no frames).
       await new Promise((go) => (stage && requestAnimationFrame(() => setTimeout(go)), setTimeout(go, stage * 250)));
-      this.#stage = stage * 2;
+      this.#stage = stage + 1;
     }
     super.scheduleUpdate();
+    if (this.#stage === 1) this.requestUpdate();
   }
 
   protected override render(): TemplateResult {
