@@ -15,6 +15,9 @@
 
 import type { Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { contentKey, emailKey, type DecryptedRecord } from './records.js';
 import { createPrivateFile, finish, write } from './io.js';
 
@@ -51,7 +54,7 @@ export interface ConflictEntry {
  * first 8 bytes of its digest, its line and seq, 36 bytes with about as much again of slack, so a
  * million records cost some 50 MB (a Map of strings would cost twice that, on the heap).
  */
-export class SubmissionIds {
+export class SubmissionIds implements SubmissionIdTable {
   #count = 0;
   #sids = new Uint32Array(4 * 1024);
   #digests = new Uint32Array(2 * 1024);
@@ -146,6 +149,206 @@ export class SubmissionIds {
       table[bucket] = slot;
     }
     this.#table = table;
+  }
+}
+
+/** What decrypt needs of a submission-id table ({@link SubmissionIds} or {@link SubmissionIdFile}). */
+export interface SubmissionIdTable {
+  admit(sid: string, digest: string, line: number, seq: number | undefined): 'new' | 'replay' | { kept: ConflictEntry | undefined };
+  readonly replays: number;
+  readonly conflicts: number;
+}
+
+/** One entry of {@link SubmissionIdFile}: the id's 16 bytes, 8 of its digest, its line, its seq (NaN: none). */
+const ENTRY_BYTES = 36;
+/** Entries gathered in memory before they are appended to the file in one write. */
+const PENDING_ENTRIES = 2048;
+/**
+ * The most buckets of {@link SubmissionIdFile} in use before it grows. Linear probing at this load
+ * walks a few buckets more than at one half, but only in memory: the tags rule out all but about
+ * one bucket in 255 that is not the id's.
+ */
+const MAX_LOAD = 0.75;
+
+/**
+ * The submission-id step of {@link SubmissionIds}, exactly (the same ids, digests, lines and seqs
+ * compared the same way), with the entries themselves in a temporary file instead of memory.
+ * Entries are appended to the file in arrival order (a batch at a time); memory holds only the
+ * open-addressing hash table over them: per bucket, a tag (0: empty, else 8 bits of the id's
+ * hash) and the entry's number. Only an entry whose tag matches is read back, so a new id costs
+ * no read and an id seen before about one. The table is sized from the input's size at the start:
+ * 5 bytes per bucket, 4/3 of a bucket per record the input can hold, some 7.5 MB for a million
+ * records where the entries in memory took some 50 MB (docs/benchmarks.md, cli.decrypt_rss_growth).
+ * The file is created 0600 in a private directory and unlinked at once, so nothing is left behind
+ * even if the process is killed; it holds submission ids, ciphertext digests, line numbers and
+ * seqs, never plaintext. Call {@link close} when done.
+ */
+export class SubmissionIdFile implements SubmissionIdTable {
+  #fd: number;
+  #capacity: number;
+  #tags: Uint8Array;
+  #slots: Uint32Array;
+  #count = 0;
+  /** Entries [0, #flushed) are in the file; the others in #pending. */
+  #flushed = 0;
+  readonly #pending = Buffer.alloc(ENTRY_BYTES * PENDING_ENTRIES);
+  readonly #entry = Buffer.alloc(ENTRY_BYTES);
+  readonly #key = crypto.getRandomValues(new Uint32Array(4));
+  /** Only for ids seen with more than one digest: the other digests (the kept one is reported once). */
+  readonly #conflicted = new Map<string, Set<string>>();
+  replays = 0;
+  conflicts = 0;
+
+  /** `expected`: about how many ids will come (only sizes the table: more grows it, at the cost of a rehash). */
+  constructor(expected = 0) {
+    this.#capacity = Math.max(1024, Math.ceil(expected / MAX_LOAD));
+    this.#tags = new Uint8Array(this.#capacity);
+    this.#slots = new Uint32Array(this.#capacity);
+    this.#fd = temporaryFile();
+  }
+
+  admit(sid: string, digest: string, line: number, seq: number | undefined): 'new' | 'replay' | { kept: ConflictEntry | undefined } {
+    const id = Buffer.from(sid, 'base64url');
+    const d = Buffer.from(digest, 'base64url');
+    if (id.length !== 16 || d.length < 8) throw new Error('a submission id is 16 bytes, a digest at least 8');
+    const found = this.#find(id);
+    if (found.hit) {
+      // #entry holds the entry found.
+      const entry = this.#entry;
+      const keptLine = entry.readUInt32LE(24);
+      const keptSeq = entry.readDoubleLE(28);
+      if (entry.compare(d, 0, 8, 16, 24) === 0) {
+        this.replays++;
+        return 'replay';
+      }
+      const others = this.#conflicted.get(sid);
+      // A repeat of a conflicting envelope already reported is a replay of that one.
+      if (others?.has(digest)) {
+        this.replays++;
+        return 'replay';
+      }
+      this.conflicts++;
+      if (others) {
+        others.add(digest);
+        return { kept: undefined };
+      }
+      this.#conflicted.set(sid, new Set([digest]));
+      return { kept: { conflict: 'submission-id', key: sid, kept: true, line: keptLine, ...(Number.isNaN(keptSeq) ? {} : { seq: keptSeq }) } };
+    }
+    if (this.#count >= 0xffffffff) throw new Error('too many submission ids');
+    const slot = this.#count++;
+    const at = (slot - this.#flushed) * ENTRY_BYTES;
+    const pending = this.#pending;
+    id.copy(pending, at, 0, 16);
+    d.copy(pending, at + 16, 0, 8);
+    pending.writeUInt32LE(Math.min(line, 0xffffffff), at + 24);
+    pending.writeDoubleLE(seq ?? Number.NaN, at + 28);
+    this.#tags[found.bucket] = found.tag;
+    this.#slots[found.bucket] = slot;
+    if (this.#count - this.#flushed === PENDING_ENTRIES) this.#flush();
+    if (this.#count > this.#capacity * MAX_LOAD) this.#rehash();
+    return 'new';
+  }
+
+  /** Releases the file (it is already unlinked). */
+  close(): void {
+    if (this.#fd < 0) return;
+    closeSync(this.#fd);
+    this.#fd = -1;
+  }
+
+  /** The bucket of `id` (hit: its entry is then in #entry), or the empty bucket where it would go. */
+  #find(id: Buffer): { hit: boolean; bucket: number; tag: number } {
+    const w0 = id.readUInt32LE(0), w1 = id.readUInt32LE(4), w2 = id.readUInt32LE(8), w3 = id.readUInt32LE(12);
+    const { bucket: home, tag } = this.#place(w0, w1, w2, w3);
+    const capacity = this.#capacity;
+    const tags = this.#tags;
+    for (let bucket = home; ; bucket = bucket + 1 === capacity ? 0 : bucket + 1) {
+      const t = tags[bucket] as number;
+      if (t === 0) return { hit: false, bucket, tag };
+      if (t !== tag) continue;
+      const entry = this.#read(this.#slots[bucket] as number);
+      if (entry.readUInt32LE(0) === w0 && entry.readUInt32LE(4) === w1 && entry.readUInt32LE(8) === w2 && entry.readUInt32LE(12) === w3) {
+        return { hit: true, bucket, tag };
+      }
+    }
+  }
+
+  /** Home bucket and tag: the hash's high bits choose the bucket (multiply-shift, any capacity), its low 8 bits the tag (1 to 255). */
+  #place(w0: number, w1: number, w2: number, w3: number): { bucket: number; tag: number } {
+    const k = this.#key;
+    let h = Math.imul(w0 ^ (k[0] as number), 0x9e3779b1) ^ Math.imul(w1 ^ (k[1] as number), 0x85ebca77) ^ Math.imul(w2 ^ (k[2] as number), 0xc2b2ae3d) ^ Math.imul(w3 ^ (k[3] as number), 0x27d4eb2f);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h = (h ^ (h >>> 13)) >>> 0;
+    return { bucket: Math.floor((h * this.#capacity) / 0x100000000), tag: ((h & 0xff) % 255) + 1 };
+  }
+
+  /** Entry number `slot`, into #entry. */
+  #read(slot: number): Buffer {
+    const entry = this.#entry;
+    if (slot >= this.#flushed) {
+      const at = (slot - this.#flushed) * ENTRY_BYTES;
+      this.#pending.copy(entry, 0, at, at + ENTRY_BYTES);
+    } else if (readSync(this.#fd, entry, 0, ENTRY_BYTES, slot * ENTRY_BYTES) !== ENTRY_BYTES) {
+      throw new Error('short read from the submission-id table');
+    }
+    return entry;
+  }
+
+  /** Appends the pending entries to the file. */
+  #flush(): void {
+    const bytes = (this.#count - this.#flushed) * ENTRY_BYTES;
+    let done = 0;
+    while (done < bytes) done += writeSync(this.#fd, this.#pending, done, bytes - done, this.#flushed * ENTRY_BYTES + done);
+    this.#flushed = this.#count;
+  }
+
+  /** Twice the buckets: every entry (read back in order, the file's in large reads) is placed again. */
+  #rehash(): void {
+    this.#flush();
+    this.#capacity *= 2;
+    const capacity = this.#capacity;
+    const tags = (this.#tags = new Uint8Array(capacity));
+    const slots = (this.#slots = new Uint32Array(capacity));
+    const per = 4096;
+    const chunk = Buffer.alloc(ENTRY_BYTES * per);
+    for (let first = 0; first < this.#count; first += per) {
+      const n = Math.min(per, this.#count - first);
+      let read = 0;
+      while (read < n * ENTRY_BYTES) {
+        const got = readSync(this.#fd, chunk, read, n * ENTRY_BYTES - read, first * ENTRY_BYTES + read);
+        if (got === 0) throw new Error('short read from the submission-id table');
+        read += got;
+      }
+      for (let i = 0; i < n; i++) {
+        const at = i * ENTRY_BYTES;
+        // The ids are distinct: each goes to the first empty bucket from its home.
+        const home = this.#place(chunk.readUInt32LE(at), chunk.readUInt32LE(at + 4), chunk.readUInt32LE(at + 8), chunk.readUInt32LE(at + 12));
+        let bucket = home.bucket;
+        while (tags[bucket] !== 0) bucket = bucket + 1 === capacity ? 0 : bucket + 1;
+        tags[bucket] = home.tag;
+        slots[bucket] = first + i;
+      }
+    }
+  }
+}
+
+/** A new empty file, 0600 in a private directory, opened for reading and writing and unlinked at once. */
+function temporaryFile(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'secure-sign-ids-'));
+  const path = join(dir, 'ids');
+  try {
+    const fd = openSync(path, 'wx+', 0o600);
+    unlinkSync(path);
+    return fd;
+  } finally {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already unlinked
+    }
+    rmdirSync(dir);
   }
 }
 

@@ -23,7 +23,7 @@ import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { CliError, EXIT } from './errors.js';
-import { ConflictsFile, EmailGroups, SubmissionIds, sidConflict, type ConflictEntry, type KeptRecord } from './arrival.js';
+import { ConflictsFile, EmailGroups, SubmissionIdFile, sidConflict, type ConflictEntry, type KeptRecord } from './arrival.js';
 import { createPrivateFile, errno, fileError, finish, isBlank, isWriteError, openInput, say, splitLines, write } from './io.js';
 import { WorkerPool } from './pool.js';
 import { RANGE_BYTES, type RangeResponse } from './ranges.js';
@@ -36,6 +36,12 @@ import { MAX_ENVELOPE_BYTES } from '@secure-sign/crypto';
 /** Longest input line read: an envelope of the largest size, inside a collector export line. */
 export const MAX_LINE_BYTES = MAX_ENVELOPE_BYTES + 4096;
 const BATCH_LINES = 256;
+/**
+ * The shortest line an envelope that opens can be: its ct seals at least the smallest padding
+ * bucket (1,024 bytes) plus the sealed box's 48, 1,430 characters in base64url. Only used to size
+ * the submission-id table (a wrong guess costs a rehash or some disk, never a wrong answer).
+ */
+const MIN_RECORD_BYTES = 1430;
 
 export type { Format } from './records.js';
 
@@ -97,9 +103,15 @@ export interface DecryptSummary {
   readonly kept?: readonly KeptRecord[];
 }
 
-/** Writes records, already formatted by the workers, in one of the formats. */
+/**
+ * Writes records, already formatted by the workers, in one of the formats. Records are gathered
+ * and written a batch at a time (at the end of each batch of results, or every 64 KiB): one write
+ * per record cost this thread a call and a buffer each.
+ */
 class RecordWriter {
   #first = true;
+  #parts: string[] = [];
+  #size = 0;
   constructor(readonly stream: Writable, readonly format: Format, readonly bom: boolean) {}
 
   async start(): Promise<void> {
@@ -109,12 +121,24 @@ class RecordWriter {
   }
 
   async record(text: string): Promise<void> {
-    if (!isJsonArray(this.format)) return write(this.stream, text);
-    await write(this.stream, (this.#first ? '\n' : ',\n') + text);
+    const part = isJsonArray(this.format) ? (this.#first ? '\n' : ',\n') + text : text;
     this.#first = false;
+    this.#parts.push(part);
+    this.#size += part.length;
+    if (this.#size >= 64 * 1024) await this.flush();
+  }
+
+  /** Writes the records gathered so far. */
+  async flush(): Promise<void> {
+    if (this.#parts.length === 0) return;
+    const chunk = this.#parts.join('');
+    this.#parts = [];
+    this.#size = 0;
+    await write(this.stream, chunk);
   }
 
   async end(): Promise<void> {
+    await this.flush();
     if (isJsonArray(this.format)) await write(this.stream, this.#first ? ']\n' : '\n]\n');
   }
 }
@@ -206,7 +230,6 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
   let opened = 0;
   let written = 0;
   let bytesRead = 0;
-  const sids = new SubmissionIds();
   const withdrawals = await scanWithdrawals(options.input as string);
   let events = 0;
   const groups = options.dedupeEmail ? new EmailGroups() : undefined;
@@ -276,9 +299,13 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
         }
       }
     }
+    await writer.flush();
     bar?.update(bytesRead, { records });
   };
 
+  // Submission ids are remembered in a file, not in memory (arrival.ts), sized for the most records
+  // the input can hold: an envelope that opens is at least MIN_RECORD_BYTES long.
+  const sids = new SubmissionIdFile(total === undefined ? 0 : total / MIN_RECORD_BYTES);
   try {
     await writer.start();
     const inFlight: { batch: { numbers: number[]; lines: (Uint8Array | null)[] }; results: Promise<readonly LineResult[]> }[] = [];
@@ -364,6 +391,7 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
     throw new CliError(`decryption failed: ${errorText(error)}`, undefined, EXIT.FAILURE, { cause: error });
   } finally {
     bar?.stop();
+    sids.close();
     await pool.close();
     if (outHandle && !out.writableFinished) out.destroy();
     if (!outHandle) out.off('error', ignore);

@@ -83,26 +83,25 @@ async function main(): Promise<void> {
   };
   const readAndOpen = ({ id, range, as }: RangeRequest): RangeResponse => {
     // Opened per range, so that no descriptor outlives a request (workers end by terminate()).
-    const lines: { number: number; at: number; bytes: Uint8Array | null }[] = [];
-    const fd = openSync(range.path, 'r');
-    let count: number;
-    try {
-      count = readRange(fd, range.start, range.end, MAX_LINE_BYTES, (line) => {
-        if (line.bytes === null || !isBlank(line.bytes)) lines.push(line);
-      });
-    } finally {
-      closeSync(fd);
-    }
     const numbers: number[] = [];
     const at: number[] = [];
     const results: LineResult[] = [];
     const rejected: (Uint8Array | null)[] = [];
-    for (const line of lines) {
-      const result = open(line.bytes, as);
-      numbers.push(line.number);
-      at.push(line.at);
-      results.push(result);
-      rejected.push(result.ok ? null : line.bytes);
+    const fd = openSync(range.path, 'r');
+    let count: number;
+    try {
+      // Each line is opened as it is read: its bytes are a view of the read buffer (no copy per
+      // line), valid only in this callback, so a rejected line's bytes are copied.
+      count = readRange(fd, range.start, range.end, MAX_LINE_BYTES, (line) => {
+        if (line.bytes !== null && isBlank(line.bytes)) return;
+        const result = open(line.bytes, as);
+        numbers.push(line.number);
+        at.push(line.at);
+        results.push(result);
+        rejected.push(result.ok || line.bytes === null ? null : new Uint8Array(line.bytes));
+      }, true);
+    } finally {
+      closeSync(fd);
     }
     return { id, count, numbers, at, results, rejected };
   };
