@@ -25,11 +25,15 @@ import { defaultStatePath, parseDuration, readSerialState, recordSerial } from '
 import { publicKeyFrom } from './options.js';
 import { registerSnippetCommand } from './snippet-command.js';
 import { registerFrameCommand } from './frame.js';
-import { buildWall, checkWallData, parseAllowList } from './wall.js';
 import { logKey, witnessesFrom } from './log.js';
-import { checkReceipt } from './receipt.js';
-import { SMTP_PASSWORD_ENV, confirmReport, confirmSend, fromAddress, readConfig, smtpSettings, type SmtpSettings } from './confirm.js';
+import type { SmtpSettings } from './confirm.js';
 import { NO_WITHDRAWALS, hasForgeries, scanWithdrawals, withdrawalSummary } from './withdrawals.js';
+
+// Modules only some commands use are loaded when one of them runs, so that every other command
+// (decrypt above all: its bounded-memory test runs it under a 16 MB heap) starts with less.
+const confirmModule = (): Promise<typeof import('./confirm.js')> => import('./confirm.js');
+const wallModule = (): Promise<typeof import('./wall.js')> => import('./wall.js');
+const receiptModule = (): Promise<typeof import('./receipt.js')> => import('./receipt.js');
 
 const VERSION = '0.1.0';
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -448,6 +452,7 @@ Examples:
       // Everything is checked before the passphrase is asked for.
       if (opts.key.length === 0) throw new CliError('no key file given', 'pass --key campaign.key (repeat it for older keys)', EXIT.USAGE);
       if (opts.campaign !== undefined) campaignId(opts.campaign);
+      const { SMTP_PASSWORD_ENV, confirmReport, confirmSend, fromAddress, readConfig, smtpSettings } = await confirmModule();
       const config = await readConfig(opts.config);
       const fromText = opts.from ?? config.from;
       if (fromText === undefined) throw new CliError('no sender', 'pass --from ADDRESS (or "from" in --config)', EXIT.USAGE);
@@ -522,6 +527,7 @@ the first arrival is kept and both sides go to the conflicts file for review.`,
         throw new CliError('--confirmed-only needs --envelopes', 'the confirmations are in the envelope file pull writes: pass --envelopes envelopes.ndjson', EXIT.USAGE);
       }
       const withdrawals = opts.envelopes === undefined ? NO_WITHDRAWALS : await scanWithdrawals(opts.envelopes);
+      const { buildWall, parseAllowList } = await wallModule();
       const allow = opts.allow === undefined ? undefined : parseAllowList(await readSmallFile(opts.allow, 64 * 1024 * 1024, 'allow list'));
       const path = conflictsPath(opts.conflicts, opts.output, 'wall-conflicts.ndjson');
       if (opts.output !== '-' && resolve(opts.output) === resolve(path)) throw new CliError('--conflicts is the output file', 'give the conflicts file another name', EXIT.USAGE);
@@ -573,6 +579,7 @@ Example:
     .action(async (file: string, opts: { key: string; campaign: string; collector?: string; state?: string; serial?: number; validFor?: number; output: string; force: boolean; timeout: number; passphraseFile?: string }) => {
       const campaign = campaignId(opts.campaign);
       const collector = opts.collector === undefined ? undefined : collectorUrl(opts.collector);
+      const { checkWallData } = await wallModule();
       const data = checkWallData(parseJson(await readInput(file, MAX_DOCUMENT_BYTES, 'wall data'), 'the wall data'));
       const statePath = opts.state ?? defaultStatePath(opts.key);
       const state = await readSerialState(statePath);
@@ -694,6 +701,7 @@ Example:
     )
     .action(async (file: string, opts: { collector?: string; logKey?: string; witness: string[]; witnessQuorum?: number; timeout: number }) => {
       const witnesses = witnessesFrom(opts.witness, opts.witnessQuorum);
+      const { checkReceipt } = await receiptModule();
       const outcome = await checkReceipt({ file, collector: opts.collector, logKey: opts.logKey, witnesses, timeoutMs: opts.timeout * 1000 });
       process.stdout.write(outcome.message + '\n');
       process.exitCode = outcome.exitCode;
