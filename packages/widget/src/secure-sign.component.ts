@@ -210,6 +210,7 @@ export class SecureSign extends LitElement {
   /** The form shows while the campaign's facts are asked for: the count says "Loading…". */
   #asking = false;
   #flushing = false;
+  #sealing = false; // between a valid press of Sign and the answer (see #onSubmit)
   #generation = 0;
   /** "Show recent signers" was pressed: focus moves to the wall once it is shown. */
   #focusWall = false;
@@ -623,8 +624,9 @@ export class SecureSign extends LitElement {
    */
   #validate(lazy: Lazy, input: SignerInput): Signer | undefined {
     const { errors, signer } = lazy.fieldErrors(input, this._t, this.#shown(), this.#required());
-    this._errors = errors;
     const count = Object.keys(errors).length;
+    // No errors now and none shown: nothing to re-render on the way to sealing (issue 13).
+    if (count > 0 || Object.keys(this._errors).length > 0) this._errors = errors;
     if (count > 0) {
       this._announce = this._t.errorsSummary(count);
       void this.updateComplete.then(() => {
@@ -636,38 +638,52 @@ export class SecureSign extends LitElement {
 
   async #onSubmit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
-    if (this._status === 'submitting' || !this.#client || !this.#queue) return;
-    this.#start();
-    let lazy: Lazy;
+    if (this.#sealing || this._status === 'submitting' || !this.#client || !this.#queue) return;
+    // From here until the answer, another press does nothing (#sealing: the button is disabled
+    // only once the busy state renders).
+    this.#sealing = true;
+    let busy: ReturnType<typeof setTimeout> | undefined;
     try {
-      lazy = await (this.#lazy ?? Promise.reject());
-    } catch {
-      // Offline before the encryption code arrived: nothing was sealed or sent; try again later.
-      this._status = 'error';
-      this._announce = this._t.errorBody;
-      return;
+      this.#start();
+      let lazy: Lazy;
+      try {
+        lazy = await (this.#lazy ?? Promise.reject());
+      } catch {
+        // Offline before the encryption code arrived: nothing was sealed or sent; try again later.
+        this._status = 'error';
+        this._announce = this._t.errorBody;
+        return;
+      }
+      const signer = this.#validate(lazy, lazy.readSigner(this.renderRoot, this._kind, this.#shown()));
+      if (!signer) return;
+      // The busy state renders a task later: after the request has left when everything is ready,
+      // or while the proof of work is still being solved. Rendered before sealing, it delayed the
+      // request by a couple of milliseconds (issue 13). Every way out below sets the status in the
+      // same task as the finally that cancels this.
+      busy = setTimeout(() => {
+        this._status = 'submitting';
+        this._announce = this._t.submitting;
+      });
+      let sealed: { envelope: Envelope; withdrawalSecret: string };
+      try {
+        const publicKey = await this.#publicKey!;
+        if (this.#wrongKey(publicKey)) return;
+        // Confirmable (issue 16): staff can e-mail the signer a confirmation link, in this language.
+        // The confirmation secret is sealed for staff; the widget does not keep it.
+        sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer, confirmable: true, lang: this._t.lang });
+      } catch {
+        // Fail closed: nothing was sent. (An unusable key has already made the widget unavailable.)
+        if ((this._status as Status) === 'unavailable') return;
+        this._status = 'error';
+        this._announce = this._t.errorBody;
+        this.#emit('secure-sign-error', { code: 'encryption-failed' });
+        return;
+      }
+      await this.#send(sealed.envelope, sealed.withdrawalSecret, false);
+    } finally {
+      this.#sealing = false;
+      clearTimeout(busy);
     }
-    const signer = this.#validate(lazy, lazy.readSigner(this.renderRoot, this._kind, this.#shown()));
-    if (!signer) return;
-    this._status = 'submitting';
-    this._announce = this._t.submitting;
-
-    let sealed: { envelope: Envelope; withdrawalSecret: string };
-    try {
-      const publicKey = await this.#publicKey!;
-      if (this.#wrongKey(publicKey)) return;
-      // Confirmable (issue 16): staff can e-mail the signer a confirmation link, in this language.
-      // The confirmation secret is sealed for staff; the widget does not keep it.
-      sealed = await lazy.sealWithdrawable({ publicKey, campaign: this.campaign, signer, confirmable: true, lang: this._t.lang });
-    } catch {
-      // Fail closed: nothing was sent. (An unusable key has already made the widget unavailable.)
-      if ((this._status as Status) === 'unavailable') return;
-      this._status = 'error';
-      this._announce = this._t.errorBody;
-      this.#emit('secure-sign-error', { code: 'encryption-failed' });
-      return;
-    }
-    await this.#send(sealed.envelope, sealed.withdrawalSecret, false);
   }
 
   /** Sends one sealed envelope; keeps it (with its withdrawal secret) for a retry if the collector cannot be reached. */

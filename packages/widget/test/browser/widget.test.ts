@@ -161,6 +161,25 @@ describe('<secure-sign> form', () => {
     await waitUntil(() => q(element, '[part="receipt"]'), 'no success after release');
   });
 
+  it('sends one envelope when Sign is pressed again while the first press is sealing and sending', async () => {
+    const setup = await setupCampaign();
+    const element = await mount(setup);
+    await control({ op: 'fail', campaign: setup.campaign, failure: 'hold' });
+    await waitForCountries(element);
+    fillValid(element);
+    // Three presses: two in the same task (before any render could disable the button), one a
+    // task later.
+    submit(element);
+    submit(element);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    submit(element);
+    const sent = async () => (await control({ op: 'log', campaign: setup.campaign })).log.filter((e: { path: string }) => e.path.endsWith('/submissions')).length;
+    await waitUntil(async () => (await sent()) > 0, 'not sent');
+    await control({ op: 'release', campaign: setup.campaign });
+    await waitUntil(() => q(element, '[part="receipt"]'), 'no success after release');
+    expect(await sent()).to.equal(1);
+  });
+
   it('shows the error state when the collector refuses for good, keeping the form', async () => {
     const setup = await setupCampaign();
     // The collector knows this campaign under another key id: it answers 422 key-mismatch. An older
