@@ -195,9 +195,21 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
     throw new CliError('--conflicts is the output file', 'give the conflicts file another name', EXIT.USAGE);
   }
 
+  // Submission ids are remembered in a file, not in memory (arrival.ts), sized for the most records
+  // the input can hold: an envelope that opens is at least MIN_RECORD_BYTES long. Created before
+  // the workers, so that if it cannot be, nothing is left running.
+  let sids: SubmissionIdFile;
+  try {
+    sids = new SubmissionIdFile(total === undefined ? 0 : total / MIN_RECORD_BYTES);
+  } catch (error) {
+    throw fileError(error, tmpdir(), 'cannot create a temporary file in');
+  }
   // Workers first: if they cannot start, no output file is left behind.
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
-  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format, confirmation: collect });
+  const pool = await WorkerPool.start(jobs, { secretKeys: options.secretKeys, campaign: options.campaign, format: options.format, confirmation: collect }).catch((error: unknown) => {
+    sids.close();
+    throw error;
+  });
   const as = options.dedupeEmail ? 'record' : 'text';
   const input = rangePath === undefined ? openInput(options.input) : undefined;
 
@@ -208,6 +220,7 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
     rejectHandle = options.rejects === undefined ? undefined : await createPrivateFile(options.rejects, options.force, 'rejects file');
   } catch (error) {
     // Running workers would keep the process alive.
+    sids.close();
     await pool.close();
     await outHandle?.close();
     throw error;
@@ -303,9 +316,6 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
     bar?.update(bytesRead, { records });
   };
 
-  // Submission ids are remembered in a file, not in memory (arrival.ts), sized for the most records
-  // the input can hold: an envelope that opens is at least MIN_RECORD_BYTES long.
-  const sids = new SubmissionIdFile(total === undefined ? 0 : total / MIN_RECORD_BYTES);
   try {
     await writer.start();
     const inFlight: { batch: { numbers: number[]; lines: (Uint8Array | null)[] }; results: Promise<readonly LineResult[]> }[] = [];
