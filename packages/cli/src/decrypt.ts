@@ -195,6 +195,11 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
     throw new CliError('--conflicts is the output file', 'give the conflicts file another name', EXIT.USAGE);
   }
 
+  // Withdrawals and confirmations first (a read of the whole input): before any worker runs or
+  // output file exists, so that a read error leaves nothing running and nothing behind.
+  const withdrawals = await scanWithdrawals(options.input as string).catch((error: unknown) => {
+    throw errno(error) !== undefined ? fileError(error, options.input as string, 'cannot read') : error;
+  });
   // Submission ids are remembered in a file, not in memory (arrival.ts), sized for the most records
   // the input can hold: an envelope that opens is at least MIN_RECORD_BYTES long. Created before
   // the workers, so that if it cannot be, nothing is left running.
@@ -243,7 +248,6 @@ async function decryptFile(options: DecryptOptions, collect = false): Promise<De
   let opened = 0;
   let written = 0;
   let bytesRead = 0;
-  const withdrawals = await scanWithdrawals(options.input as string);
   let events = 0;
   const groups = options.dedupeEmail ? new EmailGroups() : undefined;
   // confirm send keeps no conflicts file: a conflict's records hold a confirmation secret, and

@@ -1,6 +1,7 @@
 // decrypt keeps the submission ids it has seen in a temporary file (arrival.ts, SubmissionIdFile).
 // If none can be created, it says so and stops: no hang (no worker left running), no output file.
-import { access, writeFile } from 'node:fs/promises';
+// The same for an input it cannot read (read first, for withdrawals and confirmations).
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes, keygen, ndjson, run, tempDir } from './helpers.js';
 
@@ -25,5 +26,15 @@ describe('decrypt without a usable temporary folder', () => {
   it('works again with one', async () => {
     const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'few.ndjson', '-o', 'few.csv'], { env: { TMPDIR: t.dir } });
     expect(r).toMatchObject({ code: 0, stderr: 'secure-sign: opened 3 of 3 records\n' });
+  }, 60_000);
+});
+
+describe('decrypt of an input it cannot read', () => {
+  it('fails with a clear error, writes no output file, and exits', async () => {
+    await mkdir(t.path('a-folder'));
+    const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'a-folder', '-o', 'folder.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('secure-sign: error: cannot read a-folder: is a directory\n');
+    await expect(access(t.path('folder.csv'))).rejects.toThrow();
   }, 60_000);
 });
