@@ -49,6 +49,38 @@ export interface ConflictEntry {
 }
 
 /**
+ * What both submission-id tables do with an id they already hold: a replay when the envelope is
+ * the kept one again or a conflicting one already reported; otherwise a conflict, reported with
+ * the kept entry the first time only.
+ */
+/** The conflicts-file entry of the kept record (seq NaN: none). */
+function keptEntry(sid: string, line: number, seq: number): ConflictEntry {
+  return { conflict: 'submission-id', key: sid, kept: true, line, ...(Number.isNaN(seq) ? {} : { seq }) };
+}
+
+class Repeats<K> {
+  replays = 0;
+  conflicts = 0;
+  /** Only for ids seen with more than one digest: the other digests. */
+  readonly #conflicted = new Map<K, Set<string>>();
+
+  judge(key: K, digest: string, same: boolean, kept: () => ConflictEntry): 'replay' | { kept: ConflictEntry | undefined } {
+    const others = this.#conflicted.get(key);
+    if (same || others?.has(digest)) {
+      this.replays++;
+      return 'replay';
+    }
+    this.conflicts++;
+    if (others) {
+      others.add(digest);
+      return { kept: undefined };
+    }
+    this.#conflicted.set(key, new Set([digest]));
+    return { kept: kept() };
+  }
+}
+
+/**
  * The submission-id step: replays dropped, conflicts reported. Every distinct id is remembered in
  * typed arrays outside the JavaScript heap, in an open-addressing hash table: its 16 bytes, the
  * first 8 bytes of its digest, its line and seq, 36 bytes with about as much again of slack, so a
@@ -64,10 +96,15 @@ export class SubmissionIds implements SubmissionIdTable {
   #table = new Int32Array(2048).fill(-1);
   /** A random key, so that ids chosen by senders cannot pile up in one bucket. */
   readonly #key = crypto.getRandomValues(new Uint32Array(4));
-  /** Only for ids seen with more than one digest: the other digests (the kept one is reported once). */
-  readonly #conflicted = new Map<number, Set<string>>();
-  replays = 0;
-  conflicts = 0;
+  readonly #repeats = new Repeats<number>();
+
+  get replays(): number {
+    return this.#repeats.replays;
+  }
+
+  get conflicts(): number {
+    return this.#repeats.conflicts;
+  }
 
   /**
    * Looks at one record's submission id (22 characters, 16 bytes) and a digest of what it was
@@ -102,20 +139,8 @@ export class SubmissionIds implements SubmissionIdTable {
   }
 
   #again(slot: number, sid: string, d0: number, d1: number, digest: string): 'replay' | { kept: ConflictEntry | undefined } {
-    const others = this.#conflicted.get(slot);
-    // A repeat of a conflicting envelope already reported is a replay of that one.
-    if ((this.#digests[slot * 2] === d0 && this.#digests[slot * 2 + 1] === d1) || others?.has(digest)) {
-      this.replays++;
-      return 'replay';
-    }
-    this.conflicts++;
-    if (others) {
-      others.add(digest);
-      return { kept: undefined };
-    }
-    this.#conflicted.set(slot, new Set([digest]));
-    const keptSeq = this.#seqs[slot] as number;
-    return { kept: { conflict: 'submission-id', key: sid, kept: true, line: this.#lines[slot] as number, ...(Number.isNaN(keptSeq) ? {} : { seq: keptSeq }) } };
+    const same = this.#digests[slot * 2] === d0 && this.#digests[slot * 2 + 1] === d1;
+    return this.#repeats.judge(slot, digest, same, () => keptEntry(sid, this.#lines[slot] as number, this.#seqs[slot] as number));
   }
 
   #hash(w0: number, w1: number, w2: number, w3: number): number {
@@ -194,10 +219,15 @@ export class SubmissionIdFile implements SubmissionIdTable {
   readonly #pending = Buffer.alloc(ENTRY_BYTES * PENDING_ENTRIES);
   readonly #entry = Buffer.alloc(ENTRY_BYTES);
   readonly #key = crypto.getRandomValues(new Uint32Array(4));
-  /** Only for ids seen with more than one digest: the other digests (the kept one is reported once). */
-  readonly #conflicted = new Map<string, Set<string>>();
-  replays = 0;
-  conflicts = 0;
+  readonly #repeats = new Repeats<string>();
+
+  get replays(): number {
+    return this.#repeats.replays;
+  }
+
+  get conflicts(): number {
+    return this.#repeats.conflicts;
+  }
 
   /** `expected`: about how many ids will come (only sizes the table: more grows it, at the cost of a rehash). */
   constructor(expected = 0) {
@@ -217,23 +247,7 @@ export class SubmissionIdFile implements SubmissionIdTable {
       const entry = this.#entry;
       const keptLine = entry.readUInt32LE(24);
       const keptSeq = entry.readDoubleLE(28);
-      if (entry.compare(d, 0, 8, 16, 24) === 0) {
-        this.replays++;
-        return 'replay';
-      }
-      const others = this.#conflicted.get(sid);
-      // A repeat of a conflicting envelope already reported is a replay of that one.
-      if (others?.has(digest)) {
-        this.replays++;
-        return 'replay';
-      }
-      this.conflicts++;
-      if (others) {
-        others.add(digest);
-        return { kept: undefined };
-      }
-      this.#conflicted.set(sid, new Set([digest]));
-      return { kept: { conflict: 'submission-id', key: sid, kept: true, line: keptLine, ...(Number.isNaN(keptSeq) ? {} : { seq: keptSeq }) } };
+      return this.#repeats.judge(sid, digest, entry.compare(d, 0, 8, 16, 24) === 0, () => keptEntry(sid, keptLine, keptSeq));
     }
     if (this.#count >= 0xffffffff) throw new Error('too many submission ids');
     const slot = this.#count++;
