@@ -339,7 +339,9 @@ writes them, or bare envelopes. Output keeps input order; with --dedupe-email, a
 lines without one count as earlier, in input order), never createdAt. Records carry seq and
 receivedAt when the line had them. The same submission id twice with the same ciphertext (a
 replay) is dropped and counted; with another ciphertext, or (with --dedupe-email) the same e-mail
-with other content, the first arrival is kept and both sides go to the conflicts file.
+with other content, the first arrival is kept and both sides go to the conflicts file. The
+submission ids seen (with a digest of each ciphertext, never plaintext) are kept in a private
+temporary file under TMPDIR, removed from the folder as soon as it is made, so memory stays flat.
 Withdrawals and operator removals that pull brought (lines "withdrawal", "removal", "removed")
 leave those signatures out, counted on stderr, even when the withdrawal comes after the envelope
 (the input is read twice; a pipe is first copied to a private temporary file). A withdrawal whose
