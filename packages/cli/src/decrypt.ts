@@ -14,7 +14,7 @@
 import { SingleBar } from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
 import { availableParallelism, tmpdir } from 'node:os';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -149,14 +149,27 @@ class RecordWriter {
  * @throws {@link CliError} for I/O failures; bad records are counted, not thrown.
  */
 export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> {
-  if (options.input !== undefined && options.input !== '-') return decryptFile(options);
-  // Withdrawals may come after the envelope they withdraw, so the input is read twice: a pipe is
-  // first copied (ciphertext only) to a private temporary file.
+  return readTwice(options.input, (input) => decryptFile({ ...options, input }));
+}
+
+/**
+ * Runs `run` on `input` if it is a file; a pipe (stdin, a named pipe, a shell's `<(…)`, which is
+ * /dev/fd/N), which can be read only once, is first copied (ciphertext only) to a private
+ * temporary file, removed at the end: withdrawals may come after the envelope they withdraw, so
+ * the input is read twice.
+ */
+async function readTwice<T>(input: string | undefined, run: (input: string) => Promise<T>): Promise<T> {
+  const path = input !== undefined && input !== '-' ? input : undefined;
+  if (path !== undefined && !(await inputSize(path)).isFIFO()) return run(path);
   const dir = await mkdtemp(join(tmpdir(), 'secure-sign-decrypt-'));
   const spool = join(dir, 'input.ndjson');
   try {
-    await pipeline(process.stdin, createWriteStream(spool, { mode: 0o600, flags: 'wx' }));
-    return await decryptFile({ ...options, input: spool });
+    try {
+      await pipeline(path === undefined ? process.stdin : createReadStream(path), createWriteStream(spool, { mode: 0o600, flags: 'wx' }));
+    } catch (error) {
+      throw errno(error) !== undefined ? fileError(error, path ?? 'stdin', 'cannot read') : error;
+    }
+    return await run(spool);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -169,9 +182,8 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
  * Nothing is written: conflicts are counted only.
  */
 export async function collectRecords(options: CollectOptions): Promise<DecryptSummary> {
-  return decryptFile(
-    { ...options, output: undefined, format: 'ndjson', rejects: undefined, dedupeEmail: true, conflicts: '', force: false, csvBom: false },
-    true,
+  return readTwice(options.input, (input) =>
+    decryptFile({ ...options, input, output: undefined, format: 'ndjson', rejects: undefined, dedupeEmail: true, conflicts: '', force: false, csvBom: false }, true),
   );
 }
 
