@@ -42,7 +42,7 @@ describe('decrypt of an input it cannot read', () => {
 });
 
 describe('decrypt of a named pipe', () => {
-  it('reads it once into a temporary file and opens every record (it used to hang; a shell's <(…) gave 0 of 0 records)', async () => {
+  it("reads it once into a temporary file and opens every record (it used to hang; a shell's <(…) gave 0 of 0 records)", async () => {
     execFileSync('mkfifo', [t.path('envelopes.pipe')]);
     const writer = spawn('sh', ['-c', 'cat few.ndjson > envelopes.pipe'], { cwd: t.dir, stdio: 'ignore' });
     const r = await run(t.dir, ['decrypt', '--key', 'campaign.key', '-i', 'envelopes.pipe', '-o', 'piped.csv']);
