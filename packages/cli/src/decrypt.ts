@@ -153,14 +153,17 @@ export async function decrypt(options: DecryptOptions): Promise<DecryptSummary> 
 }
 
 /**
- * Runs `run` on `input` if it is a file; a pipe (stdin, a named pipe, a shell's `<(…)`, which is
- * /dev/fd/N), which can be read only once, is first copied (ciphertext only) to a private
- * temporary file, removed at the end: withdrawals may come after the envelope they withdraw, so
- * the input is read twice.
+ * Runs `run` on `input` if it is a regular file (or a folder, which `run` refuses clearly);
+ * anything else (stdin, a named pipe, a shell's `<(…)`, which is /dev/fd/N, a device), which may
+ * be readable only once, is first copied (ciphertext only) to a private temporary file, removed at
+ * the end: withdrawals may come after the envelope they withdraw, so the input is read twice.
  */
 async function readTwice<T>(input: string | undefined, run: (input: string) => Promise<T>): Promise<T> {
   const path = input !== undefined && input !== '-' ? input : undefined;
-  if (path !== undefined && !(await inputSize(path)).isFIFO()) return run(path);
+  if (path !== undefined) {
+    const stats = await inputSize(path);
+    if (stats.isFile() || stats.isDirectory()) return run(path);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'secure-sign-decrypt-'));
   const spool = join(dir, 'input.ndjson');
   try {
