@@ -223,7 +223,9 @@ async function solveIn(page, kinds, challenges) {
             evaluation: t.evaluated - t.start,
             waiting: Math.max(0, t.received - t.evaluated),
             solve: t.answered - t.received,
-            reply: t1 - t.answered,
+            // Two clocks (page and worker, each timeOrigin rounded): a reply faster than their
+            // resolution can come out a fraction of a millisecond below zero.
+            reply: Math.max(0, t1 - t.answered),
             counter: answer.counter,
             derivedKey: answer.derivedKey,
           };
